@@ -1,0 +1,106 @@
+from datetime import timedelta
+
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.customers.selectors import customer_for_store, customers_for_store
+from apps.orders.models import OrderStatus
+from apps.orders.selectors import order_for_store, orders_for_store
+from apps.shipments.carriers import carrier_choices
+from apps.shipments.models import ShipmentStatus
+from apps.shipments.selectors import shipment_for_store, shipments_for_store
+from apps.stores.tenancy import switch_store
+
+from .access import member_required
+from .forms import StoreSwitchForm
+from .listing import page_of
+from .reports import store_overview
+
+
+def _list_response(request, template: str, context: dict):
+    """Full page normally; only the results block when htmx asks (search as you type)."""
+    if request.htmx and request.htmx.target == "results":
+        template = template.replace(".html", "_results.html")
+    return render(request, template, context)
+
+
+@member_required()
+def home(request):
+    days = 30
+    since = timezone.now() - timedelta(days=days)
+    return render(
+        request, "dashboard/home.html", {"overview": store_overview(store=request.store, since=since), "days": days}
+    )
+
+
+@member_required("view_orders")
+def order_list(request):
+    filters = {"search": request.GET.get("q", ""), "status": request.GET.get("status", "")}
+    orders = orders_for_store(store=request.store, **filters)
+    context = {"page": page_of(orders, request.GET.get("page")), "filters": filters, "statuses": OrderStatus.choices}
+    return _list_response(request, "dashboard/order_list.html", context)
+
+
+@member_required("view_orders")
+def order_detail(request, pk: int):
+    order = order_for_store(store=request.store, pk=pk)
+    return render(request, "dashboard/order_detail.html", {"order": order})
+
+
+@member_required("view_shipments")
+def shipment_list(request):
+    filters = {
+        "search": request.GET.get("q", ""),
+        "status": request.GET.get("status", ""),
+        "carrier": request.GET.get("carrier", ""),
+        "attention": request.GET.get("attention") == "1",
+    }
+    shipments = shipments_for_store(store=request.store, **filters)
+    context = {
+        "page": page_of(shipments, request.GET.get("page")),
+        "filters": filters,
+        "statuses": ShipmentStatus.choices,
+        "carriers": carrier_choices(),
+    }
+    return _list_response(request, "dashboard/shipment_list.html", context)
+
+
+@member_required("view_shipments")
+def shipment_detail(request, pk: int):
+    shipment = shipment_for_store(store=request.store, pk=pk)
+    return render(request, "dashboard/shipment_detail.html", {"shipment": shipment})
+
+
+@member_required("view_customers")
+def customer_list(request):
+    filters = {
+        "search": request.GET.get("q", ""),
+        "consent": request.GET.get("consent", ""),
+        "suppressed": request.GET.get("suppressed", ""),
+    }
+    customers = customers_for_store(store=request.store, **filters)
+    context = {"page": page_of(customers, request.GET.get("page")), "filters": filters}
+    return _list_response(request, "dashboard/customer_list.html", context)
+
+
+@member_required("view_customers")
+def customer_detail(request, pk: int):
+    customer = customer_for_store(store=request.store, pk=pk)
+    orders = orders_for_store(store=request.store).filter(customer=customer)[:50]
+    consent_events = customer.consent_events.all()[:20]
+    return render(
+        request,
+        "dashboard/customer_detail.html",
+        {"customer": customer, "orders": orders, "consent_events": consent_events},
+    )
+
+
+@require_POST
+@member_required()
+def store_switch(request):
+    form = StoreSwitchForm(request.POST)
+    if form.is_valid():
+        switch_store(request, store_id=form.cleaned_data["store_id"])
+    # Home, not the page they were on: an id from the old store would be a 404 in the new one.
+    return redirect("dashboard:home")

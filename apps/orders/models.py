@@ -1,0 +1,182 @@
+import secrets
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TenantModel
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def new_tracking_token() -> str:
+    """128 random bits, URL-safe: the only key to a buyer's tracking page."""
+    return secrets.token_urlsafe(16)
+
+
+class OrderSource(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    API = "api", "API"
+    CSV = "csv", "CSV"
+    DEMO = "demo", _("Demo data")
+
+
+class Product(TenantModel):
+    external_id = models.CharField(max_length=100)
+    sku = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=255)
+    url = models.URLField(max_length=500, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    price = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    category = models.CharField(max_length=120, blank=True)
+    in_stock = models.BooleanField(default=True)
+    related_products = models.ManyToManyField("self", symmetrical=False, blank=True)
+    replenishment_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Typical days until a buyer runs out; learned when empty.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "external_id"], name="product_external_id_unique_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Pending payment")
+    PAID = "paid", _("Paid")
+    PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially shipped")
+    FULFILLED = "fulfilled", _("Shipped")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Order(TenantModel):
+    external_id = models.CharField(max_length=100)
+    number = models.CharField(max_length=40, help_text=_("The order name buyers see, e.g. #1001."))
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    email = models.EmailField(blank=True)
+    locale = models.CharField(max_length=5, blank=True)
+    source = models.CharField(max_length=20, choices=OrderSource.choices, default=OrderSource.API)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PAID)
+    placed_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    discount_total = models.DecimalField(**MONEY, default=0)
+    shipping_total = models.DecimalField(**MONEY, default=0)
+    tax_total = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    discount_codes = models.JSONField(default=list, blank=True)
+
+    order_status_url = models.URLField(max_length=500, blank=True)
+    tracking_token = models.CharField(max_length=32, unique=True, default=new_tracking_token, editable=False)
+
+    shipping_name = models.CharField(max_length=200, blank=True)
+    shipping_city = models.CharField(max_length=120, blank=True)
+    shipping_postcode = models.CharField(max_length=20, blank=True)
+    shipping_country = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "external_id"], name="order_external_id_unique_per_store"),
+            models.CheckConstraint(condition=models.Q(status__in=OrderStatus.values), name="order_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "-placed_at"], name="order_store_recent"),
+            models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
+            models.Index(fields=["store", "number"], name="order_store_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_tracking_url(self) -> str:
+        return reverse("tracking:page", kwargs={"token": self.tracking_token})
+
+
+class OrderLine(TenantModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    external_id = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=255)
+    variant_title = models.CharField(max_length=255, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(**MONEY, default=0)
+    image_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["product", "order"], name="orderline_product_order")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+
+class Cart(TenantModel):
+    """A checkout the buyer started. `updated_at` is the store's last activity time, not ours."""
+
+    external_id = models.CharField(max_length=100)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="carts"
+    )
+    email = models.EmailField(blank=True)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    recovery_url = models.URLField(max_length=1000, blank=True)
+    updated_at = models.DateTimeField()
+    converted_order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="source_carts"
+    )
+    converted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "external_id"], name="cart_external_id_unique_per_store"),
+        ]
+        indexes = [
+            # The abandoned-cart scan reads open carts with an email by idle time.
+            models.Index(
+                fields=["store", "updated_at"],
+                name="cart_open_by_idle",
+                condition=models.Q(converted_order__isnull=True) & ~models.Q(email=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cart {self.external_id}"
+
+    @property
+    def is_converted(self) -> bool:
+        return self.converted_order_id is not None
+
+
+class CartLine(TenantModel):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=255)
+    variant_title = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(**MONEY, default=0)
+    image_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"

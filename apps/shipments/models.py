@@ -1,0 +1,102 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TenantModel
+
+
+class ShipmentStatus(models.TextChoices):
+    """The normalised statuses every carrier source maps into (DESIGN.md §5)."""
+
+    PENDING = "pending", _("Pending")
+    INFO_RECEIVED = "info_received", _("Label created")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Ready for pickup")
+    ATTEMPT_FAILED = "attempt_failed", _("Delivery attempt failed")
+    DELIVERED = "delivered", _("Delivered")
+    EXCEPTION = "exception", _("Exception")
+    RETURNED = "returned", _("Returned to sender")
+    EXPIRED = "expired", _("Tracking expired")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+# Statuses that ask a person to look: the delivery watch and the "needs attention" filter use these.
+ATTENTION_STATUSES = (ShipmentStatus.EXCEPTION, ShipmentStatus.ATTEMPT_FAILED, ShipmentStatus.RETURNED)
+
+
+class Shipment(TenantModel):
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipments")
+    external_id = models.CharField(max_length=100, blank=True)
+    carrier = models.CharField(max_length=40, blank=True, help_text=_("Carrier code, e.g. ups, dhl, cdek."))
+    carrier_name = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+
+    status = models.CharField(max_length=24, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING)
+    raw_status = models.CharField(max_length=100, blank=True, help_text=_("The source's own word for it."))
+    status_source = models.CharField(max_length=20, blank=True)
+
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    estimated_delivery = models.DateField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "carrier", "tracking_number"],
+                condition=~models.Q(tracking_number=""),
+                name="shipment_tracking_number_unique_per_store_carrier",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="shipment_external_id_unique_per_store",
+            ),
+            models.CheckConstraint(condition=models.Q(status__in=ShipmentStatus.values), name="shipment_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "status"], name="shipment_store_status"),
+            models.Index(fields=["store", "-created_at"], name="shipment_store_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number or f"Shipment {self.pk}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in ATTENTION_STATUSES
+
+
+class TrackingEvent(TenantModel):
+    """One carrier scan. `dedupe_key` is the source's event id, or a digest of time, status and place."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField()
+    status = models.CharField(max_length=24, choices=ShipmentStatus.choices)
+    raw_status = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    region = models.CharField(max_length=120, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    dedupe_key = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "dedupe_key"], name="tracking_event_once_per_shipment"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ShipmentStatus.values), name="tracking_event_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["shipment", "-occurred_at"], name="event_shipment_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def place(self) -> str:
+        return ", ".join(part for part in (self.city, self.region, self.country) if part)

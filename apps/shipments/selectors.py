@@ -1,0 +1,46 @@
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.stores.models import Store
+
+from .models import ATTENTION_STATUSES, Shipment, ShipmentStatus, TrackingEvent
+
+
+def shipments_for_store(
+    *, store: Store, search: str = "", status: str = "", carrier: str = "", attention: bool = False
+) -> QuerySet[Shipment]:
+    shipments = Shipment.objects.filter(store=store).select_related("order")
+    if search:
+        term = search.strip()
+        shipments = shipments.filter(
+            Q(tracking_number__iexact=term) | Q(order__number__iexact=term) | Q(order__number__iexact=f"#{term}")
+        )
+    if status in ShipmentStatus.values:
+        shipments = shipments.filter(status=status)
+    if carrier:
+        shipments = shipments.filter(carrier=carrier)
+    if attention:
+        shipments = shipments.filter(status__in=ATTENTION_STATUSES)
+    return shipments.order_by("-created_at", "-id")
+
+
+def shipment_for_store(*, store: Store, pk: int) -> Shipment:
+    queryset = (
+        Shipment.objects.filter(store=store)
+        .select_related("order", "order__customer")
+        .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")))
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def shipment_status_counts(*, store: Store, since) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = (
+        Shipment.objects.filter(store=store, created_at__gte=since).values("status").annotate(n=Count("id")).order_by()
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
+def shipments_needing_attention_count(*, store: Store) -> int:
+    return Shipment.objects.filter(store=store, status__in=ATTENTION_STATUSES).count()

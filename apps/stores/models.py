@@ -1,0 +1,120 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))
+currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR."))
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    RU = "ru", "Русский"
+    IT = "it", "Italiano"
+    KO = "ko", "한국어"
+    KK = "kk", "Қазақша"
+
+
+class SocialNetwork(models.TextChoices):
+    INSTAGRAM = "instagram", "Instagram"
+    FACEBOOK = "facebook", "Facebook"
+    TIKTOK = "tiktok", "TikTok"
+    YOUTUBE = "youtube", "YouTube"
+    X = "x", "X"
+    TELEGRAM = "telegram", "Telegram"
+    VK = "vk", "VK"
+    PINTEREST = "pinterest", "Pinterest"
+
+
+class Store(TimeStampedModel):
+    """A merchant's shop, with the brand its buyers see on pages and in emails."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    website_url = models.URLField(blank=True)
+
+    # Brand
+    logo = models.ImageField(upload_to="logos/", blank=True)
+    primary_colour = models.CharField(max_length=7, default="#1f2937", validators=[hex_colour])
+    accent_colour = models.CharField(max_length=7, default="#2563eb", validators=[hex_colour])
+    background_colour = models.CharField(max_length=7, default="#f8fafc", validators=[hex_colour])
+    font_family = models.CharField(max_length=120, blank=True, help_text=_("A system font stack, e.g. Georgia, serif."))
+
+    # Sending identity and contact
+    sender_name = models.CharField(max_length=120, blank=True)
+    sender_email = models.EmailField(blank=True)
+    reply_to_email = models.EmailField(blank=True)
+    support_email = models.EmailField(blank=True)
+    support_phone = models.CharField(max_length=40, blank=True)
+    support_url = models.URLField(blank=True)
+    postal_address = models.TextField(blank=True, help_text=_("Shown in the footer of every email."))
+
+    # Links buyers may follow
+    social_links = models.JSONField(default=dict, blank=True, help_text=_("Network name to profile URL."))
+    newsletter_url = models.URLField(blank=True)
+    review_url = models.URLField(blank=True)
+
+    # Locale
+    default_language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
+    languages = models.JSONField(default=list, blank=True, help_text=_("Languages offered to buyers."))
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        unknown = set(self.social_links or {}) - set(SocialNetwork.values)
+        if unknown:
+            raise ValidationError({"social_links": _("Unknown networks: %s") % ", ".join(sorted(unknown))})
+        bad_languages = set(self.languages or []) - set(Language.values)
+        if bad_languages:
+            raise ValidationError({"languages": _("Unknown languages: %s") % ", ".join(sorted(bad_languages))})
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def offered_languages(self) -> list[str]:
+        return self.languages or [self.default_language]
+
+    def get_lookup_url(self) -> str:
+        return reverse("tracking:lookup", kwargs={"store_slug": self.slug})
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    SUPPORT = "support", _("Support")
+
+
+class Membership(TimeStampedModel):
+    """A person's role in one store. One person may belong to several stores."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="membership_one_per_store_user"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.store} · {self.role}"

@@ -1,0 +1,83 @@
+"""A member of store B who tries store A's ids gets 404 on every dashboard URL that takes an id."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.customers.factories import CustomerFactory
+from tests.orders.factories import OrderFactory
+from tests.shipments.factories import ShipmentFactory
+from tests.stores.factories import MembershipFactory, StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard_patterns_with_ids() -> list[tuple[str, list[str]]]:
+    """Every dashboard URL name whose path takes arguments, with those argument names."""
+    (dashboard,) = [p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "dashboard"]
+    found = []
+    for pattern in dashboard.url_patterns:
+        assert isinstance(pattern, URLPattern)
+        converters = list(pattern.pattern.converters)
+        if converters:
+            found.append((f"dashboard:{pattern.name}", converters))
+    return found
+
+
+@pytest.fixture
+def store_a_objects():
+    store_a = StoreFactory(slug="store-a")
+    customer = CustomerFactory(store=store_a)
+    order = OrderFactory(store=store_a, customer=customer)
+    shipment = ShipmentFactory(order=order)
+    return {"order": order, "shipment": shipment, "customer": customer}
+
+
+def test_every_dashboard_url_with_an_id_is_404_for_another_stores_member(client, store_a_objects):
+    # given a manager of store B, and objects of store A
+    member_of_b = MembershipFactory(store=StoreFactory(slug="store-b"), role="owner")
+    client.force_login(member_of_b.user)
+    patterns = dashboard_patterns_with_ids()
+    assert patterns, "the dashboard has detail pages"
+
+    for name, arguments in patterns:
+        kind = name.split(":")[1].split("_")[0]  # order_detail -> order
+        assert kind in store_a_objects, f"{name} takes an id: add its object to store_a_objects"
+        kwargs = {argument: store_a_objects[kind].pk for argument in arguments}
+        # when B's member asks for A's object
+        response = client.get(reverse(name, kwargs=kwargs))
+        # then it does not exist for them
+        assert response.status_code == 404, f"{name} showed another store's {kind}"
+
+
+def test_the_same_urls_open_for_a_member_of_the_owning_store(client, store_a_objects):
+    # given an owner of store A
+    owner_of_a = MembershipFactory(store=store_a_objects["order"].store, role="owner")
+    client.force_login(owner_of_a.user)
+    for name, arguments in dashboard_patterns_with_ids():
+        kind = name.split(":")[1].split("_")[0]
+        kwargs = {argument: store_a_objects[kind].pk for argument in arguments}
+        # when they open their own object, then it is there
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
+
+
+def test_lists_show_only_the_current_stores_rows(client, store_a_objects):
+    # given B's owner, and an order in B beside A's
+    member_of_b = MembershipFactory(store=StoreFactory(slug="store-b"), role="owner")
+    own_order = OrderFactory(store=member_of_b.store)
+    client.force_login(member_of_b.user)
+    # when they list orders
+    page = client.get(reverse("dashboard:order_list")).content.decode()
+    # then they see theirs and not A's
+    assert own_order.number in page
+    assert reverse("dashboard:order_detail", args=[store_a_objects["order"].pk]) not in page
+
+
+def test_switching_into_a_store_one_does_not_belong_to_changes_nothing(client, store_a_objects):
+    # given B's owner
+    member_of_b = MembershipFactory(store=StoreFactory(slug="store-b"), role="owner")
+    client.force_login(member_of_b.user)
+    # when they try to switch into store A
+    client.post(reverse("dashboard:store_switch"), {"store_id": store_a_objects["order"].store_id})
+    # then the dashboard still shows store B
+    page = client.get(reverse("dashboard:order_list"))
+    assert page.context["current_store"] == member_of_b.store
