@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.customers",
     "apps.orders",
     "apps.shipments",
+    "apps.integrations",
     "apps.tracking",
     "apps.dashboard",
 ]

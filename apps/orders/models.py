@@ -68,6 +68,8 @@ class Order(TenantModel):
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PAID)
     placed_at = models.DateTimeField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The source's own "updated at": an older delivery of the order never overwrites a newer one.
+    source_updated_at = models.DateTimeField(null=True, blank=True)
 
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(**MONEY, default=0)

@@ -87,3 +87,14 @@ def order_counts_by_day(*, store: Store, since) -> list[dict]:
         .annotate(orders=Count("id"), revenue=Sum("total"))
         .order_by("day")
     )
+
+
+def order_stats_for_customer(*, customer_id: int) -> dict:
+    """Count, spend, first and last order of a customer; cancelled orders do not count."""
+    from django.db.models import Count, Max, Min, Sum
+
+    return (
+        Order.objects.filter(customer_id=customer_id)
+        .exclude(status=OrderStatus.CANCELLED)
+        .aggregate(count=Count("id"), spent=Sum("total"), first=Min("placed_at"), last=Max("placed_at"))
+    )

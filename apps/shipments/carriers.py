@@ -1,5 +1,6 @@
 """Carriers we know by code: display name and public tracking page."""
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -39,3 +40,58 @@ CARRIERS: dict[str, Carrier] = {
 
 def carrier_choices() -> list[tuple[str, str]]:
     return [(carrier.code, carrier.name) for carrier in CARRIERS.values()]
+
+
+# UPU S10 international numbers (RR123456785DE): the last two letters name the posting country.
+S10 = re.compile(r"^[A-Z]{2}(\d{8})(\d)([A-Z]{2})$")
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+S10_POSTS = {
+    "US": "usps",
+    "GB": "royal_mail",
+    "IT": "poste_italiane",
+    "RU": "russian_post",
+    "KZ": "kazpost",
+    "KR": "korea_post",
+}
+
+# Carrier-specific formats, most distinctive first. Pure digits are ambiguous between carriers:
+# those rules are tried last, and `prefer` (e.g. the store's market) breaks ties.
+PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("ups", re.compile(r"^1Z[0-9A-Z]{16}$")),
+    ("usps", re.compile(r"^(94|93|92|95|91)\d{20}$")),
+    ("usps", re.compile(r"^420\d{5}(94|93|92|95|91)\d{20}$")),
+    ("dhl", re.compile(r"^JJD\d{18}$|^JVGL\d{16}$")),
+    ("fedex", re.compile(r"^(96\d{20}|\d{15})$")),
+    ("dhl", re.compile(r"^\d{10}$")),
+    ("cdek", re.compile(r"^\d{10}$")),
+    ("cj_logistics", re.compile(r"^\d{10}$|^\d{12}$")),
+    ("fedex", re.compile(r"^\d{12}$")),
+    ("korea_post", re.compile(r"^\d{13}$")),
+    ("russian_post", re.compile(r"^\d{14}$")),
+    ("brt", re.compile(r"^\d{19}$|^\d{11}$")),
+]
+
+
+def _s10_valid(digits: str, check: str) -> bool:
+    remainder = 11 - sum(int(d) * w for d, w in zip(digits, S10_WEIGHTS, strict=True)) % 11
+    expected = {10: 0, 11: 5}.get(remainder, remainder)
+    return int(check) == expected
+
+
+def detect_carrier(tracking_number: str, *, prefer: tuple[str, ...] = ()) -> str | None:
+    """The carrier a tracking number most likely belongs to, or None when nothing fits.
+
+    `prefer` lists carrier codes to favour when a number fits several (a Russian store's 10-digit
+    number is CDEK rather than DHL).
+    """
+    number = re.sub(r"[\s-]", "", tracking_number or "").upper()
+    if not number:
+        return None
+    s10 = S10.match(number)
+    if s10 and _s10_valid(s10.group(1), s10.group(2)):
+        return S10_POSTS.get(s10.group(3))
+    matches = [code for code, pattern in PATTERNS if pattern.match(number)]
+    for code in prefer:
+        if code in matches:
+            return code
+    return matches[0] if matches else None

@@ -1,6 +1,7 @@
 """A merchant signs in and finds their way around, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.shipments.models import ShipmentStatus
 from tests.customers.factories import CustomerFactory
@@ -48,7 +49,7 @@ def test_a_merchant_signs_in_searches_an_order_and_opens_it(page, live_server, m
     # when they search for an order as they type (htmx swaps only the results)
     page.get_by_role("link", name="Orders", exact=True).click()
     page.get_by_label("Search").fill("1003")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
     assert "q=1003" in page.url
     screenshot(page, "dashboard-orders-search")
 
@@ -64,7 +65,7 @@ def test_shipments_needing_attention_are_one_click_away(page, live_server, merch
     page.get_by_role("link", name="Shipments", exact=True).click()
     page.get_by_label("Needs attention").check()
     page.wait_for_url("**attention=1**")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 3")
+    expect(page.locator("#results tbody tr")).to_have_count(3)
     statuses = page.locator("#results tbody .badge").all_inner_texts()
     assert sorted(statuses) == sorted(["Exception", "Delivery attempt failed", "Returned to sender"])
     screenshot(page, "dashboard-shipments-attention")

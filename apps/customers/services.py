@@ -1,0 +1,73 @@
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.upsert import lock_or_create
+from apps.stores.models import Store
+
+from .inputs import CustomerIn
+from .models import ConsentEvent, ConsentSource, Customer, SuppressionReason
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@transaction.atomic
+def customer_get_or_create(*, store: Store, email: str, **fields) -> tuple[Customer, bool]:
+    return Customer.objects.get_or_create(store=store, email=normalise_email(email), defaults=fields)
+
+
+@transaction.atomic
+def customer_set_marketing_consent(
+    *, customer: Customer, granted: bool, source: ConsentSource, note: str = "", at=None
+) -> Customer:
+    """Change consent and keep its history; setting what is already set records nothing."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.marketing_consent == granted:
+        return customer
+    at = at or timezone.now()
+    customer.marketing_consent = granted
+    customer.consent_source = source
+    customer.consent_at = at
+    customer.save(update_fields=["marketing_consent", "consent_source", "consent_at", "modified_at"])
+    ConsentEvent.objects.create(
+        store_id=customer.store_id, customer=customer, granted=granted, source=source, occurred_at=at, note=note
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_suppress(*, customer: Customer, reason: SuppressionReason, at=None) -> Customer:
+    """No more email of any kind to this address for this store. The first reason is kept."""
+    updated = Customer.objects.filter(pk=customer.pk, suppressed_at__isnull=True).update(
+        suppressed_at=at or timezone.now(), suppression_reason=reason, modified_at=timezone.now()
+    )
+    customer.refresh_from_db()
+    if updated and customer.marketing_consent:
+        customer_set_marketing_consent(customer=customer, granted=False, source=ConsentSource.ESP, note=reason)
+    return customer
+
+
+@transaction.atomic
+def customer_upsert(*, store: Store, data: CustomerIn, consent_source: ConsentSource) -> Customer:
+    """Create or refresh a customer by email; an empty incoming field never blanks a known one."""
+    customer, _ = lock_or_create(Customer, lookup={"store": store, "email": normalise_email(data.email)}, defaults={})
+    changed = []
+    for name in ("external_id", "first_name", "last_name", "phone", "locale", "time_zone"):
+        value = getattr(data, name)
+        if value and getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed.append(name)
+    if changed:
+        customer.save(update_fields=[*changed, "modified_at"])
+    if data.accepts_marketing is not None:
+        customer_set_marketing_consent(customer=customer, granted=data.accepts_marketing, source=consent_source)
+        customer.refresh_from_db()
+    return customer
+
+
+def customer_record_order_stats(*, customer_id: int, count: int, spent, first, last) -> None:
+    """Store a customer's order aggregates, as counted by the orders app."""
+    Customer.objects.filter(pk=customer_id).update(
+        orders_count=count, total_spent=spent or 0, first_order_at=first, last_order_at=last, modified_at=timezone.now()
+    )

@@ -1,0 +1,182 @@
+"""Every write to products, orders and carts. Integrations and the API translate, then call these."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.events import announce_after_commit
+from apps.core.upsert import lock_or_create
+from apps.customers.models import ConsentSource
+from apps.customers.services import customer_record_order_stats, customer_upsert
+from apps.stores.models import Store
+
+from . import events
+from .inputs import CartIn, LineIn, OrderIn, ProductIn
+from .models import Cart, CartLine, Order, OrderLine, OrderStatus, Product
+from .selectors import order_stats_for_customer
+
+ORDER_FIELDS = (
+    "number", "email", "locale", "source", "status", "placed_at", "cancelled_at", "currency", "subtotal",
+    "discount_total", "shipping_total", "tax_total", "total", "discount_codes", "order_status_url",
+    "shipping_name", "shipping_city", "shipping_postcode", "shipping_country",
+)  # fmt: skip
+PRODUCT_FIELDS = ("name", "sku", "url", "image_url", "price", "currency", "category", "in_stock", "replenishment_days")
+
+
+@transaction.atomic
+def product_upsert(*, store: Store, data: ProductIn) -> tuple[Product, bool]:
+    product, created = lock_or_create(
+        Product, lookup={"store": store, "external_id": data.external_id}, defaults={"name": data.name}
+    )
+    changed = [name for name in PRODUCT_FIELDS if getattr(product, name) != getattr(data, name)]
+    if data.replenishment_days is None and "replenishment_days" in changed:
+        changed.remove("replenishment_days")  # a feed without the interval keeps the merchant's
+    for name in changed:
+        setattr(product, name, getattr(data, name))
+    if changed:
+        product.save(update_fields=[*changed, "modified_at"])
+    return product, created
+
+
+def _products_by_external_id(store: Store, lines: list[LineIn]) -> dict[str, Product]:
+    wanted = {line.product_external_id for line in lines if line.product_external_id}
+    return {p.external_id: p for p in Product.objects.filter(store=store, external_id__in=wanted)} if wanted else {}
+
+
+def _line_fields(store: Store, line: LineIn, products: dict[str, Product]) -> dict:
+    product = products.get(line.product_external_id)
+    return {
+        "store": store,
+        "product": product,
+        "title": line.title[:255],
+        "variant_title": line.variant_title[:255],
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "image_url": line.image_url or (product.image_url if product else ""),
+    }
+
+
+@transaction.atomic
+def order_upsert(*, store: Store, data: OrderIn) -> tuple[Order, bool]:
+    """Create or update an order by its external id. Replays and older deliveries change nothing."""
+    customer = None
+    email = (data.email or (data.customer.email if data.customer else "")).strip().lower()
+    if data.customer and data.customer.email:
+        customer = customer_upsert(store=store, data=data.customer, consent_source=ConsentSource.CHECKOUT)
+    order, created = lock_or_create(
+        Order,
+        lookup={"store": store, "external_id": data.external_id},
+        defaults={"placed_at": data.placed_at, "currency": data.currency, "number": data.number},
+    )
+    if not created and data.updated_at and order.source_updated_at and data.updated_at < order.source_updated_at:
+        return order, False  # an older version of what we already have
+
+    previous_status = None if created else order.status
+    values = {name: getattr(data, name) for name in ORDER_FIELDS}
+    values.update(email=email, customer_id=customer.pk if customer else order.customer_id)
+    values["source_updated_at"] = data.updated_at or order.source_updated_at
+    if values["status"] == OrderStatus.CANCELLED and not values["cancelled_at"]:
+        values["cancelled_at"] = order.cancelled_at or timezone.now()
+    changed = [name for name, value in values.items() if getattr(order, name) != value]
+    for name in changed:
+        setattr(order, name, values[name])
+    if created:
+        order.save()
+    elif changed:
+        order.save(update_fields=[*changed, "modified_at"])
+
+    if data.lines is not None:
+        _replace_order_lines(order, data.lines)
+    if order.customer_id and (created or changed):
+        customer_record_order_stats(
+            customer_id=order.customer_id, **order_stats_for_customer(customer_id=order.customer_id)
+        )
+    if data.cart_external_id:
+        _convert_cart(store=store, cart_external_id=data.cart_external_id, order=order)
+
+    if created and order.status != OrderStatus.CANCELLED:
+        announce_after_commit(events.order_placed, Order, order_id=order.pk)
+    if order.status == OrderStatus.CANCELLED and previous_status not in (None, OrderStatus.CANCELLED):
+        announce_after_commit(events.order_cancelled, Order, order_id=order.pk)
+    return order, created
+
+
+def _replace_order_lines(order: Order, lines: list[LineIn]) -> None:
+    products = _products_by_external_id(order.store, lines)
+    wanted = [(_line_fields(order.store, line, products), line.external_id) for line in lines]
+    current = list(
+        order.lines.values("title", "variant_title", "sku", "quantity", "unit_price", "product_id", "external_id")
+    )
+    incoming = [
+        {
+            "title": f["title"], "variant_title": f["variant_title"], "sku": f["sku"], "quantity": f["quantity"],
+            "unit_price": f["unit_price"], "product_id": f["product"].pk if f["product"] else None, "external_id": ext,
+        }
+        for f, ext in wanted
+    ]  # fmt: skip
+    if current == incoming:
+        return
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create([OrderLine(order=order, external_id=ext, **fields) for fields, ext in wanted])
+
+
+def _convert_cart(*, store: Store, cart_external_id: str, order: Order) -> None:
+    converted = Cart.objects.filter(store=store, external_id=cart_external_id, converted_order__isnull=True).update(
+        converted_order=order, converted_at=order.placed_at, modified_at=timezone.now()
+    )
+    if converted:
+        cart_id = Cart.objects.filter(store=store, external_id=cart_external_id).values_list("pk", flat=True).first()
+        announce_after_commit(events.cart_converted, Cart, cart_id=cart_id, order_id=order.pk)
+
+
+@transaction.atomic
+def cart_upsert(*, store: Store, data: CartIn) -> tuple[Cart, bool]:
+    """Create or refresh a checkout. A converted cart stays converted; older deliveries are ignored."""
+    customer = None
+    email = (data.email or (data.customer.email if data.customer else "")).strip().lower()
+    if data.customer and data.customer.email:
+        customer = customer_upsert(store=store, data=data.customer, consent_source=ConsentSource.CHECKOUT)
+    cart, created = lock_or_create(
+        Cart,
+        lookup={"store": store, "external_id": data.external_id},
+        defaults={"updated_at": data.updated_at, "currency": data.currency},
+    )
+    if not created and data.updated_at < cart.updated_at:
+        return cart, False
+    values = {
+        "email": email or cart.email,
+        "customer_id": customer.pk if customer else cart.customer_id,
+        "currency": data.currency,
+        "subtotal": data.subtotal,
+        "recovery_url": data.recovery_url or cart.recovery_url,
+        "updated_at": data.updated_at,
+    }
+    changed = [name for name, value in values.items() if getattr(cart, name) != value]
+    for name in changed:
+        setattr(cart, name, values[name])
+    if changed and not created:
+        cart.save(update_fields=[*changed, "modified_at"])
+    elif created:
+        cart.save()
+    products = _products_by_external_id(store, data.lines)
+    lines_changed = created or _cart_lines_differ(cart, data.lines)
+    if lines_changed:
+        cart.lines.all().delete()
+        CartLine.objects.bulk_create(
+            [
+                CartLine(cart=cart, **{k: v for k, v in _line_fields(store, line, products).items() if k != "sku"})
+                for line in data.lines
+            ]
+        )
+    if data.completed_order_external_id:
+        order = Order.objects.filter(store=store, external_id=data.completed_order_external_id).first()
+        if order:
+            _convert_cart(store=store, cart_external_id=cart.external_id, order=order)
+    elif (changed or lines_changed) and not cart.is_converted:
+        announce_after_commit(events.cart_updated, Cart, cart_id=cart.pk)
+    return cart, created
+
+
+def _cart_lines_differ(cart: Cart, lines: list[LineIn]) -> bool:
+    current = list(cart.lines.values_list("title", "variant_title", "quantity", "unit_price"))
+    return current != [(line.title[:255], line.variant_title[:255], line.quantity, line.unit_price) for line in lines]

@@ -1,0 +1,39 @@
+"""What integrations and the API hand to shipment services."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class ShipmentIn:
+    tracking_number: str
+    carrier: str = ""
+    carrier_name: str = ""
+    tracking_url: str = ""
+    external_id: str = ""
+    shipped_at: datetime | None = None
+    estimated_delivery: date | None = None
+
+
+@dataclass(frozen=True)
+class EventIn:
+    occurred_at: datetime
+    status: str  # one of ShipmentStatus, already mapped
+    raw_status: str
+    source: str
+    message: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+    external_id: str = ""
+    estimated_delivery: date | None = None
+
+    @property
+    def dedupe_key(self) -> str:
+        """The source's event id, or a digest of when, what and where: the same scan twice is one event."""
+        if self.external_id:
+            return f"{self.source}:{self.external_id}"[:64]
+        parts = (self.source, self.occurred_at.isoformat(), self.raw_status, self.message, self.city, self.country)
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()

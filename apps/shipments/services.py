@@ -1,0 +1,102 @@
+"""Every write to shipments and their tracking events."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.events import announce_after_commit
+from apps.core.upsert import lock_or_create
+from apps.orders.models import Order
+
+from . import events
+from .carriers import CARRIERS, detect_carrier
+from .inputs import EventIn, ShipmentIn
+from .models import Shipment, ShipmentStatus, TrackingEvent
+from .status import resolve_status
+
+
+@transaction.atomic
+def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
+    """A shipment of an order, found by external id or carrier + tracking number; fills what is missing."""
+    if not data.external_id and not data.tracking_number:
+        raise ValueError("A shipment needs an external id or a tracking number to be found again.")
+    carrier_code = data.carrier or (detect_carrier(data.tracking_number) or "")
+    carrier = CARRIERS.get(carrier_code)
+    if data.external_id:
+        lookup = {"store": order.store, "external_id": data.external_id}
+    else:
+        lookup = {"store": order.store, "carrier": carrier_code, "tracking_number": data.tracking_number}
+    shipment, created = lock_or_create(
+        Shipment, lookup=lookup, defaults={"order": order, "status": ShipmentStatus.PENDING}
+    )
+    values = {
+        "tracking_number": data.tracking_number or shipment.tracking_number,
+        "carrier": carrier_code or shipment.carrier,
+        "carrier_name": data.carrier_name or (carrier.name if carrier else "") or shipment.carrier_name,
+        "tracking_url": data.tracking_url
+        or (carrier.url_for(data.tracking_number) if carrier and data.tracking_number else "")
+        or shipment.tracking_url,
+        "shipped_at": shipment.shipped_at or data.shipped_at or timezone.now(),
+        "estimated_delivery": data.estimated_delivery or shipment.estimated_delivery,
+    }
+    if data.external_id:
+        values["external_id"] = data.external_id
+    changed = [name for name, value in values.items() if getattr(shipment, name) != value]
+    for name in changed:
+        setattr(shipment, name, values[name])
+    if changed:
+        shipment.save(update_fields=[*changed, "modified_at"])
+    if created:
+        announce_after_commit(events.shipment_created, Shipment, shipment_id=shipment.pk)
+    return shipment, created
+
+
+@transaction.atomic
+def shipment_record_events(*, shipment: Shipment, incoming: list[EventIn]) -> int:
+    """Store new carrier events (duplicates ignored) and move the shipment to what they say.
+
+    Returns how many events were new. A late, older event never moves the shipment backwards.
+    """
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    before = set(shipment.events.values_list("dedupe_key", flat=True))
+    fresh = {event.dedupe_key: event for event in incoming if event.dedupe_key not in before}
+    TrackingEvent.objects.bulk_create(
+        [
+            TrackingEvent(
+                store_id=shipment.store_id, shipment=shipment, dedupe_key=key, occurred_at=e.occurred_at,
+                status=e.status, raw_status=e.raw_status[:100], source=e.source, message=e.message[:500],
+                city=e.city[:120], region=e.region[:120], postal_code=e.postal_code[:20], country=e.country[:2],
+            )
+            for key, e in fresh.items()
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    estimate = next((e.estimated_delivery for e in sorted(incoming, key=lambda e: e.occurred_at, reverse=True)
+                     if e.estimated_delivery), None)  # fmt: skip
+    _apply_events(shipment, estimate)
+    return len(fresh)
+
+
+def _apply_events(shipment: Shipment, estimate) -> None:
+    rows = list(shipment.events.values_list("occurred_at", "status", "raw_status", "source").order_by("occurred_at"))
+    status, delivered_at, last_event_at = resolve_status((at, s) for at, s, _, _ in rows)
+    newest = next((row for row in reversed(rows) if row[1] == status), None)
+    values = {
+        "status": status,
+        "delivered_at": delivered_at,
+        "last_event_at": last_event_at,
+        "raw_status": newest[2] if newest else shipment.raw_status,
+        "status_source": newest[3] if newest else shipment.status_source,
+    }
+    if estimate:
+        values["estimated_delivery"] = estimate
+    previous = shipment.status
+    changed = [name for name, value in values.items() if getattr(shipment, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(shipment, name, values[name])
+    shipment.save(update_fields=[*changed, "modified_at"])
+    if status != previous:
+        announce_after_commit(
+            events.shipment_status_changed, Shipment, shipment_id=shipment.pk, previous=previous, status=status
+        )
