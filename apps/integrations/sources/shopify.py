@@ -264,3 +264,4 @@ class ShopifyAdapter:
             )  # fmt: skip
             return Applied(summary=f"Customer {customer.email} saved", object_id=customer.external_id)
         return Applied(summary=f"Topic {topic} is not used", ignored=True)
+ADAPTER = ShopifyAdapter()
