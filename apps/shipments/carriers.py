@@ -60,7 +60,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("ups", re.compile(r"^1Z[0-9A-Z]{16}$")),
     ("usps", re.compile(r"^(94|93|92|95|91)\d{20}$")),
     ("usps", re.compile(r"^420\d{5}(94|93|92|95|91)\d{20}$")),
-    ("dhl", re.compile(r"^JJD\d{18}$|^JVGL\d{16}$")),
+    ("dhl", re.compile(r"^JJD\d{12,20}$|^JVGL\d{16}$")),
     ("fedex", re.compile(r"^(96\d{20}|\d{15})$")),
     ("dhl", re.compile(r"^\d{10}$")),
     ("cdek", re.compile(r"^\d{10}$")),
