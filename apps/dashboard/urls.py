@@ -13,4 +13,7 @@ urlpatterns = [
     path("shipments/<int:pk>/", views.shipment_detail, name="shipment_detail"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("inbound/", views.inbound_list, name="inbound_list"),
+    path("inbound/<int:pk>/", views.inbound_detail, name="inbound_detail"),
+    path("inbound/<int:pk>/replay/", views.inbound_replay, name="inbound_replay"),
 ]

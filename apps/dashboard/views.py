@@ -1,10 +1,16 @@
 from datetime import timedelta
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.customers.selectors import customer_for_store, customers_for_store
+from apps.integrations.adapters import PayloadError
+from apps.integrations.models import Outcome, Source
+from apps.integrations.registry import adapter_for
+from apps.integrations.selectors import inbound_event_for_store, inbound_events_for_store
+from apps.integrations.services import inbound_replay as replay_inbound_event
 from apps.orders.models import OrderStatus
 from apps.orders.selectors import order_for_store, orders_for_store
 from apps.shipments.carriers import carrier_choices
@@ -104,3 +110,48 @@ def store_switch(request):
         switch_store(request, store_id=form.cleaned_data["store_id"])
     # Home, not the page they were on: an id from the old store would be a 404 in the new one.
     return redirect("dashboard:home")
+
+
+@member_required("view_inbound")
+def inbound_list(request):
+    filters = {
+        "source": request.GET.get("source", ""),
+        "outcome": request.GET.get("outcome", ""),
+        "search": request.GET.get("q", ""),
+    }
+    events = inbound_events_for_store(store=request.store, **filters)
+    context = {
+        "page": page_of(events, request.GET.get("page")),
+        "filters": filters,
+        "sources": Source.choices,
+        "outcomes": Outcome.choices,
+    }
+    return _list_response(request, "dashboard/inbound_list.html", context)
+
+
+@member_required("view_inbound")
+def inbound_detail(request, pk: int):
+    event = inbound_event_for_store(store=request.store, pk=pk)
+    return render(
+        request, "dashboard/inbound_detail.html", {"event": event, "can_replay": event.outcome != Outcome.REJECTED}
+    )
+
+
+@require_POST
+@member_required("replay_inbound")
+def inbound_replay(request, pk: int):
+    event = inbound_event_for_store(store=request.store, pk=pk)
+    adapter = adapter_for(event.source)
+    if adapter is None:
+        messages.error(request, "This source can no longer be replayed.")
+    else:
+        try:
+            event = replay_inbound_event(event=event, adapter=adapter)
+        except PayloadError as exc:
+            messages.error(request, str(exc))
+        else:
+            if event.outcome == Outcome.FAILED:
+                messages.error(request, f"Replayed, and it failed again: {event.error}")
+            else:
+                messages.success(request, f"Replayed: {event.summary or event.get_outcome_display()}.")
+    return redirect("dashboard:inbound_detail", pk=pk)

@@ -12,6 +12,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "edit_flows": frozenset({Role.OWNER, Role.MANAGER}),
     "edit_brand": frozenset({Role.OWNER, Role.MANAGER}),
     "view_reports": frozenset({Role.OWNER, Role.MANAGER}),
+    "view_inbound": frozenset({Role.OWNER, Role.MANAGER}),
+    "replay_inbound": frozenset({Role.OWNER, Role.MANAGER}),
     "manage_members": frozenset({Role.OWNER}),
     "manage_api_keys": frozenset({Role.OWNER}),
 }
