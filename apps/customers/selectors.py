@@ -43,3 +43,7 @@ def customer_counts(*, store: Store) -> dict[str, int]:
         consenting=Count("id", filter=Q(marketing_consent=True, suppressed_at__isnull=True)),
         suppressed=Count("id", filter=Q(suppressed_at__isnull=False)),
     )
+
+
+def customer_exists(*, store: Store, email: str) -> bool:
+    return Customer.objects.filter(store=store, email=email.strip().lower()).exists()

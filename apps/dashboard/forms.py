@@ -2,6 +2,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from apps.integrations.csv_import import FIELDS
+from apps.integrations.models import ImportKind
+
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
@@ -11,3 +14,18 @@ class LoginForm(AuthenticationForm):
 
 class StoreSwitchForm(forms.Form):
     store_id = forms.IntegerField(min_value=1)
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    file = forms.FileField(label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+
+
+def mapping_form_for(job) -> type[forms.Form]:
+    """A form with one column picker per field the import understands, required ones marked."""
+    choices = [("", _("— not in this file —"))] + [(column, column) for column in job.columns]
+    fields = {
+        field.name: forms.ChoiceField(label=field.label, choices=choices, required=field.required)
+        for field in FIELDS[job.kind]
+    }
+    return type("ColumnMappingForm", (forms.Form,), fields)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "dashboard"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("shipments/<int:pk>/", views.shipment_detail, name="shipment_detail"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/errors.csv", import_views.import_errors, name="import_errors"),
     path("inbound/", views.inbound_list, name="inbound_list"),
     path("inbound/<int:pk>/", views.inbound_detail, name="inbound_detail"),
     path("inbound/<int:pk>/replay/", views.inbound_replay, name="inbound_replay"),

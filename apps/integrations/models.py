@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -87,3 +88,56 @@ class InboundEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.source} {self.topic} {self.delivery_id}"
+
+
+class ImportKind(models.TextChoices):
+    ORDERS = "orders", _("Orders with tracking numbers")
+    CUSTOMERS = "customers", _("Customers with consent")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Waiting for column mapping")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(TenantModel):
+    """A CSV file a person uploaded, its column mapping and how far the import has come."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    columns = models.JSONField(default=list, blank=True, help_text=_("The header row of the file."))
+    mapping = models.JSONField(default=dict, blank=True, help_text=_("Our field name to the file's column."))
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text=_("[row, field, message] for the report."))
+    failure = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=ImportStatus.values), name="import_job_status_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from apps.stores.models import Store
 
-from .models import Connection, InboundEvent, Outcome
+from .models import Connection, ImportJob, InboundEvent, Outcome
 
 
 def connection_for(*, store: Store, source: str) -> Connection | None:
@@ -35,3 +35,13 @@ def inbound_events_for_store(*, store: Store, source: str = "", outcome: str = "
 
 def inbound_event_for_store(*, store: Store, pk: int) -> InboundEvent:
     return get_object_or_404(InboundEvent.objects.filter(store=store), pk=pk)
+
+
+def import_jobs_for_store(*, store: Store) -> QuerySet:
+
+    return ImportJob.objects.filter(store=store).defer("errors").order_by("-created_at")
+
+
+def import_job_for_store(*, store: Store, pk: int):
+
+    return get_object_or_404(ImportJob.objects.filter(store=store), pk=pk)

@@ -95,3 +95,21 @@ def detect_carrier(tracking_number: str, *, prefer: tuple[str, ...] = ()) -> str
         if code in matches:
             return code
     return matches[0] if matches else None
+
+
+# Names stores and aggregators use for carriers, lower-cased → our code.
+NAME_ALIASES = {
+    "ups": "ups", "united parcel service": "ups", "usps": "usps", "united states postal service": "usps",
+    "fedex": "fedex", "federal express": "fedex", "dhl": "dhl", "dhl express": "dhl", "dhlexpress": "dhl",
+    "royal mail": "royal_mail", "royalmail": "royal_mail", "poste italiane": "poste_italiane",
+    "posteitaliane": "poste_italiane", "brt": "brt", "bartolini": "brt", "russian post": "russian_post",
+    "почта россии": "russian_post", "cdek": "cdek", "сдэк": "cdek", "kazpost": "kazpost", "казпочта": "kazpost",
+    "korea post": "korea_post", "우체국택배": "korea_post", "cj logistics": "cj_logistics",
+    "cj korea express": "cj_logistics", "cj대한통운": "cj_logistics",
+}  # fmt: skip
+
+
+def carrier_code_for_name(name: str) -> str:
+    """Our code for a carrier name as a store or aggregator writes it; '' when unknown."""
+    key = re.sub(r"[\s_\-]+", " ", (name or "").strip().lower())
+    return NAME_ALIASES.get(key) or NAME_ALIASES.get(key.replace(" ", "")) or (key if key in CARRIERS else "")

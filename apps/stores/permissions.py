@@ -13,6 +13,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "edit_brand": frozenset({Role.OWNER, Role.MANAGER}),
     "view_reports": frozenset({Role.OWNER, Role.MANAGER}),
     "view_inbound": frozenset({Role.OWNER, Role.MANAGER}),
+    "import_data": frozenset({Role.OWNER, Role.MANAGER}),
     "replay_inbound": frozenset({Role.OWNER, Role.MANAGER}),
     "manage_members": frozenset({Role.OWNER}),
     "manage_api_keys": frozenset({Role.OWNER}),

@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from apps.integrations.models import Connection, InboundEvent, Outcome
+from apps.integrations.models import Connection, ImportJob, ImportKind, InboundEvent, Outcome
 from tests.stores.factories import StoreFactory
 
 
@@ -29,3 +29,15 @@ class InboundEventFactory(factory.django.DjangoModelFactory):
 
     class Params:
         failed = factory.Trait(outcome=Outcome.FAILED, http_status=422, error="Order 1 is not known yet")
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    store = factory.SubFactory(StoreFactory)
+    kind = ImportKind.CUSTOMERS
+    file = factory.django.FileField(filename="customers.csv", data=b"email,first_name\nana@example.com,Ana\n")
+    original_name = "customers.csv"
+    columns = ["email", "first_name"]
+    mapping = {"email": "email", "first_name": "first_name"}

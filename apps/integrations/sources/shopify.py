@@ -6,6 +6,7 @@ from apps.customers.services import customer_upsert
 from apps.orders.inputs import CartIn, LineIn, OrderIn
 from apps.orders.models import Order, OrderSource, OrderStatus
 from apps.orders.services import cart_upsert, order_upsert
+from apps.shipments.carriers import carrier_code_for_name
 from apps.shipments.inputs import EventIn, ShipmentIn
 from apps.shipments.models import Shipment
 from apps.shipments.models import ShipmentStatus as S
@@ -32,14 +33,6 @@ STATUS_MAP: dict[str, str] = {
     "delivered": S.DELIVERED,
     "failure": S.EXCEPTION,
 }
-
-# Shopify carrier names (tracking_company) → our carrier codes.
-CARRIER_CODES = {
-    "ups": "ups", "usps": "usps", "fedex": "fedex", "dhl express": "dhl", "dhl": "dhl",
-    "royal mail": "royal_mail", "poste italiane": "poste_italiane", "brt": "brt",
-    "russian post": "russian_post", "cdek": "cdek", "kazpost": "kazpost", "korea post": "korea_post",
-    "cj logistics": "cj_logistics", "cj korea express": "cj_logistics",
-}  # fmt: skip
 
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 CHECKOUT_TOPICS = {"checkouts/create", "checkouts/update"}
@@ -172,7 +165,7 @@ def apply_fulfillment(store: Store, payload: dict) -> Applied:
             external_id=ident(payload["id"]),
             tracking_number=text(numbers[0] if numbers else "", 100),
             tracking_url=text(urls[0] if urls else "", 500),
-            carrier=CARRIER_CODES.get(company.lower(), ""),
+            carrier=carrier_code_for_name(company),
             carrier_name=company,
             shipped_at=moment(payload.get("created_at"), field="created_at", required=False),
         ),
@@ -264,4 +257,6 @@ class ShopifyAdapter:
             )  # fmt: skip
             return Applied(summary=f"Customer {customer.email} saved", object_id=customer.external_id)
         return Applied(summary=f"Topic {topic} is not used", ignored=True)
+
+
 ADAPTER = ShopifyAdapter()

@@ -1,0 +1,191 @@
+"""Running a CSV import: resumable, chunked, one savepoint per order or customer, progress as it goes."""
+
+import io
+import logging
+import time
+from datetime import timedelta
+from itertools import groupby
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.customers.models import ConsentSource
+from apps.customers.selectors import customer_exists
+from apps.customers.services import customer_upsert
+from apps.orders.services import order_upsert
+from apps.shipments.services import shipment_upsert
+from apps.stores.models import Store
+
+from .adapters import PayloadError
+from .csv_import import (
+    FIELDS,
+    RowError,
+    customer_from_row,
+    guess_mapping,
+    iter_rows,
+    missing_required,
+    order_from_rows,
+    read_header,
+)
+from .models import ImportJob, ImportKind, ImportStatus
+
+logger = logging.getLogger(__name__)
+CHUNK = 250  # orders or customers per transaction; progress is saved after each
+MAX_REPORTED_ERRORS = 10_000
+MAX_FILE_BYTES = 200 * 1024 * 1024
+STALE_AFTER = timedelta(minutes=10)  # a running job untouched this long lost its worker and may resume
+SLICE_SECONDS = 60  # one task works this long, then queues the rest: well inside any task time limit
+
+
+def import_create(*, store: Store, kind: str, upload: UploadedFile, user=None) -> ImportJob:
+    if upload.size > MAX_FILE_BYTES:
+        raise PayloadError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    sample = upload.read(64 * 1024)
+    upload.seek(0)
+    columns, _ = read_header(sample)
+    return ImportJob.objects.create(
+        store=store, kind=kind, file=upload, original_name=upload.name[:255], columns=columns,
+        mapping=guess_mapping(kind, columns), created_by=user,
+    )  # fmt: skip
+
+
+def import_preview(job: ImportJob) -> list[list[str]]:
+    with job.file.open("rb") as handle:
+        return read_header(handle.read(64 * 1024))[1]
+
+
+def import_start(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """Save the mapping, count the rows and queue the work; the request returns at once."""
+    from .tasks import import_run_task
+
+    allowed = {field.name for field in FIELDS[job.kind]}
+    clean = {name: column for name, column in mapping.items() if name in allowed and column in job.columns}
+    missing = missing_required(job.kind, clean)
+    if missing:
+        raise PayloadError("Choose a column for: " + ", ".join(missing))
+    with job.file.open("rb") as handle:
+        total = max(0, sum(1 for _ in iter_rows(io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace"), b"")))
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(
+            mapping=clean, total_rows=total, status=ImportStatus.QUEUED, modified_at=timezone.now()
+        )
+    if updated:
+        transaction.on_commit(lambda: import_run_task.delay(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def _claim(job_id: int) -> ImportJob | None:
+    """Take the job for this worker: queued, or running but abandoned by a worker that died."""
+    stale = timezone.now() - STALE_AFTER
+    claimable = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, modified_at__lt=stale)
+    now = timezone.now()
+    if not ImportJob.objects.filter(claimable, pk=job_id).update(status=ImportStatus.RUNNING, modified_at=now):
+        return None
+    ImportJob.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
+    return ImportJob.objects.select_related("store").get(pk=job_id)
+
+
+def import_run(*, job_id: int) -> ImportJob | None:
+    job = _claim(job_id)
+    if job is None:
+        return None  # another worker has it, or it is finished
+    try:
+        finished = _run(job, deadline=time.monotonic() + SLICE_SECONDS)
+    except Exception as exc:
+        logger.exception("Import %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, failure=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+    if finished:
+        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    else:
+        from .tasks import import_run_task
+
+        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.QUEUED, modified_at=timezone.now())
+        import_run_task.delay(job_id)
+    job.refresh_from_db()
+    return job
+
+
+def _units(job: ImportJob, rows):
+    """(first row number, rows) per order (consecutive rows sharing an id) or per customer row."""
+    numbered = enumerate(rows, start=2)  # row 1 is the header
+    if job.kind == ImportKind.CUSTOMERS:
+        for number, row in numbered:
+            yield number, [row]
+        return
+    column = job.mapping["order_id"]
+    for _, group in groupby(numbered, key=lambda item: (item[1].get(column) or "").strip()):
+        group = list(group)
+        yield group[0][0], [row for _, row in group]
+
+
+def _run(job: ImportJob, *, deadline: float) -> bool:
+    """Apply rows after those already done; False when time ran out with rows left."""
+    store, resume_after = job.store, job.processed_rows
+    with job.file.open("rb") as handle:
+        sample = handle.read(8192)
+        handle.seek(0)
+        rows = iter_rows(io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace"), sample)
+        seen, pending = 0, []
+        for number, unit_rows in _units(job, rows):
+            seen += len(unit_rows)
+            if seen <= resume_after:
+                continue  # resuming: applied before the previous worker stopped
+            pending.append((number, unit_rows))
+            if len(pending) == CHUNK:
+                _apply_chunk(job, store, pending, seen)
+                pending = []
+                if time.monotonic() > deadline:
+                    return False
+        if pending:
+            _apply_chunk(job, store, pending, seen)
+    return True
+
+
+def _apply_chunk(job: ImportJob, store: Store, units: list, rows_done: int) -> None:
+    created = updated = 0
+    errors: list[list] = []
+    for number, rows in units:
+        try:
+            with transaction.atomic():
+                was_created = _apply(job, store, rows)
+        except RowError as exc:
+            errors.append([number, exc.field, str(exc)])
+        except PayloadError as exc:
+            errors.append([number, next(iter(exc.fields), ""), str(exc)])
+        else:
+            created += was_created
+            updated += not was_created
+    _save_progress(job, done_rows=rows_done, created=created, updated=updated, errors=errors)
+
+
+def _apply(job: ImportJob, store: Store, rows) -> bool:
+    """Apply one customer or one order (with its shipment); True when it was new."""
+    if job.kind == ImportKind.CUSTOMERS:
+        data = customer_from_row(rows[0], job.mapping)
+        existed = customer_exists(store=store, email=data.email)
+        customer_upsert(store=store, data=data, consent_source=ConsentSource.IMPORT)
+        return not existed
+    order_data, shipment_data = order_from_rows(rows, job.mapping, store_currency=store.currency, store_tz=store.tz)
+    order, created = order_upsert(store=store, data=order_data)
+    if shipment_data:
+        shipment_upsert(order=order, data=shipment_data)
+    return created
+
+
+def _save_progress(job: ImportJob, *, done_rows: int, created: int, updated: int, errors: list) -> None:
+    job.refresh_from_db(fields=["errors", "error_count"])
+    kept = job.errors + errors[: max(0, MAX_REPORTED_ERRORS - len(job.errors))]
+    ImportJob.objects.filter(pk=job.pk).update(
+        processed_rows=done_rows,
+        created_count=F("created_count") + created,
+        updated_count=F("updated_count") + updated,
+        error_count=F("error_count") + len(errors),
+        errors=kept,
+        modified_at=timezone.now(),
+    )
