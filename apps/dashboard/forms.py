@@ -29,3 +29,12 @@ def mapping_form_for(job) -> type[forms.Form]:
         for field in FIELDS[job.kind]
     }
     return type("ColumnMappingForm", (forms.Form,), fields)
+
+
+class FeedForm(forms.Form):
+    url = forms.URLField(label=_("Feed address"), max_length=1000, assume_scheme="https")
+    refresh_hours = forms.IntegerField(label=_("Refresh every (hours)"), min_value=1, max_value=168, initial=24)
+
+
+class FeedUploadForm(forms.Form):
+    file = forms.FileField(label=_("Feed file (YML or Google Merchant XML)"))

@@ -1,19 +1,23 @@
-"""CSV import screens: upload, map columns, watch the progress bar, download the error report."""
+"""Bringing data in by hand: CSV imports (upload, map, progress, error report) and product feeds."""
 
 import csv
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from apps.integrations.adapters import PayloadError
 from apps.integrations.csv_import import FIELDS
+from apps.integrations.feed_import import feed_apply
 from apps.integrations.imports import import_create, import_preview, import_start
 from apps.integrations.models import ImportStatus
-from apps.integrations.selectors import import_job_for_store, import_jobs_for_store
+from apps.integrations.selectors import feed_for_store, feeds_for_store, import_job_for_store, import_jobs_for_store
+from apps.integrations.services import feed_add
+from apps.integrations.tasks import feed_refresh_task
 
 from .access import member_required
-from .forms import ImportUploadForm, mapping_form_for
+from .forms import FeedForm, FeedUploadForm, ImportUploadForm, mapping_form_for
 
 
 @member_required("import_data")
@@ -69,3 +73,37 @@ def import_errors(request, pk: int):
     writer.writerow(["row", "field", "problem"])
     writer.writerows(job.errors)
     return response
+
+
+@member_required("import_data")
+def feed_list(request):
+    add_form = FeedForm(prefix="add")
+    upload_form = FeedUploadForm(prefix="upload")
+    if request.method == "POST" and request.POST.get("action") == "add-feed":
+        add_form = FeedForm(request.POST, prefix="add")
+        if add_form.is_valid():
+            feed_add(store=request.store, **add_form.cleaned_data)
+            messages.success(request, "Feed added; it is being read now and then on its schedule.")
+            return redirect("dashboard:feed_list")
+    elif request.method == "POST":
+        upload_form = FeedUploadForm(request.POST, request.FILES, prefix="upload")
+        if upload_form.is_valid():
+            try:
+                result = feed_apply(store=request.store, content=upload_form.cleaned_data["file"].read())
+            except PayloadError as exc:
+                upload_form.add_error("file", str(exc))
+            else:
+                messages.success(request, f"Read {result.seen} products, {result.created} of them new.")
+                return redirect("dashboard:feed_list")
+    context = {"feeds": feeds_for_store(store=request.store), "add_form": add_form, "upload_form": upload_form}
+    status = 400 if add_form.errors or upload_form.errors else 200
+    return render(request, "dashboard/feed_list.html", context, status=status)
+
+
+@require_POST
+@member_required("import_data")
+def feed_refresh(request, pk: int):
+    feed = feed_for_store(store=request.store, pk=pk)
+    feed_refresh_task.delay_on_commit(feed.pk)
+    messages.success(request, "Refreshing the feed in the background.")
+    return redirect("dashboard:feed_list")

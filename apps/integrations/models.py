@@ -141,3 +141,23 @@ class ImportJob(TenantModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class ProductFeed(TenantModel):
+    """A product catalogue (YML or Google Merchant) fetched from a URL on a schedule."""
+
+    url = models.URLField(max_length=1000)
+    refresh_hours = models.PositiveSmallIntegerField(default=24)
+    enabled = models.BooleanField(default=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True)
+    last_error = models.TextField(blank=True)
+    products_seen = models.PositiveIntegerField(default=0)
+    products_created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["url"]
+        constraints = [models.UniqueConstraint(fields=["store", "url"], name="product_feed_url_unique_per_store")]
+
+    def __str__(self) -> str:
+        return self.url

@@ -45,3 +45,15 @@ def import_jobs_for_store(*, store: Store) -> QuerySet:
 def import_job_for_store(*, store: Store, pk: int):
 
     return get_object_or_404(ImportJob.objects.filter(store=store), pk=pk)
+
+
+def feeds_for_store(*, store: Store) -> QuerySet:
+    from .models import ProductFeed
+
+    return ProductFeed.objects.filter(store=store).order_by("url")
+
+
+def feed_for_store(*, store: Store, pk: int):
+    from .models import ProductFeed
+
+    return get_object_or_404(ProductFeed.objects.filter(store=store), pk=pk)

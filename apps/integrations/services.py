@@ -96,3 +96,16 @@ def inbound_replay(*, event: InboundEvent, adapter: Adapter) -> InboundEvent:
     InboundEvent.objects.filter(pk=event.pk).update(outcome=Outcome.RECEIVED)
     event.refresh_from_db()
     return inbound_apply(event=event, adapter=adapter, delivery=delivery)
+
+
+def feed_add(*, store: Store, url: str, refresh_hours: int = 24):
+    """Add (or re-enable) a product feed and read it once, after commit."""
+    from .models import ProductFeed
+    from .tasks import feed_refresh_task
+
+    with transaction.atomic():
+        feed, _ = ProductFeed.objects.update_or_create(
+            store=store, url=url, defaults={"refresh_hours": refresh_hours, "enabled": True}
+        )
+        feed_refresh_task.delay_on_commit(feed.pk)
+    return feed

@@ -4,7 +4,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.customers.factories import CustomerFactory
-from tests.integrations.factories import ImportJobFactory, InboundEventFactory
+from tests.integrations.factories import ImportJobFactory, InboundEventFactory, ProductFeedFactory
 from tests.orders.factories import OrderFactory
 from tests.shipments.factories import ShipmentFactory
 from tests.stores.factories import MembershipFactory, StoreFactory
@@ -32,7 +32,11 @@ def store_a_objects():
     shipment = ShipmentFactory(order=order)
     inbound = InboundEventFactory(store=store_a)
     import_job = ImportJobFactory(store=store_a)
-    return {"order": order, "shipment": shipment, "customer": customer, "inbound": inbound, "import": import_job}
+    feed = ProductFeedFactory(store=store_a)
+    return {
+        "order": order, "shipment": shipment, "customer": customer, "inbound": inbound, "import": import_job,
+        "feed": feed,
+    }  # fmt: skip
 
 
 def visit(client, name: str, kwargs: dict):

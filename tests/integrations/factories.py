@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from apps.integrations.models import Connection, ImportJob, ImportKind, InboundEvent, Outcome
+from apps.integrations.models import Connection, ImportJob, ImportKind, InboundEvent, Outcome, ProductFeed
 from tests.stores.factories import StoreFactory
 
 
@@ -41,3 +41,11 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     original_name = "customers.csv"
     columns = ["email", "first_name"]
     mapping = {"email": "email", "first_name": "first_name"}
+
+
+class ProductFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductFeed
+
+    store = factory.SubFactory(StoreFactory)
+    url = factory.Sequence(lambda n: f"https://shop.example/feeds/{n}.xml")
