@@ -41,6 +41,7 @@ run: install
 	@test -f .env || { sed "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > .env; \
 		echo "Wrote .env from .env.example (edit it to use PostgreSQL, Redis or an ESP)."; }
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_schedules
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "  Afterglow is starting on http://127.0.0.1:$(PORT)/dashboard/"
