@@ -6,6 +6,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.datastructures import CaseInsensitiveMapping
 
 from apps.stores.models import Store
 
@@ -90,7 +91,7 @@ def inbound_replay(*, event: InboundEvent, adapter: Adapter) -> InboundEvent:
     InboundEvent.objects.filter(pk=event.pk).update(replays=F("replays") + 1)
     event.refresh_from_db()
     try:
-        delivery = adapter.read(headers=event.headers, body=event.body.encode())
+        delivery = adapter.read(headers=CaseInsensitiveMapping(event.headers), body=event.body.encode())
     except PayloadError as exc:
         return _finish_outside(event, http_status=400, error=str(exc))
     InboundEvent.objects.filter(pk=event.pk).update(outcome=Outcome.RECEIVED)

@@ -1,6 +1,6 @@
 """Every write to shipments and their tracking events."""
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.events import announce_after_commit
@@ -24,7 +24,18 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
     if data.external_id:
         lookup = {"store": order.store, "external_id": data.external_id}
     else:
-        lookup = {"store": order.store, "carrier": carrier_code, "tracking_number": data.tracking_number}
+        # The same number under a carrier we had not recognised yet is the same parcel, not a new one.
+        known = (
+            Shipment.objects.filter(store=order.store, tracking_number=data.tracking_number)
+            .filter(models.Q(carrier=carrier_code) | models.Q(carrier="") | models.Q(order=order))
+            .values_list("carrier", flat=True)
+            .first()
+        )
+        lookup = {
+            "store": order.store,
+            "carrier": carrier_code if known is None else known,
+            "tracking_number": data.tracking_number,
+        }
     shipment, created = lock_or_create(
         Shipment, lookup=lookup, defaults={"order": order, "status": ShipmentStatus.PENDING}
     )
@@ -70,8 +81,16 @@ def shipment_record_events(*, shipment: Shipment, incoming: list[EventIn]) -> in
         ],
         ignore_conflicts=True,
     )  # fmt: skip
-    estimate = next((e.estimated_delivery for e in sorted(incoming, key=lambda e: e.occurred_at, reverse=True)
-                     if e.estimated_delivery), None)  # fmt: skip
+    # An estimate counts only from news at least as fresh as what we have: a late batch never rewinds it.
+    newest_known = shipment.last_event_at
+    estimate = next(
+        (
+            e.estimated_delivery
+            for e in sorted(incoming, key=lambda e: e.occurred_at, reverse=True)
+            if e.estimated_delivery and (newest_known is None or e.occurred_at >= newest_known)
+        ),
+        None,
+    )
     _apply_events(shipment, estimate)
     return len(fresh)
 
