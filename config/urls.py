@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("apps.dashboard.urls")),
     path("webhooks/", include("apps.integrations.urls")),
+    path("api/v1/", include("apps.integrations.api.urls")),
     path("", include("apps.tracking.urls")),
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),

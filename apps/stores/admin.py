@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import Membership, Store
+from .models import ApiKey, Membership, Store
+from .services import api_key_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,3 +24,25 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__email", "store__name"]
     autocomplete_fields = ["user", "store"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are made with `manage.py create_api_key STORE_SLUG` (the key is shown once, there); here they
+    can be seen, renamed and revoked. The stored digest is read-only and the key itself is nowhere."""
+
+    list_display = ["name", "store", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "store__name", "store__slug"]
+    fields = ["store", "name", "prefix", "hashed_key", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["store", "prefix", "hashed_key", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request, queryset) -> None:
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, "Revoked.")

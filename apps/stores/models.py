@@ -1,3 +1,4 @@
+import hashlib
 import zoneinfo
 
 from django.conf import settings
@@ -118,3 +119,36 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.store} · {self.role}"
+
+
+class ApiKey(TimeStampedModel):
+    """A store's key to the JSON API. Only a SHA-256 digest of the key is kept; the key is shown once.
+
+    `prefix` is the key's first characters, so a person can tell keys apart without the secret.
+    """
+
+    KEY_PREFIX = "ag_"  # marks Afterglow keys, so secret scanners and people recognise a leaked one
+    SHOWN_CHARS = 11  # the prefix and eight random characters: enough to tell keys apart, useless to guess
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text=_("What uses this key, e.g. ERP sync."))
+    prefix = models.CharField(max_length=16, editable=False)
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def digest(key: str) -> str:
+        """What is stored instead of the key: its SHA-256, hex."""
+        return hashlib.sha256(key.encode()).hexdigest()
