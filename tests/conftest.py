@@ -17,3 +17,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "browser" in item.keywords and not CHROMIUM:
             item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def anymail_test_backend(settings):
+    """Django's test setup swaps in the locmem backend; use Anymail's, which records tags and metadata
+    (and still fills `mailoutbox`)."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"

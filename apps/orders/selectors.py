@@ -98,3 +98,46 @@ def order_stats_for_customer(*, customer_id: int) -> dict:
         .exclude(status=OrderStatus.CANCELLED)
         .aggregate(count=Count("id"), spent=Sum("total"), first=Min("placed_at"), last=Max("placed_at"))
     )
+
+
+def best_seller_ids(*, store_id: int, days: int = 90, limit: int = 20) -> list[int]:
+    """The store's most ordered products lately; cached for an hour (it is one aggregate over many lines)."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from .models import OrderLine
+
+    key = f"best-sellers:{store_id}:{days}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        since = timezone.now() - timedelta(days=days)
+        ids = list(
+            OrderLine.objects.filter(store_id=store_id, product__isnull=False, order__placed_at__gte=since)
+            .values("product_id")
+            .annotate(sold=Count("id"))
+            .order_by("-sold", "product_id")
+            .values_list("product_id", flat=True)[:limit]
+        )
+        cache.set(key, ids, 3600)
+    return ids
+
+
+def recommendations_for(*, order: Order, customer=None, limit: int = 4) -> list:
+    """Products to suggest after an order: related to what was bought, in stock, not already bought by
+    this customer; the store's best sellers fill the rest."""
+    from .models import OrderLine, Product
+
+    lines = OrderLine.objects.filter(product__isnull=False)
+    bought = set(lines.filter(order=order).values_list("product_id", flat=True))
+    if customer is not None:
+        bought |= set(lines.filter(order__customer=customer).values_list("product_id", flat=True))
+    in_stock = Product.objects.filter(store_id=order.store_id, in_stock=True).exclude(pk__in=bought)
+    picked = list(in_stock.filter(product__in=bought).distinct().order_by("name")[:limit]) if bought else []
+    if len(picked) < limit:
+        wanted = [pk for pk in best_seller_ids(store_id=order.store_id) if pk not in {p.pk for p in picked}]
+        by_id = in_stock.in_bulk(wanted)
+        picked += [by_id[pk] for pk in wanted if pk in by_id][: limit - len(picked)]
+    return picked

@@ -1,0 +1,146 @@
+"""The plain-dict context a message is rendered with. Documented, because merchants write templates
+against it: nothing here is a model, so a template can reach no method and no setting.
+
+    store:    name, website_url, support_email, review_url, logo_url, colours, social_links, postal_address
+    customer: first_name, last_name, email
+    order:    number, placed_at, total, currency, lines [{title, quantity, price, total, image_url}]
+    shipment: carrier, tracking_number, tracking_url, status, status_label, estimated_delivery
+    cart:     lines [...], subtotal, recovery_url
+    product:  name, url, image_url, price              (replenishment)
+    coupon:   code, description, expires               (when the step carries an incentive)
+    recommendations: [{name, url, image_url, price}]
+    links:    tracking, preferences, unsubscribe
+    nps_links: [{score, url}] for 0..10
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import formats, translation
+
+from apps.core.contrast import readable_text_on
+
+from . import links
+from .copy import copy_for
+
+
+def money(amount, currency: str, language: str) -> str:
+    with translation.override(language):
+        return f"{formats.number_format(Decimal(amount or 0), 2, use_l10n=True, force_grouping=True)} {currency}"
+
+
+def day(value, language: str) -> str:
+    if value is None:
+        return ""
+    with translation.override(language):
+        return formats.date_format(value, "DATE_FORMAT")
+
+
+def store_context(store) -> dict:
+    logo_url = links.absolute(f"{settings.MEDIA_URL.rstrip('/')}/{store.logo.name}") if store.logo else ""
+    if logo_url.startswith("media/"):
+        logo_url = links.absolute("/" + logo_url)
+    return {
+        "name": store.name,
+        "website_url": store.website_url,
+        "support_email": store.support_email,
+        "review_url": store.review_url,
+        "logo_url": logo_url,
+        "primary_colour": store.primary_colour,
+        "accent_colour": store.accent_colour,
+        "background_colour": store.background_colour,
+        "on_primary": readable_text_on(store.primary_colour),
+        "on_accent": readable_text_on(store.accent_colour),
+        "font_family": store.font_family,
+        "social_links": dict(store.social_links or {}),
+        "postal_address": store.postal_address,
+    }
+
+
+def lines_context(lines, currency: str, language: str) -> list[dict]:
+    return [
+        {
+            "title": line.title,
+            "quantity": line.quantity,
+            "price": money(line.unit_price, currency, language),
+            "total": money(line.unit_price * line.quantity, currency, language),
+            "image_url": line.image_url,
+        }
+        for line in lines
+    ]
+
+
+def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=None, recommendations=()) -> dict:
+    store = message.store
+    copy = copy_for(language)
+    context: dict = {
+        "language": language,
+        "store": store_context(store),
+        "labels": copy.LABELS,
+        "customer": {},
+        "links": {},
+        "recommendations": [
+            {"name": p.name, "url": p.url, "image_url": p.image_url,
+             "price": money(p.price, p.currency or store.currency, language) if p.price else ""}
+            for p in recommendations
+        ],
+    }  # fmt: skip
+    if message.customer_id:
+        customer = message.customer
+        context["customer"] = {
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "email": customer.email,
+        }
+        if not message.transactional:
+            context["links"]["preferences"] = links.preferences_link(customer)
+            context["links"]["unsubscribe"] = links.unsubscribe_link(customer)
+    if message.order_id:
+        order = message.order
+        context["order"] = {
+            "number": order.number,
+            "placed_at": day(order.placed_at, language),
+            "total": money(order.total, order.currency, language),
+            "currency": order.currency,
+            "lines": lines_context(order.lines.all(), order.currency, language),
+        }
+        context["links"]["tracking"] = links.tracking_link(order)
+        if "nps" in blocks:
+            context["nps_links"] = links.nps_links(order)
+    if message.shipment_id:
+        shipment = message.shipment
+        context["shipment"] = {
+            "carrier": shipment.carrier_name or shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+            "tracking_url": shipment.tracking_url,
+            "status": shipment.status,
+            "status_label": _status_label(shipment, language),
+            "estimated_delivery": day(shipment.estimated_delivery, language),
+        }
+    if message.cart_id:
+        cart = message.cart
+        context["cart"] = {
+            "lines": lines_context(cart.lines.all(), cart.currency, language),
+            "subtotal": money(cart.subtotal, cart.currency, language),
+            "recovery_url": cart.recovery_url,
+        }
+    if coupon is not None:
+        context["coupon"] = {
+            "code": coupon.code,
+            "description": coupon_description(coupon, copy.LABELS, language),
+            "expires": day(coupon.expires_at, language),
+        }
+    return context
+
+
+def coupon_description(coupon, labels: dict, language: str) -> str:
+    if coupon.kind == "percent":
+        return labels["percent_off"].format(value=f"{coupon.value:g}")
+    if coupon.kind == "fixed":
+        return labels["amount_off"].format(value=money(coupon.value, coupon.store.currency, language))
+    return labels["free_shipping"]
+
+
+def _status_label(shipment, language: str) -> str:
+    with translation.override(language):
+        return str(shipment.get_status_display())

@@ -1,0 +1,218 @@
+"""Sending from the ledger, exactly once.
+
+A message moves scheduled → sending → sent under a row claim (`select_for_update(skip_locked=True)`),
+so two workers, two beats or a retried task never send it twice. If a worker dies after the ESP
+accepted a message but before we recorded it, the row stays `sending`; the sweeper marks it `unknown`
+for a person to decide. It is never resent blindly.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import requests
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from anymail.message import AnymailMessage
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from apps.orders.selectors import recommendations_for
+
+from . import rules
+from .context import message_context
+from .copy import LANGUAGES
+from .defaults import BLOCKS
+from .models import Message, MessageStatus
+from .rendering import TemplateError, render_email
+from .services import coupon_issue, message_trace
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 6
+STUCK_AFTER = timedelta(minutes=10)
+QUEUE_TRANSACTIONAL, QUEUE_MARKETING = "transactional", "marketing"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    detail: str = ""
+
+
+def queue_for_flag(transactional: bool) -> str:
+    """Order confirmations never wait behind a win-back batch: they have their own queue."""
+    return QUEUE_TRANSACTIONAL if transactional else QUEUE_MARKETING
+
+
+def _claim(message_id: int) -> Message | None:
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=MessageStatus.SCHEDULED, scheduled_for__lte=now)
+            .first()
+        )
+        if message is None:
+            return None  # already taken, done, or not due: nothing to do
+        message.status = MessageStatus.SENDING
+        message.claimed_at = now
+        message.attempts += 1
+        message.save(update_fields=["status", "claimed_at", "attempts", "modified_at"])
+    return (
+        Message.objects.select_related("store", "step__flow", "customer", "order", "cart", "shipment")
+        .filter(pk=message_id)
+        .first()
+    )
+
+
+def _finish(message: Message, status: str, *, rule: str, reason: str = "", **fields) -> Outcome:
+    """Record the result, but only if this worker still holds the message (status `sending`)."""
+    trace = message_trace(message, action=status, rule=rule, reason=reason)
+    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=status, trace=trace, reason=reason[:255], modified_at=timezone.now(), **fields
+    )
+    return Outcome(status if updated else "lost", reason)
+
+
+def language_for(message: Message) -> str:
+    offered = message.store.offered_languages
+    for candidate in (
+        message.customer.locale if message.customer_id else "",
+        message.order.locale if message.order_id else "",
+        message.store.default_language,
+    ):
+        if candidate in LANGUAGES and (candidate in offered or candidate == message.store.default_language):
+            return candidate
+    return "en"
+
+
+def _pick(content: dict, language: str, fallback: str) -> str:
+    return content.get(language) or content.get(fallback) or content.get("en") or next(iter(content.values()), "")
+
+
+def build_email(message: Message) -> tuple[AnymailMessage, dict]:
+    """Render the message and wrap it for Anymail. Returns the email and what was rendered."""
+    language = language_for(message)
+    step, store = message.step, message.store
+    coupon = coupon_issue(message=message)
+    products = recommendations_for(order=message.order, customer=message.customer, limit=4) if message.order_id else []
+    blocks = BLOCKS.get(step.flow.kind, ())
+    context = message_context(message, language=language, blocks=blocks, coupon=coupon, recommendations=products)
+    subject_source = _pick(message.variant.subject, language, store.default_language) if message.variant_id else None
+    with translation.override(language):
+        rendered = render_email(
+            subject=subject_source or _pick(step.subject, language, store.default_language),
+            preheader=_pick(step.preheader, language, store.default_language),
+            body=_pick(step.body, language, store.default_language),
+            context=context,
+            blocks=blocks,
+        )
+    sender = store.sender_email or settings.DEFAULT_FROM_EMAIL
+    from_email = f"{store.sender_name or store.name} <{sender}>" if store.sender_email else sender
+    email = AnymailMessage(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=from_email,
+        to=[message.email],
+        reply_to=[store.reply_to_email or store.support_email]
+        if (store.reply_to_email or store.support_email)
+        else None,
+    )
+    email.attach_alternative(rendered.html, "text/html")
+    email.tags = [step.flow.kind, step.key]
+    email.metadata = {"message_id": str(message.pk), "store": store.slug}
+    email.track_opens = email.track_clicks = not message.transactional
+    if not message.transactional and "unsubscribe" in context["links"]:
+        # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
+        email.extra_headers["List-Unsubscribe"] = f"<{context['links']['unsubscribe']}>"
+        email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return email, {"language": language, "subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+
+
+def message_send(*, message_id: int, now=None) -> Outcome:
+    """Send one due message if this worker can claim it. Safe to call any number of times."""
+    message = _claim(message_id)
+    if message is None:
+        return Outcome("not_claimed")
+    decision = rules.decide(message, now=now)
+    if decision.action == rules.SUPPRESS:
+        return _finish(message, MessageStatus.SUPPRESSED, rule=decision.rule, reason=decision.reason)
+    if decision.action == rules.SKIP:
+        return _finish(message, MessageStatus.SKIPPED, rule=decision.rule, reason=decision.reason)
+    if decision.action == rules.DEFER:
+        return _defer(message, decision)
+
+    try:
+        email, rendered = build_email(message)
+    except TemplateError as exc:
+        return _finish(message, MessageStatus.FAILED, rule="template", reason=f"template error: {exc}")
+
+    try:
+        email.send()
+    except AnymailRecipientsRefused as exc:
+        return _finish(message, MessageStatus.FAILED, rule="esp_refused", reason=str(exc)[:255])
+    except AnymailAPIError as exc:
+        return _esp_error(message, exc)
+    status = email.anymail_status
+    esp_id = "" if status.message_id is None else str(status.message_id)
+    return _finish(
+        message, MessageStatus.SENT, rule=decision.rule, reason=decision.reason, sent_at=timezone.now(),
+        esp_message_id=esp_id or "", language=rendered["language"], subject=rendered["subject"],
+        body_html=rendered["html"], body_text=rendered["text"],
+    )  # fmt: skip
+
+
+def _defer(message: Message, decision: rules.Decision) -> Outcome:
+    trace = message_trace(message, action="deferred", rule=decision.rule, reason=decision.reason,
+                          until=decision.until.isoformat())  # fmt: skip
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SCHEDULED, scheduled_for=decision.until, trace=trace, attempts=message.attempts - 1,
+        modified_at=timezone.now(),
+    )  # fmt: skip
+    return Outcome("deferred", decision.reason)
+
+
+def _esp_error(message: Message, exc: AnymailAPIError) -> Outcome:
+    """A refusal we can retry goes back to `scheduled` with a backoff; one that may have been accepted
+    (the connection broke after the request was sent) becomes `unknown`, never sent again blindly."""
+    status_code = getattr(exc, "status_code", None)
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, requests.exceptions.ReadTimeout):
+        return _finish(
+            message,
+            MessageStatus.UNKNOWN,
+            rule="esp_timeout",
+            reason="the ESP did not answer in time; it may have sent it",
+        )
+    permanent = status_code is not None and 400 <= status_code < 500 and status_code != 429
+    if permanent or message.attempts >= MAX_ATTEMPTS:
+        return _finish(message, MessageStatus.FAILED, rule="esp_error", reason=f"ESP error {status_code}: {exc}"[:255])
+    retry_at = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
+    trace = message_trace(message, action="retry", rule="esp_error", reason=f"ESP error {status_code or ''}".strip(),
+                          attempt=message.attempts, retry_at=retry_at.isoformat())  # fmt: skip
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SCHEDULED, scheduled_for=retry_at, trace=trace, modified_at=timezone.now()
+    )
+    return Outcome("retry", str(exc)[:255])
+
+
+def messages_due(*, now=None, limit: int = 2000) -> list[tuple[int, bool]]:
+    now = now or timezone.now()
+    return list(
+        Message.objects.filter(status=MessageStatus.SCHEDULED, scheduled_for__lte=now)
+        .order_by("-transactional", "priority", "scheduled_for")
+        .values_list("pk", "transactional")[:limit]
+    )
+
+
+def messages_sweep_stuck(*, now=None) -> int:
+    """Rows left `sending` by a worker that died: the ESP may have sent them, so a person decides."""
+    now = now or timezone.now()
+    stuck = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STUCK_AFTER)
+    count = 0
+    for message in stuck.only("pk", "trace"):
+        trace = message_trace(message, action="unknown", rule="sweeper", reason="the sending worker stopped mid-send")
+        count += Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.UNKNOWN, trace=trace, reason="the sending worker stopped mid-send", modified_at=now
+        )
+    return count

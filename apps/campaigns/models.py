@@ -1,0 +1,247 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TenantModel, TimeStampedModel
+
+
+class FlowKind(models.TextChoices):
+    ORDER_CONFIRMATION = "order_confirmation", _("Order confirmation")
+    SHIPMENT_CONFIRMATION = "shipment_confirmation", _("Shipment confirmation")
+    SHIPMENT_UPDATE = "shipment_update", _("Shipment updates")
+    DELIVERED_FOLLOWUP = "delivered_followup", _("Delivered follow-up")
+    NPS_SURVEY = "nps_survey", _("Review / NPS request")
+    ABANDONED_CART = "abandoned_cart", _("Abandoned cart")
+    REPLENISHMENT = "replenishment", _("Replenishment reminder")
+    WIN_BACK = "win_back", _("Win-back")
+    DELIVERY_APOLOGY = "delivery_apology", _("Delivery delay apology")
+
+
+# Transactional mail goes out whatever the marketing consent (never to suppressed addresses).
+TRANSACTIONAL_KINDS = frozenset(
+    {FlowKind.ORDER_CONFIRMATION, FlowKind.SHIPMENT_CONFIRMATION, FlowKind.SHIPMENT_UPDATE, FlowKind.DELIVERY_APOLOGY}
+)
+
+
+class Flow(TenantModel):
+    kind = models.CharField(max_length=24, choices=FlowKind.choices)
+    name = models.CharField(max_length=120)
+    enabled = models.BooleanField(default=False)
+    # Lower runs first when the frequency cap has room for only one marketing message.
+    priority = models.PositiveSmallIntegerField(default=50)
+
+    class Meta:
+        ordering = ["priority", "kind"]
+        constraints = [models.UniqueConstraint(fields=["store", "kind"], name="flow_one_per_kind_per_store")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_transactional(self) -> bool:
+        return self.kind in TRANSACTIONAL_KINDS
+
+
+class IncentiveKind(models.TextChoices):
+    NONE = "", _("No incentive")
+    PERCENT = "percent", _("Percentage off")
+    FIXED = "fixed", _("Fixed amount off")
+    FREE_SHIPPING = "free_shipping", _("Free shipping")
+
+
+class FlowStep(TimeStampedModel):
+    """One email of a flow: when it goes (delay after the trigger), to whom (conditions), what it says."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(max_length=40, help_text=_("Stable name of the step, e.g. reminder-1h."))
+    position = models.PositiveSmallIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    delay_minutes = models.PositiveIntegerField(default=0)
+    trigger_status = models.CharField(max_length=24, blank=True, help_text=_("Shipment updates: the status."))
+    conditions = models.JSONField(default=dict, blank=True)
+    # Per-language content; a missing language falls back to the store default, then English.
+    subject = models.JSONField(default=dict)
+    preheader = models.JSONField(default=dict, blank=True)
+    body = models.JSONField(default=dict)
+    incentive_kind = models.CharField(max_length=16, choices=IncentiveKind.choices, blank=True)
+    incentive_value = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    incentive_valid_days = models.PositiveSmallIntegerField(default=7)
+    incentive_pool = models.ForeignKey(
+        "campaigns.CouponPool", on_delete=models.SET_NULL, null=True, blank=True, related_name="steps"
+    )
+
+    class Meta:
+        ordering = ["flow", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["flow", "key"], name="flow_step_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.flow} · {self.key}"
+
+
+class Variant(TimeStampedModel):
+    """An A/B variant of a step's subject (and optionally delay or offer)."""
+
+    step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="variants")
+    label = models.CharField(max_length=2, default="A")
+    subject = models.JSONField(default=dict)
+    weight = models.PositiveSmallIntegerField(default=50)
+    is_winner = models.BooleanField(default=False)
+    retired = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["step", "label"]
+        constraints = [models.UniqueConstraint(fields=["step", "label"], name="variant_label_unique_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.step} · {self.label}"
+
+
+class MessageStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    UNKNOWN = "unknown", _("Unknown: check with the ESP")
+
+
+class Message(TenantModel):
+    """The ledger: one row per email, before it is sent. (step, subject_key) can exist only once."""
+
+    step = models.ForeignKey(FlowStep, on_delete=models.PROTECT, related_name="messages")
+    subject_key = models.CharField(max_length=120, help_text=_("What the email is about: order:17, cart:9…"))
+    status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.SCHEDULED)
+    transactional = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(default=50)
+    scheduled_for = models.DateTimeField()
+    email = models.EmailField()
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    cart = models.ForeignKey("orders.Cart", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    shipment = models.ForeignKey(
+        "shipments.Shipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    language = models.CharField(max_length=5, blank=True)
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    esp_message_id = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=255, blank=True, help_text=_("Why it was skipped, suppressed or failed."))
+    trace = models.JSONField(default=list, blank=True, help_text=_("Each decision: when, what, by which rule."))
+
+    subject = models.CharField(max_length=255, blank=True)
+    body_html = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    machine_opened = models.BooleanField(default=False)
+    attributed_order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="attributed_messages"
+    )
+    attributed_revenue = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "subject_key"], name="message_once_per_step_subject"),
+            models.CheckConstraint(condition=models.Q(status__in=MessageStatus.values), name="message_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["scheduled_for"], name="message_due", condition=models.Q(status="scheduled")),
+            models.Index(fields=["claimed_at"], name="message_in_flight", condition=models.Q(status="sending")),
+            models.Index(fields=["esp_message_id"], name="message_esp_id", condition=~models.Q(esp_message_id="")),
+            models.Index(fields=["store", "-scheduled_for"], name="message_store_recent"),
+            models.Index(fields=["customer", "sent_at"], name="message_customer_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} → {self.email} ({self.status})"
+
+
+class MessageEvent(models.Model):
+    """An ESP's report about a message (delivered, opened, bounced…), stored once per ESP event."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=20)
+    occurred_at = models.DateTimeField()
+    esp_event_id = models.CharField(max_length=255)
+    machine = models.BooleanField(default=False, help_text=_("An automatic open (mail privacy proxies), not a person."))
+    detail = models.CharField(max_length=500, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["message", "esp_event_id"], name="message_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} at {self.occurred_at}"
+
+
+class CouponPool(TenantModel):
+    """Codes the merchant uploaded (e.g. from Shopify); each is handed to one person only."""
+
+    name = models.CharField(max_length=120)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coupon(TenantModel):
+    code = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=IncentiveKind.choices)
+    value = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    pool = models.ForeignKey(CouponPool, on_delete=models.CASCADE, null=True, blank=True, related_name="coupons")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="coupons"
+    )
+    message = models.OneToOneField(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon")
+    issued_at = models.DateTimeField(null=True, blank=True)
+    redeemed_order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="coupon_code_unique_per_store")]
+        indexes = [
+            models.Index(fields=["pool"], name="coupon_pool_free", condition=models.Q(issued_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at < timezone.now()
+
+
+class MessagingPolicy(TimeStampedModel):
+    """A store's rules for marketing mail: consent, pacing, quiet hours, attribution windows, A/B tests."""
+
+    store = models.OneToOneField("stores.Store", on_delete=models.CASCADE, related_name="messaging_policy")
+    marketing_requires_consent = models.BooleanField(
+        default=True, help_text=_("Send marketing only to customers who opted in (required in the EU).")
+    )
+    frequency_cap_count = models.PositiveSmallIntegerField(default=1, help_text=_("Marketing emails per window."))
+    frequency_cap_hours = models.PositiveSmallIntegerField(default=24)
+    quiet_hours_start = models.PositiveSmallIntegerField(default=21, help_text=_("Local hour, 0-23."))
+    quiet_hours_end = models.PositiveSmallIntegerField(default=8)
+    click_window_days = models.PositiveSmallIntegerField(default=5)
+    open_window_days = models.PositiveSmallIntegerField(default=1)
+    ab_min_sends = models.PositiveIntegerField(default=200, help_text=_("Per variant, before a winner is picked."))
+    ab_confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0.95)
+
+    def __str__(self) -> str:
+        return f"Messaging policy of {self.store}"

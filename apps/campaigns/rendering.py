@@ -1,0 +1,139 @@
+"""Turning a step and a plain-dict context into an email: subject, HTML (inlined CSS) and text.
+
+Merchant-edited subject, preheader and body are rendered by a restricted template engine (the tags
+and filters in template_library, a plain-dict context, so no model method or setting is reachable),
+then the body HTML is sanitised with nh3 and placed in our own branded layout.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import css_inline
+import nh3
+from django.template import Context, Engine, TemplateSyntaxError
+from django.template.loader import render_to_string
+
+MERCHANT_TAGS = {
+    "a", "b", "strong", "i", "em", "u", "p", "br", "ul", "ol", "li", "h1", "h2", "h3", "blockquote", "span",
+    "div", "img", "table", "thead", "tbody", "tr", "td", "th", "hr", "small", "sup", "sub",
+}  # fmt: skip
+MERCHANT_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align", "colspan"},
+    "th": {"align", "colspan"},
+    "*": {"class"},
+}
+MAX_TEMPLATE_CHARS = 50_000
+
+
+class RestrictedEngine(Engine):
+    default_builtins = []  # nothing from Django's defaults: only our safe library
+
+
+ENGINE = RestrictedEngine(
+    builtins=["apps.campaigns.template_library"], autoescape=True, debug=False, string_if_invalid=""
+)
+
+
+class TemplateError(ValueError):
+    """A merchant template that does not compile; the message says where."""
+
+
+def render_merchant(source: str, context: dict) -> str:
+    if len(source) > MAX_TEMPLATE_CHARS:
+        raise TemplateError(f"The template is longer than {MAX_TEMPLATE_CHARS} characters.")
+    try:
+        template = ENGINE.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(str(exc)) from exc
+    return template.render(Context(context, autoescape=True))
+
+
+def validate_merchant_template(source: str) -> None:
+    render_merchant(source, {})
+
+
+def sanitise(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=MERCHANT_TAGS,
+        attributes=MERCHANT_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    preheader: str
+    html: str
+    text: str
+
+
+def render_email(*, subject: str, preheader: str, body: str, context: dict, blocks: tuple[str, ...]) -> RenderedEmail:
+    """Subject and preheader as plain text; the body as sanitised HTML inside the branded layout."""
+    subject_text = " ".join(html.unescape(render_merchant(subject, context)).split())[:255]
+    preheader_text = " ".join(html.unescape(render_merchant(preheader, context)).split())[:255]
+    body_html = sanitise(render_merchant(body, context))
+    page = render_to_string(
+        "campaigns/email/base.html",
+        {**context, "subject": subject_text, "preheader": preheader_text, "body": body_html, "blocks": blocks},
+    )
+    inlined = css_inline.inline(page)
+    return RenderedEmail(subject=subject_text, preheader=preheader_text, html=inlined, text=html_to_text(page))
+
+
+class _TextExtractor(HTMLParser):
+    BLOCKS = {"p", "div", "tr", "h1", "h2", "h3", "table", "br", "hr"}
+    VOID = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr"}
+    HIDDEN = {"style", "head", "title", "script"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.href: str | None = None
+        self.open: list[tuple[str, bool]] = []  # (tag, hidden) of open elements
+
+    @property
+    def hidden(self) -> bool:
+        return any(hidden for _, hidden in self.open)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag not in self.VOID:
+            self.open.append((tag, tag in self.HIDDEN or attributes.get("data-text") == "skip"))
+        if tag == "a":
+            self.href = attributes.get("href")
+        if tag == "li":
+            self.parts.append("\n- ")
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.href:
+            if not self.hidden and self.href.startswith(("http", "mailto")):
+                self.parts.append(f" ({self.href})")
+            self.href = None
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index][0] == tag:
+                del self.open[index:]
+                break
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(page: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(page)
+    text = "".join(extractor.parts)
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,0 +1,173 @@
+"""Writes of the email engine: default flows, scheduling into the ledger, coupons."""
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.stores.models import Store
+
+from .defaults import DEFAULT_FLOWS, default_content
+from .models import TRANSACTIONAL_KINDS, Coupon, Flow, FlowStep, IncentiveKind, Message
+
+
+@transaction.atomic
+def flows_install_defaults(*, store: Store) -> list[Flow]:
+    """Give a store every default flow and step it does not have yet; never touches edited ones."""
+    flows = []
+    for spec in DEFAULT_FLOWS:
+        flow, _ = Flow.objects.get_or_create(
+            store=store, kind=spec.kind, defaults={"name": spec.name, "priority": spec.priority}
+        )
+        for position, step in enumerate(spec.steps):
+            if FlowStep.objects.filter(flow=flow, key=step.key).exists():
+                continue
+            subject, preheader, body = default_content(spec.kind, step.key)
+            FlowStep.objects.create(
+                store=store, flow=flow, key=step.key, position=position, delay_minutes=step.delay_minutes,
+                trigger_status=step.trigger_status, conditions=step.conditions, subject=subject,
+                preheader=preheader, body=body, incentive_kind=step.incentive_kind,
+                incentive_value=step.incentive_value, incentive_valid_days=step.incentive_valid_days,
+            )  # fmt: skip
+        flows.append(flow)
+    return flows
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One email to put in the ledger."""
+
+    step: FlowStep
+    subject_key: str
+    email: str
+    scheduled_for: datetime
+    customer_id: int | None = None
+    order_id: int | None = None
+    cart_id: int | None = None
+    shipment_id: int | None = None
+    why: str = ""
+
+
+def messages_schedule(planned: list[Planned]) -> list[Message]:
+    """Write ledger rows; a (step, subject) that already has one is left alone. Returns the new rows.
+
+    `ignore_conflicts` makes a second scan, a second beat or a replayed webhook a no-op, and it is
+    safe when two run at once: the unique constraint decides.
+    """
+    if not planned:
+        return []
+    now = timezone.now()
+    rows = [
+        Message(
+            store_id=p.step.store_id, step=p.step, subject_key=p.subject_key, email=p.email,
+            scheduled_for=p.scheduled_for, customer_id=p.customer_id, order_id=p.order_id, cart_id=p.cart_id,
+            shipment_id=p.shipment_id, transactional=p.step.flow.kind in TRANSACTIONAL_KINDS,
+            priority=p.step.flow.priority,
+            trace=[{"at": now.isoformat(), "action": "scheduled", "rule": "trigger", "reason": p.why}],
+        )
+        for p in planned
+        if p.email
+    ]  # fmt: skip
+    keys = {(row.step_id, row.subject_key) for row in rows}
+    before = set(
+        Message.objects.filter(step_id__in={k[0] for k in keys}, subject_key__in={k[1] for k in keys}).values_list(
+            "step_id", "subject_key"
+        )
+    )
+    Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    new_keys = keys - before
+    if not new_keys:
+        return []
+    created = Message.objects.filter(
+        step_id__in={k[0] for k in new_keys}, subject_key__in={k[1] for k in new_keys}, created_at__gte=now
+    )
+    return [m for m in created if (m.step_id, m.subject_key) in new_keys]
+
+
+def message_schedule(**fields) -> Message | None:
+    created = messages_schedule([Planned(**fields)])
+    return created[0] if created else None
+
+
+# --- Coupons --------------------------------------------------------------------------------
+CODE_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
+
+
+def _generated_code(prefix: str) -> str:
+    return f"{prefix}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+@transaction.atomic
+def coupon_issue(*, message: Message) -> Coupon | None:
+    """The message's coupon: its own unique code, generated or taken from the step's pool.
+
+    A pool code is claimed with a row lock that skips codes other workers are taking, so no code is
+    ever handed to two people. Issuing twice for one message returns the same coupon.
+    """
+    step = message.step
+    if not step.incentive_kind:
+        return None
+    existing = Coupon.objects.filter(message=message).first()
+    if existing:
+        return existing
+    expires_at = timezone.now() + timedelta(days=step.incentive_valid_days)
+    assign = {
+        "customer_id": message.customer_id,
+        "message": message,
+        "issued_at": timezone.now(),
+        "expires_at": expires_at,
+    }
+    if step.incentive_pool_id:
+        code = (
+            Coupon.objects.select_for_update(skip_locked=True)
+            .filter(pool_id=step.incentive_pool_id, issued_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if code is None:
+            return None  # the pool ran dry: the email goes without a code (and the trace says so)
+        for name, value in assign.items():
+            setattr(code, name, value)
+        code.kind, code.value = step.incentive_kind, step.incentive_value
+        code.save()
+        return code
+    prefix = "".join(ch for ch in message.store.slug.upper() if ch.isalnum())[:6] or "GIFT"
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Coupon.objects.create(
+                    store_id=message.store_id, code=_generated_code(prefix), kind=step.incentive_kind,
+                    value=step.incentive_value, **assign,
+                )  # fmt: skip
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not generate a unique coupon code")
+
+
+@transaction.atomic
+def coupon_pool_add_codes(*, pool, codes: list[str]) -> int:
+    """Add uploaded codes to a pool; codes the store already has are skipped. Returns how many were new."""
+    clean = {code.strip() for code in codes if code.strip()}
+    rows = [Coupon(store_id=pool.store_id, pool=pool, code=code[:64], kind=IncentiveKind.PERCENT) for code in clean]
+    before = Coupon.objects.filter(store_id=pool.store_id).count()
+    Coupon.objects.bulk_create(rows, ignore_conflicts=True)
+    return Coupon.objects.filter(store_id=pool.store_id).count() - before
+
+
+@transaction.atomic
+def coupons_redeem(*, order) -> int:
+    """Mark the order's discount codes as redeemed by it (seen on incoming orders)."""
+    codes = [code for code in (order.discount_codes or []) if code]
+    if not codes:
+        return 0
+    return Coupon.objects.filter(store_id=order.store_id, code__in=codes, redeemed_order__isnull=True).update(
+        redeemed_order=order, redeemed_at=order.placed_at
+    )
+
+
+def message_trace(message: Message, *, action: str, rule: str, reason: str = "", **extra) -> list:
+    entry = {"at": timezone.now().isoformat(), "action": action, "rule": rule, "reason": reason, **extra}
+    return [*message.trace, entry]

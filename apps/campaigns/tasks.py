@@ -1,0 +1,34 @@
+"""Thin Celery wrappers: ids in, a service call, nothing else. Sending is safe to repeat (it claims)."""
+
+from celery import shared_task
+
+from .dispatch import message_send, messages_due, messages_sweep_stuck, queue_for_flag
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def message_send_task(message_id: int) -> str:
+    return message_send(message_id=message_id).status
+
+
+@shared_task(ignore_result=True)
+def dispatch_due_task() -> int:
+    """Beat runs this every minute: hand each due message to a worker on its queue."""
+    due = messages_due()
+    for message_id, transactional in due:
+        message_send_task.apply_async((message_id,), queue=queue_for_flag(transactional))
+    return len(due)
+
+
+@shared_task(ignore_result=True)
+def sweep_stuck_task() -> int:
+    return messages_sweep_stuck()
+
+
+def enqueue_now(messages) -> None:
+    """Send freshly scheduled messages that are already due without waiting for the next beat tick."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    for message in messages:
+        if message.scheduled_for <= now:
+            message_send_task.apply_async((message.pk,), queue=queue_for_flag(message.transactional))

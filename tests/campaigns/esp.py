@@ -1,0 +1,12 @@
+"""An ESP double on top of Anymail's test backend: scripted failures, then success."""
+
+from anymail.backends.test import EmailBackend as AnymailTestBackend
+
+SCRIPT: list = []  # exceptions to raise on the next sends, in order; empty = accept
+
+
+class ScriptedBackend(AnymailTestBackend):
+    def post_to_esp(self, payload, message):
+        if SCRIPT:
+            message.anymail_test_response = SCRIPT.pop(0)
+        return super().post_to_esp(payload, message)
