@@ -133,7 +133,9 @@ def inbound_list(request):
 def inbound_detail(request, pk: int):
     event = inbound_event_for_store(store=request.store, pk=pk)
     return render(
-        request, "dashboard/inbound_detail.html", {"event": event, "can_replay": event.outcome != Outcome.REJECTED}
+        request,
+        "dashboard/inbound_detail.html",
+        {"event": event, "can_replay": event.outcome != Outcome.REJECTED and adapter_for(event.source) is not None},
     )
 
 

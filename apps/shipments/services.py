@@ -21,7 +21,10 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
         raise ValueError("A shipment needs an external id or a tracking number to be found again.")
     carrier_code = data.carrier or (detect_carrier(data.tracking_number) or "")
     carrier = CARRIERS.get(carrier_code)
-    if data.external_id:
+    # By external id when we know it (or have nothing else); otherwise by number, so a parcel first seen
+    # by a carrier webhook gets its store id attached instead of becoming a second shipment.
+    known_by_id = data.external_id and Shipment.objects.filter(store=order.store, external_id=data.external_id).exists()
+    if known_by_id or not data.tracking_number:
         lookup = {"store": order.store, "external_id": data.external_id}
     else:
         # The same number under a carrier we had not recognised yet is the same parcel, not a new one.

@@ -52,3 +52,14 @@ def test_a_number_is_read_for_its_carrier_and_public_link():
 def test_a_shipment_needs_something_to_be_found_by():
     with pytest.raises(ValueError):
         shipment_upsert(order=OrderFactory(), data=ShipmentIn(tracking_number=""))
+
+
+def test_a_store_id_attaches_to_the_shipment_a_carrier_webhook_created_first():
+    order = OrderFactory()
+    by_carrier, _ = shipment_upsert(order=order, data=ShipmentIn(tracking_number="1Z999AA10123456784"))
+    by_store, created = shipment_upsert(
+        order=order, data=ShipmentIn(tracking_number="1Z999AA10123456784", external_id="fulfillment-7")
+    )
+    assert not created
+    assert by_store.pk == by_carrier.pk
+    assert Shipment.objects.get(pk=by_carrier.pk).external_id == "fulfillment-7"
