@@ -1,6 +1,7 @@
 """ESP reports (through Anymail's tracking signal) fed back into the ledger, consent and suppression."""
 
 import logging
+from datetime import timedelta
 
 from anymail.signals import AnymailTrackingEvent, EventType
 from django.db import transaction
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 # Bounces an ESP reports as temporary: they do not suppress the address.
 SOFT_BOUNCE_MARKERS = ({"Type": "SoftBounce"}, {"Type": "Transient"}, {"severity": "temporary"})
 APPLE_PRIVACY_PROXY_AGENT = "Mozilla/5.0"
+RECIPIENT_MATCH_WINDOW = timedelta(days=30)
 
 
 def find_message(event: AnymailTrackingEvent) -> Message | None:
@@ -25,7 +27,18 @@ def find_message(event: AnymailTrackingEvent) -> Message | None:
         if message:
             return message
     if event.message_id:
-        return Message.objects.filter(esp_message_id=str(event.message_id)).first()
+        message = Message.objects.filter(esp_message_id=str(event.message_id)).first()
+        if message:
+            return message
+    if event.recipient:
+        # Some ESP events carry no message id (Mailgun failures): the latest email to that address
+        # is the one the report is about, as far as anyone can tell.
+        since = timezone.now() - RECIPIENT_MATCH_WINDOW
+        return (
+            Message.objects.filter(email=event.recipient.lower(), sent_at__gte=since)
+            .order_by("-sent_at", "-id")
+            .first()
+        )
     return None
 
 
