@@ -68,9 +68,10 @@ def post(client, name: str):
 
 
 MATCHABLE = [
-    name for name, expected in EXPECTED.items()
+    name
+    for name, expected in EXPECTED.items()
     if expected.get("event_type") in EFFECTS and (expected.get("message_id") or expected.get("recipient"))
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("name", MATCHABLE)
@@ -108,9 +109,16 @@ def test_a_hard_bounce_stops_all_further_email_to_the_address(client, flows, any
     post(client, "anymail_postmark_tracking_bounce.json")
     step = flows[FlowKind.ORDER_CONFIRMATION].steps.get()
     (next_one,) = messages_schedule(
-        [Planned(step=step, subject_key="order:x", email="bounce@example.com", scheduled_for=timezone.now(),
-                 customer_id=message.customer_id)]
-    )  # fmt: skip
+        [
+            Planned(
+                step=step,
+                subject_key="order:x",
+                email="bounce@example.com",
+                scheduled_for=timezone.now(),
+                customer_id=message.customer_id,
+            )
+        ]
+    )
     outcome = message_send(message_id=next_one.pk)
     assert outcome.status == MessageStatus.SUPPRESSED
     assert mailoutbox == []
@@ -141,8 +149,14 @@ def test_an_apple_privacy_open_is_flagged_not_counted(flows):
     from apps.campaigns.feedback import esp_event_record
 
     message = sent_message(flows, email="ana@example.com", esp_id="m-1")
-    event = AnymailTrackingEvent(event_type="opened", message_id="m-1", event_id="e-1", user_agent="Mozilla/5.0",
-                                 timestamp=timezone.now(), esp_event={})  # fmt: skip
+    event = AnymailTrackingEvent(
+        event_type="opened",
+        message_id="m-1",
+        event_id="e-1",
+        user_agent="Mozilla/5.0",
+        timestamp=timezone.now(),
+        esp_event={},
+    )
     esp_event_record(event=event, esp_name="Test")
     message.refresh_from_db()
     assert message.opened_at is None

@@ -54,13 +54,24 @@ def test_a_huge_template_is_refused():
 def test_the_email_has_inlined_css_and_a_readable_text_part():
     context = {
         "language": "en",
-        "store": {"name": "Northwind", "primary_colour": "#112233", "accent_colour": "#2255ff",
-                  "background_colour": "#f5f5f5", "on_primary": "#ffffff", "on_accent": "#ffffff"},
+        "store": {
+            "name": "Northwind",
+            "primary_colour": "#112233",
+            "accent_colour": "#2255ff",
+            "background_colour": "#f5f5f5",
+            "on_primary": "#ffffff",
+            "on_accent": "#ffffff",
+        },
         "labels": {"track": "Track your order"},
         "links": {"tracking": "https://shop.example/t/abc/"},
-    }  # fmt: skip
-    email = render_email(subject="Hello {{ store.name }}", preheader="Pre", body="<p>Body</p>", context=context,
-                         blocks=("tracking_button",))  # fmt: skip
+    }
+    email = render_email(
+        subject="Hello {{ store.name }}",
+        preheader="Pre",
+        body="<p>Body</p>",
+        context=context,
+        blocks=("tracking_button",),
+    )
     assert email.subject == "Hello Northwind"
     assert 'style="' in email.html  # CSS was inlined for mail clients
     assert "<style" not in email.html.split("<body")[1]

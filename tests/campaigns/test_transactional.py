@@ -19,10 +19,16 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 def place_order(store, *, locale="en", external_id="1001", email="ana@example.com"):
     data = OrderIn(
-        external_id=external_id, number=f"#{external_id}", placed_at=NOW, currency="EUR", email=email,
-        customer=CustomerIn(email=email, first_name="Ana", locale=locale), total=Decimal("42.50"),
-        subtotal=Decimal("42.50"), lines=[LineIn(title="Espresso beans", quantity=2, unit_price=Decimal("21.25"))],
-    )  # fmt: skip
+        external_id=external_id,
+        number=f"#{external_id}",
+        placed_at=NOW,
+        currency="EUR",
+        email=email,
+        customer=CustomerIn(email=email, first_name="Ana", locale=locale),
+        total=Decimal("42.50"),
+        subtotal=Decimal("42.50"),
+        lines=[LineIn(title="Espresso beans", quantity=2, unit_price=Decimal("21.25"))],
+    )
     return order_upsert(store=store, data=data)[0]
 
 
@@ -108,15 +114,28 @@ def test_an_out_for_delivery_email_is_skipped_if_the_parcel_was_delivered_meanwh
 
     order = place_order(store)
     shipment, _ = shipment_upsert(order=order, data=ShipmentIn(tracking_number="1Z999AA10123456784"))
-    shipment_record_events(shipment=shipment, incoming=[
-        EventIn(occurred_at=NOW, status=S.OUT_FOR_DELIVERY, raw_status="x", source="t"),
-        EventIn(occurred_at=NOW + timedelta(hours=1), status=S.DELIVERED, raw_status="y", source="t"),
-    ])  # fmt: skip
+    shipment_record_events(
+        shipment=shipment,
+        incoming=[
+            EventIn(occurred_at=NOW, status=S.OUT_FOR_DELIVERY, raw_status="x", source="t"),
+            EventIn(occurred_at=NOW + timedelta(hours=1), status=S.DELIVERED, raw_status="y", source="t"),
+        ],
+    )
     from apps.campaigns.services import Planned, messages_schedule
 
     step = flows[FlowKind.SHIPMENT_UPDATE].steps.get(key="out-for-delivery")
-    (message,) = messages_schedule([Planned(step=step, subject_key=f"shipment:{shipment.pk}", email=order.email,
-                                            scheduled_for=NOW, order_id=order.pk, shipment_id=shipment.pk)])  # fmt: skip
+    (message,) = messages_schedule(
+        [
+            Planned(
+                step=step,
+                subject_key=f"shipment:{shipment.pk}",
+                email=order.email,
+                scheduled_for=NOW,
+                order_id=order.pk,
+                shipment_id=shipment.pk,
+            )
+        ]
+    )
     outcome = message_send(message_id=message.pk)
     message.refresh_from_db()
     assert outcome.status == MessageStatus.SKIPPED
