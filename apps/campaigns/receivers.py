@@ -4,15 +4,17 @@ dispatch do the rest, so a replayed event plans nothing new."""
 from datetime import timedelta
 
 from anymail.signals import tracking
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from apps.orders import events as order_events
 from apps.orders.models import Order
 from apps.shipments import events as shipment_events
 from apps.shipments.models import Shipment, ShipmentStatus
+from apps.stores.models import Store
 
 from .models import FlowKind, FlowStep
-from .services import Planned, coupons_redeem, messages_schedule
+from .services import Planned, coupons_redeem, flows_install_defaults, messages_schedule
 from .tasks import enqueue_now
 
 
@@ -88,3 +90,10 @@ def on_esp_event(sender, event, esp_name: str, **kwargs) -> None:
     from .feedback import esp_event_record
 
     esp_event_record(event=event, esp_name=esp_name)
+
+
+@receiver(post_save, sender=Store)
+def on_store_created(sender, instance: Store, created: bool, raw: bool = False, **kwargs) -> None:
+    """Every new store starts with the default flows, switched off until the merchant turns them on."""
+    if created and not raw:
+        flows_install_defaults(store=instance)

@@ -59,13 +59,19 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
     """
     if not planned:
         return []
+    from .abtest import variant_for
+
     now = timezone.now()
+    variants: dict[int, list] = {}
+    for p in planned:
+        if p.step.pk not in variants:
+            variants[p.step.pk] = list(p.step.variants.filter(retired=False).order_by("label"))
     rows = [
         Message(
             store_id=p.step.store_id, step=p.step, subject_key=p.subject_key, email=p.email,
             scheduled_for=p.scheduled_for, customer_id=p.customer_id, order_id=p.order_id, cart_id=p.cart_id,
             shipment_id=p.shipment_id, transactional=p.step.flow.kind in TRANSACTIONAL_KINDS,
-            priority=p.step.flow.priority,
+            priority=p.step.flow.priority, variant=variant_for(p.step, p.subject_key, variants[p.step.pk]),
             trace=[{"at": now.isoformat(), "action": "scheduled", "rule": "trigger", "reason": p.why}],
         )
         for p in planned

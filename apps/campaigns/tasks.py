@@ -32,3 +32,10 @@ def enqueue_now(messages) -> None:
     for message in messages:
         if message.scheduled_for <= now:
             message_send_task.apply_async((message.pk,), queue=queue_for_flag(message.transactional))
+
+
+@shared_task(ignore_result=True)
+def ab_evaluate_task() -> int:
+    from .abtest import ab_evaluate_all
+
+    return ab_evaluate_all()

@@ -14,5 +14,8 @@ class Schedule:
 
 
 SCHEDULES: list[Schedule] = [
+    Schedule("Send due emails", "apps.campaigns.tasks.dispatch_due_task", every_minutes=1),
+    Schedule("Mark emails stuck mid-send", "apps.campaigns.tasks.sweep_stuck_task", every_minutes=5),
+    Schedule("Pick A/B test winners", "apps.campaigns.tasks.ab_evaluate_task", every_minutes=60),
     Schedule("Refresh product feeds", "apps.integrations.tasks.feeds_refresh_due_task", every_minutes=60),
 ]

@@ -1,0 +1,105 @@
+"""A/B tests of a step's subject: a stable variant per recipient, and a winner once it is ahead with
+the store's confidence (default 95 %) over at least the minimum number of sends per variant.
+
+The chance that each variant is best is estimated from Beta posteriors of its click rate (a uniform
+prior), by sampling: simple, and exact enough at the sizes a shop sees.
+"""
+
+import hashlib
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from .models import FlowStep, Message, MessageStatus, Variant
+from .rules import policy_for
+
+SAMPLES = 20_000
+
+
+def variant_for(step: FlowStep, subject_key: str, variants: list[Variant] | None = None) -> Variant | None:
+    """The same recipient always gets the same variant; weights decide the split."""
+    live = variants if variants is not None else list(step.variants.filter(retired=False).order_by("label"))
+    if not live:
+        return None
+    winner = next((v for v in live if v.is_winner), None)
+    if winner:
+        return winner
+    total = sum(v.weight or 1 for v in live)
+    point = int(hashlib.sha256(f"{step.pk}:{subject_key}".encode()).hexdigest()[:8], 16) % total
+    for variant in live:
+        point -= variant.weight or 1
+        if point < 0:
+            return variant
+    return live[-1]
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    variant: Variant
+    sends: int
+    clicks: int
+    orders: int
+    chance_best: float
+
+    @property
+    def click_rate(self) -> float:
+        return self.clicks / self.sends if self.sends else 0.0
+
+
+def chances_best(counts: list[tuple[int, int]], *, samples: int = SAMPLES, seed: int = 7) -> list[float]:
+    """P(variant i has the highest rate) for (successes, trials) per variant."""
+    rng = random.Random(seed)
+    wins = [0] * len(counts)
+    for _ in range(samples):
+        draws = [rng.betavariate(1 + s, 1 + max(0, n - s)) for s, n in counts]
+        wins[draws.index(max(draws))] += 1
+    return [w / samples for w in wins]
+
+
+def results_for(step: FlowStep) -> list[VariantResult]:
+    variants = list(step.variants.order_by("label"))
+    if not variants:
+        return []
+    stats = {
+        row["variant_id"]: row
+        for row in Message.objects.filter(step=step, status=MessageStatus.SENT, variant__isnull=False)
+        .values("variant_id")
+        .annotate(
+            sends=Count("id"),
+            clicks=Count("id", filter=Q(clicked_at__isnull=False)),
+            orders=Count("id", filter=Q(attributed_order__isnull=False)),
+        )
+    }
+    counts = [(stats.get(v.pk, {}).get("clicks", 0), stats.get(v.pk, {}).get("sends", 0)) for v in variants]
+    chances = chances_best(counts)
+    return [
+        VariantResult(v, stats.get(v.pk, {}).get("sends", 0), stats.get(v.pk, {}).get("clicks", 0),
+                      stats.get(v.pk, {}).get("orders", 0), chance)
+        for v, chance in zip(variants, chances, strict=True)
+    ]  # fmt: skip
+
+
+@transaction.atomic
+def ab_pick_winner(*, step: FlowStep) -> Variant | None:
+    """Declare a winner when one is ahead with enough confidence and every variant had enough sends."""
+    if step.variants.filter(is_winner=True).exists():
+        return None
+    results = [r for r in results_for(step) if not r.variant.retired]
+    if len(results) < 2:
+        return None
+    policy = policy_for(step.store)
+    if any(r.sends < policy.ab_min_sends for r in results):
+        return None
+    best = max(results, key=lambda r: r.chance_best)
+    if best.chance_best < float(policy.ab_confidence):
+        return None
+    Variant.objects.filter(pk=best.variant.pk).update(is_winner=True)
+    Variant.objects.filter(step=step).exclude(pk=best.variant.pk).update(retired=True)
+    return best.variant
+
+
+def ab_evaluate_all() -> int:
+    steps = FlowStep.objects.filter(variants__retired=False).distinct().select_related("store")
+    return sum(1 for step in steps if ab_pick_winner(step=step))
