@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import render
 
 PAGE_SIZE = 50
 
@@ -32,3 +33,10 @@ def page_of(queryset: QuerySet, page_param: str | None, size: int = PAGE_SIZE) -
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     return Page(items=rows[:size], number=number, has_previous=number > 1, has_next=len(rows) > size)
+
+
+def list_response(request, template: str, context: dict):
+    """Full page normally; only the results block when htmx asks (search as you type)."""
+    if request.htmx and request.htmx.target == "results":
+        template = template.replace(".html", "_results.html")
+    return render(request, template, context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, message_views, views
 
 app_name = "dashboard"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("imports/<int:pk>/errors.csv", import_views.import_errors, name="import_errors"),
     path("feeds/", import_views.feed_list, name="feed_list"),
     path("feeds/<int:pk>/refresh/", import_views.feed_refresh, name="feed_refresh"),
+    path("messages/", message_views.message_list, name="message_list"),
+    path("messages/<int:pk>/", message_views.message_detail, name="message_detail"),
+    path("messages/<int:pk>/body/", message_views.message_body, name="message_body"),
     path("inbound/", views.inbound_list, name="inbound_list"),
     path("inbound/<int:pk>/", views.inbound_detail, name="inbound_detail"),
     path("inbound/<int:pk>/replay/", views.inbound_replay, name="inbound_replay"),

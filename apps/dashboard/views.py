@@ -20,15 +20,8 @@ from apps.stores.tenancy import switch_store
 
 from .access import member_required
 from .forms import StoreSwitchForm
-from .listing import page_of
+from .listing import list_response, page_of
 from .reports import store_overview
-
-
-def _list_response(request, template: str, context: dict):
-    """Full page normally; only the results block when htmx asks (search as you type)."""
-    if request.htmx and request.htmx.target == "results":
-        template = template.replace(".html", "_results.html")
-    return render(request, template, context)
 
 
 @member_required()
@@ -45,7 +38,7 @@ def order_list(request):
     filters = {"search": request.GET.get("q", ""), "status": request.GET.get("status", "")}
     orders = orders_for_store(store=request.store, **filters)
     context = {"page": page_of(orders, request.GET.get("page")), "filters": filters, "statuses": OrderStatus.choices}
-    return _list_response(request, "dashboard/order_list.html", context)
+    return list_response(request, "dashboard/order_list.html", context)
 
 
 @member_required("view_orders")
@@ -69,7 +62,7 @@ def shipment_list(request):
         "statuses": ShipmentStatus.choices,
         "carriers": carrier_choices(),
     }
-    return _list_response(request, "dashboard/shipment_list.html", context)
+    return list_response(request, "dashboard/shipment_list.html", context)
 
 
 @member_required("view_shipments")
@@ -87,7 +80,7 @@ def customer_list(request):
     }
     customers = customers_for_store(store=request.store, **filters)
     context = {"page": page_of(customers, request.GET.get("page")), "filters": filters}
-    return _list_response(request, "dashboard/customer_list.html", context)
+    return list_response(request, "dashboard/customer_list.html", context)
 
 
 @member_required("view_customers")
@@ -126,7 +119,7 @@ def inbound_list(request):
         "sources": Source.choices,
         "outcomes": Outcome.choices,
     }
-    return _list_response(request, "dashboard/inbound_list.html", context)
+    return list_response(request, "dashboard/inbound_list.html", context)
 
 
 @member_required("view_inbound")

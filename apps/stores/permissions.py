@@ -8,6 +8,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "view_orders": ALL_ROLES,
     "view_customers": ALL_ROLES,
     "view_shipments": ALL_ROLES,
+    "view_messages": ALL_ROLES,
     "work_critics": ALL_ROLES,
     "edit_flows": frozenset({Role.OWNER, Role.MANAGER}),
     "edit_brand": frozenset({Role.OWNER, Role.MANAGER}),

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory
 from tests.integrations.factories import ImportJobFactory, InboundEventFactory, ProductFeedFactory
 from tests.orders.factories import OrderFactory
@@ -33,9 +34,11 @@ def store_a_objects():
     inbound = InboundEventFactory(store=store_a)
     import_job = ImportJobFactory(store=store_a)
     feed = ProductFeedFactory(store=store_a)
+    message = MessageFactory(store=store_a, sent=True)
     return {
         "order": order, "shipment": shipment, "customer": customer, "inbound": inbound, "import": import_job,
         "feed": feed,
+        "message": message,
     }  # fmt: skip
 
 

@@ -1,0 +1,46 @@
+"""`manage.py seed_demo [--scale N] [--reset] [--force]`: the demo stores (DESIGN.md §5)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.dashboard.demo import (
+    DEFAULT_SCALE,
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    OWNER_EMAIL,
+    demo_store_seed,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        f"Build the demo store '{DEMO_SLUG}' with N customers and their orders, shipments and carts; "
+        f"sign in as {OWNER_EMAIL} / {DEMO_PASSWORD}. Refused when DEBUG is off unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale", type=int, default=DEFAULT_SCALE, help=f"number of customers (default {DEFAULT_SCALE})"
+        )
+        parser.add_argument("--reset", action="store_true", help="delete the demo stores and build them again")
+        parser.add_argument("--force", action="store_true", help="run even though DEBUG is off")
+
+    def handle(self, *args, scale: int, reset: bool, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo writes demo stores, users and passwords: it runs only with DEBUG=true "
+                "(or pass --force if you really mean it on this database)."
+            )
+        if scale < 1:
+            raise CommandError("--scale is the number of customers: 1 or more.")
+        login = f"{OWNER_EMAIL} / {DEMO_PASSWORD}"
+        result = demo_store_seed(scale=scale, reset=reset, stdout=self.stdout if options["verbosity"] else None)
+        if result.get("already_seeded"):
+            self.stdout.write(
+                f"The demo store '{DEMO_SLUG}' is already seeded: log in as {login}. Use --reset to build it again."
+            )
+            return
+        seconds = result.pop("seconds")
+        summary = ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in result.items())
+        self.stdout.write(self.style.SUCCESS(f"Seeded the demo stores in {seconds:.1f} s: {summary}."))
+        self.stdout.write(f"Log in as {login} (also manager@example.com and support@example.com, password demo).")
