@@ -124,6 +124,14 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
             "subtotal": money(cart.subtotal, cart.currency, language),
             "recovery_url": cart.recovery_url,
         }
+    if message.product_id:
+        product = message.product
+        context["product"] = {
+            "name": product.name,
+            "url": product.url,
+            "image_url": product.image_url,
+            "price": money(product.price, product.currency or store.currency, language) if product.price else "",
+        }
     if coupon is not None:
         context["coupon"] = {
             "code": coupon.code,

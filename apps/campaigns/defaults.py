@@ -20,6 +20,7 @@ class StepSpec:
     incentive_kind: str = ""
     incentive_value: int = 0
     incentive_valid_days: int = 7
+    incentive_monthly_budget: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,19 @@ DEFAULT_FLOWS: tuple[FlowSpec, ...] = (
             ),
         ),
     ),
-    FlowSpec(FlowKind.DELIVERY_APOLOGY, "Delivery delay apology", 10, (StepSpec("apology"),)),
+    FlowSpec(
+        FlowKind.DELIVERY_APOLOGY,
+        "Delivery delay apology",
+        10,
+        (
+            StepSpec(
+                "apology",
+                incentive_kind=IncentiveKind.FREE_SHIPPING,
+                incentive_valid_days=30,
+                incentive_monthly_budget=50,
+            ),
+        ),
+    ),
 )
 
 

@@ -66,6 +66,9 @@ class FlowStep(TimeStampedModel):
     incentive_kind = models.CharField(max_length=16, choices=IncentiveKind.choices, blank=True)
     incentive_value = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     incentive_valid_days = models.PositiveSmallIntegerField(default=7)
+    incentive_monthly_budget = models.PositiveIntegerField(
+        default=0, help_text=_("Most coupons this step hands out per calendar month; 0 is no limit.")
+    )
     incentive_pool = models.ForeignKey(
         "campaigns.CouponPool", on_delete=models.SET_NULL, null=True, blank=True, related_name="steps"
     )
@@ -124,6 +127,7 @@ class Message(TenantModel):
     shipment = models.ForeignKey(
         "shipments.Shipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    product = models.ForeignKey("orders.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
     language = models.CharField(max_length=5, blank=True)
 
@@ -245,3 +249,40 @@ class MessagingPolicy(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Messaging policy of {self.store}"
+
+
+class ScanRun(models.Model):
+    """One run of a periodic scan (for one store, or all): what it looked at and what it planned.
+
+    Daily scans run once per local day of the store: `local_day` with the unique constraint makes a
+    second run that day (another beat, a retry, the DST hour repeated) a no-op.
+    """
+
+    name = models.CharField(max_length=40)
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    local_day = models.DateField(null=True, blank=True)
+    as_of = models.DateTimeField(help_text=_("The moment the scan looked at (now, or --now)."))
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    candidates = models.PositiveIntegerField(default=0)
+    messages_created = models.PositiveIntegerField(default=0)
+    queries = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "store", "local_day"],
+                condition=models.Q(local_day__isnull=False),
+                name="scan_run_once_per_local_day",
+            )
+        ]
+        indexes = [models.Index(fields=["name", "-started_at"], name="scan_run_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None

@@ -129,6 +129,8 @@ def _frequency_cap(message: Message, policy: MessagingPolicy, now: datetime) -> 
             customer_id=message.customer_id, transactional=False, status=MessageStatus.SENT, sent_at__gte=now - window
         )
         .exclude(pk=message.pk)
+        # A flow's own steps are already spaced by their delays: the cap keeps different flows apart.
+        .exclude(step__flow_id=message.step.flow_id)
         .order_by("sent_at")
         .values_list("sent_at", flat=True)
     )

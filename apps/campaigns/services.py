@@ -31,6 +31,7 @@ def flows_install_defaults(*, store: Store) -> list[Flow]:
                 trigger_status=step.trigger_status, conditions=step.conditions, subject=subject,
                 preheader=preheader, body=body, incentive_kind=step.incentive_kind,
                 incentive_value=step.incentive_value, incentive_valid_days=step.incentive_valid_days,
+                incentive_monthly_budget=step.incentive_monthly_budget,
             )  # fmt: skip
         flows.append(flow)
     return flows
@@ -48,6 +49,7 @@ class Planned:
     order_id: int | None = None
     cart_id: int | None = None
     shipment_id: int | None = None
+    product_id: int | None = None
     why: str = ""
 
 
@@ -68,15 +70,24 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
             variants[p.step.pk] = list(p.step.variants.filter(retired=False).order_by("label"))
     rows = [
         Message(
-            store_id=p.step.store_id, step=p.step, subject_key=p.subject_key, email=p.email,
-            scheduled_for=p.scheduled_for, customer_id=p.customer_id, order_id=p.order_id, cart_id=p.cart_id,
-            shipment_id=p.shipment_id, transactional=p.step.flow.kind in TRANSACTIONAL_KINDS,
-            priority=p.step.flow.priority, variant=variant_for(p.step, p.subject_key, variants[p.step.pk]),
+            store_id=p.step.store_id,
+            step=p.step,
+            subject_key=p.subject_key,
+            email=p.email,
+            scheduled_for=p.scheduled_for,
+            customer_id=p.customer_id,
+            order_id=p.order_id,
+            cart_id=p.cart_id,
+            shipment_id=p.shipment_id,
+            product_id=p.product_id,
+            transactional=p.step.flow.kind in TRANSACTIONAL_KINDS,
+            priority=p.step.flow.priority,
+            variant=variant_for(p.step, p.subject_key, variants[p.step.pk]),
             trace=[{"at": now.isoformat(), "action": "scheduled", "rule": "trigger", "reason": p.why}],
         )
         for p in planned
         if p.email
-    ]  # fmt: skip
+    ]
     keys = {(row.step_id, row.subject_key) for row in rows}
     before = set(
         Message.objects.filter(step_id__in={k[0] for k in keys}, subject_key__in={k[1] for k in keys}).values_list(
@@ -119,6 +130,8 @@ def coupon_issue(*, message: Message) -> Coupon | None:
     existing = Coupon.objects.filter(message=message).first()
     if existing:
         return existing
+    if step.incentive_monthly_budget and _issued_this_month(step) >= step.incentive_monthly_budget:
+        return None  # over budget: the email goes without a code this month
     expires_at = timezone.now() + timedelta(days=step.incentive_valid_days)
     assign = {
         "customer_id": message.customer_id,
@@ -151,6 +164,12 @@ def coupon_issue(*, message: Message) -> Coupon | None:
         except IntegrityError:
             continue
     raise RuntimeError("Could not generate a unique coupon code")
+
+
+def _issued_this_month(step: FlowStep) -> int:
+    now = timezone.localtime(timezone.now(), step.store.tz)
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Coupon.objects.filter(message__step=step, issued_at__gte=month_start).count()
 
 
 @transaction.atomic

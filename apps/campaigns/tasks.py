@@ -39,3 +39,24 @@ def ab_evaluate_task() -> int:
     from .abtest import ab_evaluate_all
 
     return ab_evaluate_all()
+
+
+@shared_task(ignore_result=True)
+def scan_task(name: str) -> None:
+    """Beat runs each scan on its cadence; each store is its own task, so no task runs long."""
+    from apps.stores.models import Store
+
+    for store_id in Store.objects.values_list("pk", flat=True):
+        scan_store_task.delay(name, store_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def scan_store_task(name: str, store_id: int) -> int:
+    from apps.stores.models import Store
+
+    from .scans import run_scan
+
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        return 0
+    return sum(run.messages_created for run in run_scan(name, store=store, once_per_day=True))

@@ -1,25 +1,39 @@
-"""Writing many rows fast: COPY on PostgreSQL, batched `executemany` INSERTs elsewhere.
+"""Writing many rows fast: binary COPY on PostgreSQL, batched `executemany` INSERTs elsewhere.
 
 For seeds and imports of millions of rows, where `bulk_create` (one model instance per row) costs
-more than the database does. Rows are plain tuples in the order of `fields`; nothing here calls
-`save()`, signals or field defaults, so the caller supplies every column that has no database default,
-including primary keys (see `next_id`) and `auto_now` timestamps.
+more than the database does. Rows are plain tuples in the order of `fields`, holding each column's
+Python value (str, int, bool, Decimal, date, aware datetime, list/dict for JSON). Nothing here calls
+`save()` or signals. Fields left out of `fields` get what `Model()` would give them: their default
+(a callable one is called per row), `auto_now` timestamps the time of the call, nullable ones NULL.
+Primary keys are the caller's to give (see `next_id`), and so are meaningful timestamps.
 
     with transaction.atomic():
         lock_tables([Customer])
         first = next_id(Customer)
         bulk_insert(Customer, ["id", "store", "email", "created_at", "modified_at"], rows)
         reset_sequences([Customer])
+
+For millions of rows on PostgreSQL, `BulkWriter` copies on a background thread while the caller
+builds the next batch, and `constraints_deferred` drops the tables' secondary indexes, unique and
+foreign-key constraints for the load and builds them again (checked) at the end, which is many times
+faster than maintaining them row by row.
 """
 
-import json
-from collections.abc import Callable, Iterable, Sequence
-from functools import partial
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.fields import NOT_PROVIDED
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 # Fields whose Python value needs the backend's adaptation outside PostgreSQL (SQLite keeps datetimes
 # as naive UTC text, decimals as text, JSON as text).
@@ -34,37 +48,157 @@ _ADAPTED_ELSEWHERE = {
 }
 
 
-def _columns(model: type[models.Model], fields: Sequence[str]) -> list[models.Field]:
-    opts = model._meta
-    return [opts.get_field(name) for name in fields]
+def _decimal(value: Any) -> Any:
+    return value if value is None or type(value) is Decimal else Decimal(str(value))
 
 
-def _converters(model_fields: list[models.Field], connection) -> list[tuple[int, Callable[[Any], Any]]]:
-    """(position, function) for the columns whose values must be turned into what the driver takes."""
-    converters = []
-    for position, field in enumerate(model_fields):
-        internal = field.get_internal_type()
-        if connection.vendor == "postgresql":
-            # psycopg adapts str, int, bool, Decimal, date and aware datetime itself; JSON goes as text.
-            if internal == "JSONField":
-                dumps = partial(json.dumps, cls=field.encoder) if field.encoder else json.dumps
-                converters.append((position, lambda value, dumps=dumps: None if value is None else dumps(value)))
-        elif internal in _ADAPTED_ELSEWHERE:
-            converters.append(
+def _missing(model: type[models.Model], model_fields: list[models.Field]) -> list[tuple[models.Field, Any]]:
+    """The fields a row leaves out that the database cannot fill itself, with what to fill them with."""
+    given = {field.column for field in model_fields}
+    missing = []
+    for field in model._meta.concrete_fields:
+        if field.column in given or field.primary_key or field.generated:
+            continue
+        if getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            missing.append((field, timezone.now()))
+        elif field.has_default():
+            missing.append((field, field.default if callable(field.default) else field.get_default()))
+        elif not field.null:
+            raise ValueError(f"{model.__name__}.{field.name} has no default: give it in `fields`")
+    return missing
+
+
+class _Plan:
+    """What it takes to write `fields` of `model` on one connection: SQL, column types, converters."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str], connection) -> None:
+        opts = model._meta
+        model_fields = [opts.get_field(name) for name in fields]
+        self.given = len(model_fields)
+        self.missing = _missing(model, model_fields)
+        model_fields += [field for field, _ in self.missing]
+        quote = connection.ops.quote_name
+        self.table = opts.db_table
+        self.columns = [field.column for field in model_fields]
+        column_list = ", ".join(quote(column) for column in self.columns)
+        self.postgres = connection.vendor == "postgresql"
+        self.converters: list[tuple[int, Callable[[Any], Any]]] = []
+        if self.postgres:
+            # Binary COPY: psycopg dumps each value as the column's type, so numbers must be Decimals.
+            self.converters = [
+                (position, _decimal)
+                for position, field in enumerate(model_fields)
+                if field.get_internal_type() == "DecimalField"
+            ]
+            self.copy_sql = f"COPY {quote(self.table)} ({column_list}) FROM STDIN (FORMAT BINARY)"
+            self.quoted_table = quote(self.table)
+            self.types: list[int] | None = None  # looked up by whoever copies first
+        else:
+            self.converters = [
                 (position, lambda value, field=field: field.get_db_prep_save(value, connection=connection))
+                for position, field in enumerate(model_fields)
+                if field.get_internal_type() in _ADAPTED_ELSEWHERE
+            ]
+            placeholders = ", ".join(["%s"] * len(model_fields))
+            self.insert_sql = f"INSERT INTO {quote(self.table)} ({column_list}) VALUES ({placeholders})"
+
+    def converted(self, rows: Iterable[tuple]) -> Iterator[Sequence]:
+        converters = self.converters
+        defaults = [value for _, value in self.missing]
+        if not converters and not defaults:
+            yield from rows
+            return
+        per_row = any(callable(value) for value in defaults)
+        constants = tuple(defaults)
+        for row in rows:
+            if per_row:
+                row = (*row, *(value() if callable(value) else value for value in defaults))
+            elif constants:
+                row = (*row, *constants)
+            if converters:
+                row = list(row)
+                for position, convert in converters:
+                    row[position] = convert(row[position])
+            yield row
+
+
+_ENCODED_LIMIT = 200_000  # values remembered per type before starting afresh
+
+
+def _remembering_dumpers(cursor) -> None:
+    """Binary dumpers for numeric and jsonb that remember what they encoded.
+
+    psycopg's own spend microseconds per value (numeric goes through `Decimal.as_tuple()`, jsonb through
+    `json.dumps`), and a load repeats the same prices and the same short JSON lists millions of times.
+    Equal decimals share an encoding, which a column's fixed scale makes harmless.
+    """
+    from psycopg.types.json import JsonbBinaryDumper
+    from psycopg.types.numeric import DecimalBinaryDumper
+
+    class RememberingDecimalDumper(DecimalBinaryDumper):
+        def dump(self, obj):
+            data = _ENCODED_DECIMALS.get(obj)
+            if data is None:
+                if len(_ENCODED_DECIMALS) >= _ENCODED_LIMIT:
+                    _ENCODED_DECIMALS.clear()
+                data = _ENCODED_DECIMALS[obj] = super().dump(obj)
+            return data
+
+    class RememberingJsonbDumper(JsonbBinaryDumper):
+        def dump(self, obj):
+            if type(obj) is not list:
+                return super().dump(obj)
+            try:
+                key = tuple(obj)
+                data = _ENCODED_LISTS.get(key)
+            except TypeError:  # unhashable items
+                return super().dump(obj)
+            if data is None:
+                if len(_ENCODED_LISTS) >= _ENCODED_LIMIT:
+                    _ENCODED_LISTS.clear()
+                data = _ENCODED_LISTS[key] = super().dump(obj)
+            return data
+
+    cursor.adapters.register_dumper(Decimal, RememberingDecimalDumper)
+    cursor.adapters.register_dumper(list, RememberingJsonbDumper)
+
+
+_ENCODED_DECIMALS: dict = {}
+_ENCODED_LISTS: dict = {}
+
+
+def _copy(raw_connection, plan: _Plan, rows: Iterable[tuple]) -> int:
+    """COPY rows through a psycopg 3 connection; the caller's transaction stays open."""
+    written = 0
+    with raw_connection.cursor() as cursor:
+        _remembering_dumpers(cursor)
+        if plan.types is None:
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                "AND NOT attisdropped",
+                [plan.quoted_table],
             )
-    return converters
+            types = dict(cursor.fetchall())
+            plan.types = [types[column] for column in plan.columns]
+        with cursor.copy(plan.copy_sql) as copy:
+            copy.set_types(plan.types)
+            write_row = copy.write_row
+            for row in plan.converted(rows):
+                write_row(row)
+                written += 1
+    return written
 
 
-def _converted(rows: Iterable[tuple], converters) -> Iterable[tuple]:
-    if not converters:
-        yield from rows
-        return
-    for row in rows:
-        row = list(row)
-        for position, convert in converters:
-            row[position] = convert(row[position])
-        yield row
+def _insert(connection, plan: _Plan, rows: Iterable[tuple], batch_size: int) -> int:
+    written = 0
+    iterator = iter(plan.converted(rows))
+    with connection.cursor() as cursor:
+        while batch := list(islice(iterator, batch_size)):
+            cursor.executemany(plan.insert_sql, batch)
+            written += len(batch)
+    return written
 
 
 def bulk_insert(
@@ -80,41 +214,93 @@ def bulk_insert(
     Returns the number of rows written. Run it inside the caller's transaction; it opens none.
     """
     connection = connections[using]
-    model_fields = _columns(model, fields)
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    column_list = ", ".join(quote(field.column) for field in model_fields)
-    rows = _converted(rows, _converters(model_fields, connection))
-    written = 0
-
-    if connection.vendor == "postgresql":
+    plan = _Plan(model, fields, connection)
+    if plan.postgres:
         connection.ensure_connection()
-        with connection.connection.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({column_list}) FROM STDIN"
-        ) as copy:
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
-                written += 1
-        return written
+        return _copy(connection.connection, plan, rows)
+    return _insert(connection, plan, rows, batch_size)
 
-    sql = f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(model_fields))})"
-    iterator = iter(rows)
-    with connection.cursor() as cursor:
-        while batch := list(islice(iterator, batch_size)):
-            cursor.executemany(sql, batch)
-            written += len(batch)
-    return written
+
+class BulkWriter:
+    """`bulk_insert` in the background: on PostgreSQL a thread copies while the caller builds more rows.
+
+    Use it as a context manager inside a transaction, and touch the database no other way until it
+    closes (the thread borrows this thread's connection). `written` counts rows per model. Elsewhere it
+    writes at once, in the caller's thread.
+    """
+
+    def __init__(self, *, using: str = DEFAULT_DB_ALIAS, backlog: int = 16) -> None:
+        self.connection = connections[using]
+        self.written: dict[type[models.Model], int] = {}
+        self._plans: dict[tuple, _Plan] = {}
+        self._threaded = self.connection.vendor == "postgresql"
+        self._error: BaseException | None = None
+        if self._threaded:
+            self.connection.ensure_connection()
+            self._raw = self.connection.connection
+            self._jobs: queue.Queue = queue.Queue(maxsize=backlog)
+            self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+            self._thread.start()
+
+    def _plan(self, model, fields) -> _Plan:
+        key = (model, tuple(fields))
+        if key not in self._plans:
+            self._plans[key] = _Plan(model, fields, self.connection)
+        return self._plans[key]
+
+    def write(self, model: type[models.Model], fields: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        plan = self._plan(model, fields)
+        if not self._threaded:
+            self._count(model, _insert(self.connection, plan, rows, 2000))
+            return
+        self._raise_if_failed()
+        self._jobs.put((model, plan, rows))
+
+    def _count(self, model, written: int) -> None:
+        self.written[model] = self.written.get(model, 0) + written
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            model, plan, rows = job
+            if self._error is None:
+                try:
+                    self._count(model, _copy(self._raw, plan, rows))
+                except BaseException as error:  # handed to the caller's thread by close()
+                    self._error = error
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def close(self) -> None:
+        if self._threaded and self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
+        self._raise_if_failed()
+
+    def __enter__(self) -> "BulkWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        # Already failing: stop the thread, keep the first error.
+        if self._threaded and self._thread.is_alive():
+            self._error = self._error or exc
+            self._jobs.put(None)
+            self._thread.join()
 
 
 def next_id(model: type[models.Model], *, using: str = DEFAULT_DB_ALIAS) -> int:
     """The first free primary key above every existing row: hold `lock_tables` while you use it."""
-    pk = model._meta.pk
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT MAX({connections[using].ops.quote_name(pk.column)}) "
-            f"FROM {connections[using].ops.quote_name(model._meta.db_table)}"
-        )
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)}")
         (highest,) = cursor.fetchone()
     return (highest or 0) + 1
 
@@ -137,8 +323,77 @@ def reset_sequences(model_list: Iterable[type[models.Model]], *, using: str = DE
     """Move each table's id sequence past its highest id, after inserting explicit ids."""
     connection = connections[using]
     statements = connection.ops.sequence_reset_sql(no_style(), list(model_list))
-    if not statements:
-        return
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+
+
+@contextmanager
+def constraints_deferred(
+    model_list: Iterable[type[models.Model]],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    progress: Callable[[str], None] | None = None,
+):
+    """Load without indexes: drop the tables' secondary indexes, unique and foreign-key constraints,
+    then create them again, under the same names, when the block ends (PostgreSQL; elsewhere nothing).
+
+    Run it inside a transaction: the tables stay locked against everyone else until it commits, and
+    if any row breaks a rebuilt constraint the error rolls the whole load back. Primary keys, check
+    constraints and constraints other tables' keys point at stay in place.
+    """
+    connection = connections[using]
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in model_list]
+    if connection.vendor != "postgresql" or not tables:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, c.conname, c.contype, pg_get_constraintdef(c.oid)
+            FROM pg_constraint c
+            WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('u', 'f')
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid
+                              AND c.contype = 'u')
+            """,
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i
+            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
+                              AND c.conrelid = i.indrelid)
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        foreign = [row for row in constraints if row[2] == "f"]
+        unique = [row for row in constraints if row[2] == "u"]
+        # A table with deferred checks still pending cannot be altered: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, name, _, _ in foreign + unique:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    yield
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        for table, name, _, definition in unique:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+        if progress:
+            progress(f"rebuilt {len(unique)} unique constraints")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        if progress:
+            progress(f"rebuilt {len(indexes)} indexes")
+        for table, name, _, definition in foreign:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+        if progress:
+            progress(f"checked {len(foreign)} foreign keys")

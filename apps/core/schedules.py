@@ -11,6 +11,7 @@ class Schedule:
     every_minutes: int | None = None
     crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week", UTC
     queue: str = "default"
+    args: tuple = ()
 
 
 SCHEDULES: list[Schedule] = [
@@ -18,4 +19,9 @@ SCHEDULES: list[Schedule] = [
     Schedule("Mark emails stuck mid-send", "apps.campaigns.tasks.sweep_stuck_task", every_minutes=5),
     Schedule("Pick A/B test winners", "apps.campaigns.tasks.ab_evaluate_task", every_minutes=60),
     Schedule("Refresh product feeds", "apps.integrations.tasks.feeds_refresh_due_task", every_minutes=60),
+    # Scans: daily ones are offered every hour and run once per store-local day from their local hour.
+    Schedule("Scan: abandoned carts", "apps.campaigns.tasks.scan_task", every_minutes=5, args=("abandoned_carts",)),
+    Schedule("Scan: overdue reviews", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("overdue_reviews",)),
+    Schedule("Scan: delivery watch", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("delivery_watch",)),
+    Schedule("Scan: replenishment", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("replenishment",)),
 ]

@@ -36,6 +36,9 @@ class Product(TenantModel):
     replenishment_days = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("Typical days until a buyer runs out; learned when empty.")
     )
+    # Learned nightly from this store's own repeat purchases: the median days between two orders of it.
+    learned_interval_days = models.PositiveIntegerField(null=True, blank=True)
+    learned_observations = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -97,6 +100,8 @@ class Order(TenantModel):
             models.Index(fields=["store", "-placed_at"], name="order_store_recent"),
             models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
             models.Index(fields=["store", "number"], name="order_store_number"),
+            # "Has this email ordered since?": abandoned-cart exits and scans.
+            models.Index(fields=["store", "email", "placed_at"], name="order_store_email_placed"),
         ]
 
     def __str__(self) -> str:

@@ -40,6 +40,8 @@ class Shipment(TenantModel):
     estimated_delivery = models.DateField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
+    # Set by the delivery watch when the parcel looks stuck; cleared when it moves again.
+    delay_flagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -103,3 +103,32 @@ def test_a_message_being_sent_is_skipped_by_the_other_worker_not_waited_for(flow
     release.set()
     thread.join(10)
     assert outcome["second"] == "not_claimed"
+
+
+def test_two_scans_at_once_plan_each_message_once(flows, store):
+    from apps.campaigns.scans import run_scan
+    from tests.orders.factories import CartFactory, CartLineFactory
+
+    # given 60 abandoned carts
+    now = timezone.now()
+    for n in range(60):
+        CartLineFactory(cart=CartFactory(store=store, email=f"c{n}@example.com", updated_at=now - timedelta(hours=2)))
+    start = threading.Barrier(2)
+    errors = []
+
+    def scanner():
+        try:
+            start.wait()
+            run_scan("abandoned_carts", store=store, now=now)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scanner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert Message.objects.filter(step__flow__kind=FlowKind.ABANDONED_CART).count() == 60

@@ -1,3 +1,5 @@
+import json
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -24,10 +26,12 @@ class Command(BaseCommand):
                     day_of_week=day_of_week, timezone="UTC",
                 )  # fmt: skip
                 timing = {"crontab": crontab, "interval": None}
+            args = json.dumps(list(schedule.args))
             task, created = PeriodicTask.objects.get_or_create(
-                name=schedule.name, defaults={"task": schedule.task, "queue": schedule.queue, **timing}
+                name=schedule.name, defaults={"task": schedule.task, "queue": schedule.queue, "args": args, **timing}
             )
-            if not created and task.task != schedule.task:
-                task.task = schedule.task
-                task.save(update_fields=["task"])
+            if not created and (task.task, task.args) != (schedule.task, args):
+                # Timing stays as people set it in the admin; what runs follows the code.
+                task.task, task.args = schedule.task, args
+                task.save(update_fields=["task", "args"])
             self.stdout.write(f"{'created' if created else 'kept'}: {schedule.name}")
