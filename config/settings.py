@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.orders",
     "apps.shipments",
     "apps.integrations",
+    "apps.feedback",
     "apps.campaigns",
     "apps.tracking",
     "apps.dashboard",

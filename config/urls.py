@@ -20,6 +20,7 @@ urlpatterns = [
     path("webhooks/", include("apps.integrations.urls")),
     path("api/v1/", include("apps.integrations.api.urls")),
     path("", include("apps.tracking.urls")),
+    path("", include("apps.feedback.urls")),
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from apps.orders.selectors import recommendations_for
@@ -155,6 +156,8 @@ def message_send(*, message_id: int, now=None) -> Outcome:
         return _esp_error(message, exc)
     status = email.anymail_status
     esp_id = "" if status.message_id is None else str(status.message_id)
+    if (message.step.conditions or {}).get("ends_marketing_if_unengaged"):
+        _sunset_if_unengaged(message)
     return _finish(
         message, MessageStatus.SENT, rule=decision.rule, reason=decision.reason, sent_at=timezone.now(),
         esp_message_id=esp_id or "", language=rendered["language"], subject=rendered["subject"],
@@ -216,3 +219,22 @@ def messages_sweep_stuck(*, now=None) -> int:
             status=MessageStatus.UNKNOWN, trace=trace, reason="the sending worker stopped mid-send", modified_at=now
         )
     return count
+
+
+def _sunset_if_unengaged(message: Message) -> None:
+    """After the win-back farewell, a customer who never opened or clicked anything gets no more offers."""
+    from apps.customers.models import ConsentSource
+    from apps.customers.services import customer_set_marketing_consent
+
+    if not message.customer_id:
+        return
+    engaged = Message.objects.filter(customer_id=message.customer_id).filter(
+        Q(opened_at__isnull=False) | Q(clicked_at__isnull=False)
+    )
+    if not engaged.exists():
+        customer_set_marketing_consent(
+            customer=message.customer,
+            granted=False,
+            source=ConsentSource.SUNSET,
+            note="never opened or clicked; farewell sent",
+        )

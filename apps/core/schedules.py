@@ -24,4 +24,6 @@ SCHEDULES: list[Schedule] = [
     Schedule("Scan: overdue reviews", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("overdue_reviews",)),
     Schedule("Scan: delivery watch", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("delivery_watch",)),
     Schedule("Scan: replenishment", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("replenishment",)),
+    Schedule("Scan: RFM scores", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("rfm",)),
+    Schedule("Scan: lapsed customers", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("lapsed_customers",)),
 ]

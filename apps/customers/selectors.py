@@ -47,3 +47,8 @@ def customer_counts(*, store: Store) -> dict[str, int]:
 
 def customer_exists(*, store: Store, email: str) -> bool:
     return Customer.objects.filter(store=store, email=email.strip().lower()).exists()
+
+
+def customer_with_store(*, pk: int) -> Customer | None:
+    """One customer and their store, for pages reached through a signed buyer link."""
+    return Customer.objects.select_related("store").filter(pk=pk).first()

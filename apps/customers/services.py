@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core.upsert import lock_or_create
-from apps.stores.models import Store
+from apps.stores.models import Language, Store
 
 from .inputs import CustomerIn
 from .models import ConsentEvent, ConsentSource, Customer, SuppressionReason
@@ -71,3 +73,49 @@ def customer_record_order_stats(*, customer_id: int, count: int, spent, first, l
     Customer.objects.filter(pk=customer_id).update(
         orders_count=count, total_spent=spent or 0, first_order_at=first, last_order_at=last, modified_at=timezone.now()
     )
+
+
+MARKETING_PAUSE_CHOICES = (30, 90)
+
+
+@transaction.atomic
+def customer_set_preferences(
+    *,
+    customer: Customer,
+    shipping_updates: bool | None = None,
+    review_requests: bool | None = None,
+    offers: bool | None = None,
+    pause_days: int | None = None,
+    locale: str | None = None,
+    at=None,
+) -> Customer:
+    """Store what the buyer chose in the preference centre; None leaves a choice as it is.
+
+    `pause_days` 30 or 90 pauses marketing from `at` (consent is kept); 0 lifts a pause.
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    at = at or timezone.now()
+    changed: list[str] = []
+    for name, value in (
+        ("wants_shipping_updates", shipping_updates),
+        ("wants_review_requests", review_requests),
+        ("wants_offers", offers),
+    ):
+        if value is not None and getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed.append(name)
+    if pause_days is not None:
+        if pause_days and pause_days not in MARKETING_PAUSE_CHOICES:
+            raise ValueError(f"pause_days must be 0 or one of {MARKETING_PAUSE_CHOICES}")
+        until = at + timedelta(days=pause_days) if pause_days else None
+        if customer.marketing_paused_until != until:
+            customer.marketing_paused_until = until
+            changed.append("marketing_paused_until")
+    if locale is not None and locale != customer.locale:
+        if locale and locale not in Language.values:
+            raise ValueError(f"unknown language {locale!r}")
+        customer.locale = locale
+        changed.append("locale")
+    if changed:
+        customer.save(update_fields=[*changed, "modified_at"])
+    return customer

@@ -1,29 +1,240 @@
-from django.http import Http404
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from apps.feedback.links import nps_scale, preferences_path
+from apps.feedback.selectors import nps_response_for_order
+from apps.orders.models import Order, OrderStatus
 from apps.orders.selectors import order_by_tracking_token, order_for_lookup
-from apps.stores.models import Store
+from apps.shipments.carriers import CARRIERS
+from apps.shipments.models import Shipment, ShipmentStatus
+from apps.stores.models import SocialNetwork, Store
 
-from .forms import OrderLookupForm
+from . import blocks
+from .buyer import (
+    brand_css,
+    buyer_time_zone,
+    choose_language,
+    language_links,
+    remember_language,
+    use_language,
+)
+from .forms import NewsletterForm, OrderLookupForm
+from .links import unsign_target, web_url_or_empty
+from .models import PageBlock, PageEventKind
+from .progress import FINAL_STATUSES, Progress, order_progress_preparing, shipment_progress, status_label
+from .selectors import recommendations_for_order, shipment_delay
+from .services import newsletter_signup, page_event_record, page_views_record
 from .throttle import allow, client_address
 
 LOOKUPS_PER_WINDOW = 10
 LOOKUP_WINDOW_SECONDS = 15 * 60
+TOKEN_MAX_LENGTH = 32
+POLL_SECONDS = 60
 
 
-@never_cache
-def tracking_page(request, token: str):
+@dataclass
+class ShipmentCard:
+    """One shipment as its buyer sees it; built from loaded data, no queries."""
+
+    shipment: Shipment
+    label: str
+    progress: Progress
+    delay: str
+    carrier_name: str
+    carrier_url: str
+    events: list = field(default_factory=list)
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.shipment.status == ShipmentStatus.DELIVERED
+
+
+def _shipment_card(shipment: Shipment, *, now, today) -> ShipmentCard:
+    events = list(shipment.events.all())  # prefetched, newest first
+    carrier = CARRIERS.get(shipment.carrier)
+    carrier_url = web_url_or_empty(shipment.tracking_url)
+    if not carrier_url and carrier and shipment.tracking_number:
+        carrier_url = carrier.url_for(shipment.tracking_number)
+    return ShipmentCard(
+        shipment=shipment,
+        label=status_label(shipment.status),
+        progress=shipment_progress(shipment, events),
+        delay=shipment_delay(shipment, events=events, now=now, today=today),
+        carrier_name=shipment.carrier_name or (carrier.name if carrier else shipment.carrier),
+        carrier_url=carrier_url,
+        events=events,
+    )
+
+
+def _order_or_404(token: str) -> Order:
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        raise Http404
     order = order_by_tracking_token(token=token)
     if order is None:
         raise Http404
-    return render(request, "tracking/page.html", {"order": order, "store": order.store})
+    return order
+
+
+def _live_context(order: Order) -> dict:
+    """What the self-refreshing part of the page shows: shipments, and the NPS prompt once delivered."""
+    now = timezone.now()
+    today = timezone.localdate(now)  # the buyer's zone is active
+    cards = [_shipment_card(s, now=now, today=today) for s in order.shipments.all()]
+    cancelled = order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+    polling = not cancelled and (not cards or any(c.shipment.status not in FINAL_STATUSES for c in cards))
+    delivered = any(card.is_delivered for card in cards)
+    nps_response = nps_response_for_order(order=order) if delivered else None
+    return {
+        "shipments": cards,
+        "preparing_steps": order_progress_preparing().steps if not cards else [],
+        "cancelled": cancelled,
+        "polling": polling,
+        "poll_seconds": POLL_SECONDS,
+        "delivered": delivered,
+        "nps_response": nps_response,
+        "nps_scale": nps_scale(order) if delivered else [],
+        "review_url": web_url_or_empty(order.store.review_url),
+    }
+
+
+def _social_links(store: Store) -> list[dict]:
+    names = dict(SocialNetwork.choices)
+    links = []
+    for network, url in (store.social_links or {}).items():
+        if network in names and web_url_or_empty(url):
+            links.append({"network": network, "name": names[network], "url": url})
+    return links
+
+
+def _buyer_context(request, order: Order) -> tuple[dict, str]:
+    store = order.store
+    language, remember = choose_language(request, store=store, customer=order.customer, order=order)
+    use_language(request, language)
+    return {
+        "order": order,
+        "store": store,
+        "brand_css": brand_css(store),
+        "languages": language_links(store, language),
+        "preferences_path": preferences_path(order.customer) if order.customer else "",
+    }, remember
+
+
+def _render_in_buyer_zone(request, order: Order, template: str, context: dict, status: int = 200):
+    with timezone.override(buyer_time_zone(store=order.store, customer=order.customer)):
+        return render(request, template, context, status=status)
+
+
+def _newsletter_state(order: Order, request) -> str:
+    """'offer' (show the form), 'thanks' (just signed up) or '' (nothing to show)."""
+    customer = order.customer
+    if customer is not None and customer.is_suppressed:
+        return ""
+    if request.GET.get("subscribed") and (customer is None or customer.marketing_consent):
+        return "thanks"
+    if customer is not None and customer.marketing_consent:
+        return ""
+    return "offer" if (customer is not None or order.email) else ""
 
 
 @never_cache
+@require_safe
+def tracking_page(request, token: str):
+    order = _order_or_404(token)
+    store = order.store
+    context, remember = _buyer_context(request, order)
+    with timezone.override(buyer_time_zone(store=store, customer=order.customer)):
+        context.update(_live_context(order))
+    recommendations = recommendations_for_order(order=order)
+    coupon = blocks.coupon_for_order(order)
+    social = _social_links(store)
+    newsletter = _newsletter_state(order, request)
+    context.update(
+        {
+            "lines": list(order.lines.all()),
+            "recommendations": recommendations,
+            "coupon": coupon,
+            "social_links": social,
+            "newsletter": newsletter,
+            # Back from a signup without the box ticked (no JS): the form again, with its error.
+            "newsletter_form": NewsletterForm(data={}) if request.GET.get("newsletter") else NewsletterForm(),
+        }
+    )
+    if request.method == "GET":
+        shown = [
+            block
+            for block, visible in (
+                (PageBlock.RECOMMENDATIONS, recommendations),
+                (PageBlock.COUPON, coupon),
+                (PageBlock.SOCIAL, social),
+                (PageBlock.NEWSLETTER, newsletter == "offer"),
+            )
+            if visible
+        ]
+        page_views_record(order=order, blocks=shown)
+    response = _render_in_buyer_zone(request, order, "tracking/page.html", context)
+    remember_language(response, remember)
+    return response
+
+
+@never_cache
+@require_safe
+def tracking_live(request, token: str):
+    """The part of the page htmx refreshes every minute; without `hx-trigger` once all is final."""
+    order = _order_or_404(token)
+    context, _remember = _buyer_context(request, order)
+    with timezone.override(buyer_time_zone(store=order.store, customer=order.customer)):
+        context.update(_live_context(order))
+    return _render_in_buyer_zone(request, order, "tracking/_live.html", context)
+
+
+@never_cache
+@require_POST
+def newsletter(request, token: str):
+    """Sign up from the tracking page: thanks inline through htmx, or back to the page without JS."""
+    order = _order_or_404(token)
+    form = NewsletterForm(request.POST)
+    if form.is_valid():
+        newsletter_signup(order=order)
+    if not request.htmx:
+        outcome = "subscribed=1" if form.is_valid() else "newsletter=missing"
+        return HttpResponseRedirect(f"{order.get_tracking_url()}?{outcome}#newsletter")
+    context, _remember = _buyer_context(request, order)
+    context.update({"newsletter": "thanks" if form.is_valid() else "offer", "newsletter_form": form})
+    return _render_in_buyer_zone(request, order, "tracking/_newsletter.html", context)
+
+
+@never_cache
+@require_safe
+def go(request, token: str, block: str):
+    """Count a click on a block's link, then send the buyer on. The target must carry our signature."""
+    if block not in PageBlock.values:
+        raise Http404
+    order = _order_or_404(token)
+    try:
+        target = unsign_target(block, request.GET.get("to", ""))
+    except signing.BadSignature:
+        return HttpResponseBadRequest(_("This link is not valid."))
+    if request.method == "GET":  # link checkers send HEAD: answered, not counted
+        page_event_record(
+            store_id=order.store_id, order_id=order.pk, block=block, kind=PageEventKind.CLICK, target=target
+        )
+    return HttpResponseRedirect(target)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def order_lookup(request, store_slug: str):
     store = get_object_or_404(Store, slug=store_slug)
+    language, remember = choose_language(request, store=store)
+    use_language(request, language)
     form = OrderLookupForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -40,4 +251,14 @@ def order_lookup(request, store_slug: str):
                 return redirect(order.get_tracking_url())
             # One answer for a wrong number and a wrong email alike, so orders cannot be enumerated.
             form.add_error(None, _("We could not find an order with those details."))
-    return render(request, "tracking/lookup.html", {"store": store, "form": form}, status=status)
+    context = {
+        "store": store,
+        "form": form,
+        "brand_css": brand_css(store),
+        "languages": language_links(store, language),
+        "action": reverse("tracking:lookup", kwargs={"store_slug": store.slug}),
+    }
+    with timezone.override(buyer_time_zone(store=store)):
+        response = render(request, "tracking/lookup.html", context, status=status)
+    remember_language(response, remember)
+    return response

@@ -71,3 +71,32 @@ def test_lookups_are_rate_limited_per_address(client):
 
 def test_an_unknown_store_lookup_is_a_404(client):
     assert client.get(reverse("tracking:lookup", args=["no-such-store"])).status_code == 404
+
+
+def test_another_stores_tracking_token_typed_into_the_lookup_finds_nothing(client):
+    # given an order of another store, whose buyer pastes its token or number into this store's lookup
+    order = OrderFactory(number="#3001")
+    this_store = StoreFactory(slug="this-store")
+    for number in (order.tracking_token, order.number):
+        response = lookup(client, this_store, number, order.email)
+        # then it is not found, and nothing of that order is shown
+        assert response.status_code == 200
+        assert "could not find" in response.content.decode()
+        assert order.get_tracking_url() not in response.content.decode()
+
+
+def test_the_lookup_rate_limit_applies_to_right_answers_too_and_says_so_politely(client):
+    order = OrderFactory(number="#2006")
+    for _ in range(10):
+        lookup(client, order.store, "#2006", order.email)
+    response = lookup(client, order.store, "#2006", order.email)
+    assert response.status_code == 429
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_the_lookup_form_has_labels_and_a_csrf_token(client):
+    store = StoreFactory()
+    page = client.get(store.get_lookup_url()).content.decode()
+    assert '<label for="id_number">' in page and '<label for="id_email_or_postcode">' in page
+    assert "csrfmiddlewaretoken" in page
+    assert '<main id="main"' in page

@@ -3,7 +3,14 @@
 `SCANS` names every scan `manage.py run_scan NAME` and beat know.
 """
 
-from . import abandoned_carts, delivery_watch, overdue_reviews, replenishment  # noqa: F401  (they register)
+from . import (  # noqa: F401  (each module registers its scan)
+    abandoned_carts,
+    delivery_watch,
+    lapsed_customers,
+    overdue_reviews,
+    replenishment,
+    rfm,
+)
 from .base import SCANS, Scan, ScanResult, run_scan
 
 __all__ = ["SCANS", "Scan", "ScanResult", "run_scan"]

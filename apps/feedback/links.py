@@ -1,0 +1,99 @@
+"""Signed buyer links: NPS answers, referral shares, the preference centre and unsubscribing.
+
+Each carries an id signed with Django's signing and its own salt, so a link made for one
+purpose never opens another, and no id can be guessed or changed. `*_url` helpers give the
+absolute addresses emails need (SITE_URL); `*_path` the same for links on our own pages.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+NPS_SALT = "afterglow.feedback.nps"
+REFERRAL_SALT = "afterglow.feedback.referral"
+PREFERENCES_SALT = "afterglow.feedback.preferences"
+UNSUBSCRIBE_SALT = "afterglow.feedback.unsubscribe"
+
+NPS_LINK_MAX_AGE = timedelta(days=180)
+SCORES = range(0, 11)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _loads(token: str, *, salt: str, max_age=None) -> int | None:
+    """The id a token carries, or None for a changed, foreign or (with max_age) expired one."""
+    try:
+        value = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# --- NPS ------------------------------------------------------------------------------------
+def nps_token(order) -> str:
+    return signing.dumps(order.pk, salt=NPS_SALT)
+
+
+def nps_order_id(token: str) -> int | None:
+    return _loads(token, salt=NPS_SALT, max_age=NPS_LINK_MAX_AGE)
+
+
+def nps_path(order, score: int, *, token: str = "") -> str:
+    return reverse("feedback:nps", kwargs={"token": token or nps_token(order), "score": score})
+
+
+def nps_link(order, score: int) -> str:
+    """The absolute link an email puts behind the score button `score` (0–10) for this order."""
+    if score not in SCORES:
+        raise ValueError("score must be 0–10")
+    return _absolute(nps_path(order, score))
+
+
+def nps_scale(order) -> list[dict]:
+    """Eleven score links for one order (one token signed for all)."""
+    token = nps_token(order)
+    return [{"score": score, "path": nps_path(order, score, token=token)} for score in SCORES]
+
+
+# --- Referral -------------------------------------------------------------------------------
+def referral_path(order) -> str:
+    return reverse("feedback:referral", kwargs={"token": signing.dumps(order.pk, salt=REFERRAL_SALT)})
+
+
+def referral_url(order) -> str:
+    return _absolute(referral_path(order))
+
+
+def referral_order_id(token: str) -> int | None:
+    return _loads(token, salt=REFERRAL_SALT)
+
+
+# --- Preference centre and unsubscribe ------------------------------------------------------
+def preferences_path(customer) -> str:
+    return reverse("feedback:preferences", kwargs={"token": signing.dumps(customer.pk, salt=PREFERENCES_SALT)})
+
+
+def preferences_url(customer) -> str:
+    """The absolute link to this customer's preference centre (no expiry: it sits in every email)."""
+    return _absolute(preferences_path(customer))
+
+
+def preferences_customer_id(token: str) -> int | None:
+    return _loads(token, salt=PREFERENCES_SALT)
+
+
+def unsubscribe_path(customer) -> str:
+    return reverse("feedback:unsubscribe", kwargs={"token": signing.dumps(customer.pk, salt=UNSUBSCRIBE_SALT)})
+
+
+def unsubscribe_url(customer) -> str:
+    """The List-Unsubscribe address (RFC 8058 one-click POST, or a confirm page on GET)."""
+    return _absolute(unsubscribe_path(customer))
+
+
+def unsubscribe_customer_id(token: str) -> int | None:
+    return _loads(token, salt=UNSUBSCRIBE_SALT)

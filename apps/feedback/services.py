@@ -1,0 +1,87 @@
+"""NPS answers and the critics queue."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.upsert import lock_or_create
+from apps.orders.models import Order
+
+from .models import DETRACTOR_MAX, CriticCase, NpsResponse, NpsTopic
+
+logger = logging.getLogger(__name__)
+
+COMMENT_MAX = 2000
+
+
+@transaction.atomic
+def nps_record(*, order: Order, score: int, at=None) -> NpsResponse:
+    """Record the buyer's score for an order. Idempotent: the same score again changes nothing,
+    another score replaces it (one response per order).
+
+    A detractor score (0–6) opens a critics case once, and staff are emailed after commit. A
+    later score of 7 or more leaves the case where it is and marks it; it is never opened twice.
+    """
+    if not 0 <= score <= 10:
+        raise ValueError("NPS score must be 0–10")
+    at = at or timezone.now()
+    response, created = lock_or_create(
+        NpsResponse,
+        lookup={"order": order},
+        defaults={"store_id": order.store_id, "customer_id": order.customer_id, "score": score},
+    )
+    if not created and response.score != score:
+        response.score = score
+        response.save(update_fields=["score", "modified_at"])
+
+    case = CriticCase.objects.filter(response=response).first()
+    if score <= DETRACTOR_MAX:
+        if case is None:
+            case = CriticCase.objects.create(store_id=order.store_id, response=response, opened_at=at)
+            transaction.on_commit(lambda: critic_case_alert(case_id=case.pk))
+        elif case.score_raised_at is not None:
+            CriticCase.objects.filter(pk=case.pk).update(score_raised_at=None, modified_at=at)
+    elif case is not None and case.score_raised_at is None:
+        CriticCase.objects.filter(pk=case.pk).update(score_raised_at=at, modified_at=at)
+    return response
+
+
+@transaction.atomic
+def nps_add_comment(*, response: NpsResponse, comment: str, topics: list[str]) -> NpsResponse:
+    """Keep the buyer's words and what they are about; unknown topics are dropped, order kept."""
+    response = NpsResponse.objects.select_for_update().get(pk=response.pk)
+    response.comment = (comment or "").strip()[:COMMENT_MAX]
+    response.topics = [topic for topic in NpsTopic.values if topic in set(topics or [])]
+    response.save(update_fields=["comment", "topics", "modified_at"])
+    return response
+
+
+def critic_case_alert(*, case_id: int) -> None:
+    """Email the store's support address that a detractor case opened (after the commit that opened it)."""
+    case = (
+        CriticCase.objects.select_related("store", "response", "response__order", "response__customer")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None or not case.store.support_email:
+        return
+    response = case.response
+    order = response.order
+    buyer = response.customer.full_name if response.customer and response.customer.full_name else order.email
+    subject = f"[{case.store.name}] Unhappy buyer: order {order.number} scored {response.score}/10"
+    body = "\n".join(
+        [
+            f"{buyer or 'A buyer'} answered {response.score} out of 10 for order {order.number}.",
+            "A case is open in the critics queue; please get in touch with them.",
+            "",
+            f"Order: {order.number} ({order.email})",
+            f"Critics queue: {settings.SITE_URL}/dashboard/critics/",
+        ]
+    )
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [case.store.support_email])
+    except Exception:  # an alert must never break the buyer's page; the case is in the queue
+        logger.exception("critic case alert for case %s not sent", case_id)

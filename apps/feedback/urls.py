@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("nps/<str:token>/<int:score>/", views.nps, name="nps"),
+    path("r/<str:token>/", views.referral, name="referral"),
+    path("preferences/<str:token>/", views.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
