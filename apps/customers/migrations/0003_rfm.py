@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0002_preferences'),
-        ('stores', '0003_invitations'),
+        ('stores', '0002_apikey'),
     ]
 
     operations = [
