@@ -59,7 +59,7 @@ def test_a_customer_moves_through_segments_and_each_move_is_kept(store, crowd):
     Customer.objects.exclude(pk=star.pk).filter(store=store).update(last_order_at=later - timedelta(days=3))
     run_scan("rfm", store=store, now=later)
     moves = list(RfmMove.objects.filter(customer=star).order_by("scored_on"))
-    assert [m.segment for m in moves][0] == "champions"
+    assert moves[0].segment == "champions"
     assert moves[-1].previous_segment == "champions"
     assert moves[-1].segment in {"at_risk", "cant_lose"}
     assert RfmMove.objects.filter(customer=star, scored_on=NOW.date()).count() == 1
