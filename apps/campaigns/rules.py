@@ -42,6 +42,9 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
     if not message.step.flow.enabled or not message.step.enabled:
         return Decision(SKIP, "flow_disabled", "the flow or step was switched off")
 
+    preference = _preference(customer, kind, message.transactional)
+    if preference:
+        return preference
     exit_decision = _exit_conditions(message, kind, conditions)
     if exit_decision:
         return exit_decision
@@ -51,7 +54,7 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
     policy = policy_for(message.store)
     if policy.marketing_requires_consent and not (customer and customer.marketing_consent):
         return Decision(SKIP, "consent", "no marketing consent")
-    paused_until = getattr(customer, "marketing_paused_until", None) if customer else None
+    paused_until = customer.marketing_paused_until if customer else None
     if paused_until and paused_until > now:
         return Decision(SKIP, "paused", f"marketing paused until {paused_until:%Y-%m-%d}")
     quiet = _quiet_hours(message, policy, now)
@@ -61,6 +64,25 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
     if capped:
         return capped
     return Decision(SEND, "marketing", "consent given, within pacing")
+
+
+# Which preference-centre category a flow belongs to (transactional confirmations always go).
+CATEGORY = {
+    FlowKind.SHIPMENT_UPDATE: "wants_shipping_updates",
+    FlowKind.DELIVERY_APOLOGY: "wants_shipping_updates",
+    FlowKind.NPS_SURVEY: "wants_review_requests",
+    FlowKind.DELIVERED_FOLLOWUP: "wants_review_requests",
+    FlowKind.ABANDONED_CART: "wants_offers",
+    FlowKind.REPLENISHMENT: "wants_offers",
+    FlowKind.WIN_BACK: "wants_offers",
+}
+
+
+def _preference(customer, kind: str, transactional: bool) -> Decision | None:
+    field = CATEGORY.get(kind)
+    if customer is None or field is None or getattr(customer, field, True):
+        return None
+    return Decision(SKIP, "preferences", f"the customer turned off {field.removeprefix('wants_').replace('_', ' ')}")
 
 
 def _exit_conditions(message: Message, kind: str, conditions: dict) -> Decision | None:

@@ -1,8 +1,7 @@
 """Optional blocks of the tracking page that other apps fill in.
 
 The tracking page asks these hooks what to show and renders a block only when it gets something.
-They return nothing for now; the email engine (apps.campaigns) replaces the body of
-`coupon_for_order` once coupons exist, without the tracking page changing.
+The coupon comes from the email engine: the code an email about this order handed to the buyer.
 """
 
 from dataclasses import dataclass
@@ -22,7 +21,17 @@ class Coupon:
 def coupon_for_order(order) -> Coupon | None:
     """The coupon to offer on this order's tracking page, or None (no coupon block).
 
-    Hook for the email engine: it returns the coupon issued to this order's buyer, if any.
-    Keep it cheap (one query at most): the tracking page calls it on every full render.
+    One query: the tracking page calls it on every full render.
     """
-    return None
+    from django.utils import translation
+
+    from apps.campaigns.context import coupon_description
+    from apps.campaigns.copy import copy_for
+    from apps.campaigns.selectors import live_coupon_for_order
+
+    coupon = live_coupon_for_order(order=order)
+    if coupon is None:
+        return None
+    language = translation.get_language() or "en"
+    headline = coupon_description(coupon, copy_for(language[:2]).LABELS, language[:2])
+    return Coupon(code=coupon.code, headline=headline, url=order.store.website_url, expires_at=coupon.expires_at)

@@ -139,3 +139,29 @@ def test_a_winner_is_picked_only_with_enough_sends_and_confidence(flows, store):
     b.refresh_from_db()
     assert (b.is_winner, a.retired) == (True, True)
     assert variant_for(step, "anyone") == b
+
+
+def test_the_tracking_page_shows_the_coupon_an_email_about_the_order_handed_out(flows, store):
+    from apps.tracking.blocks import coupon_for_order
+
+    customer = CustomerFactory(store=store)
+    order = OrderFactory(store=store, customer=customer)
+    assert coupon_for_order(order) is None
+    step = flows[FlowKind.ORDER_CONFIRMATION].steps.get()
+    step.incentive_kind, step.incentive_value = "percent", 10
+    step.save()
+    (message,) = messages_schedule(
+        [
+            Planned(
+                step=step,
+                subject_key="order:x",
+                email=customer.email,
+                scheduled_for=T,
+                order_id=order.pk,
+                customer_id=customer.pk,
+            )
+        ]
+    )
+    coupon = coupon_issue(message=message)
+    block = coupon_for_order(order)
+    assert (block.code, block.headline) == (coupon.code, "10% off your next order")

@@ -221,3 +221,24 @@ def test_due_transactional_mail_is_handed_out_before_marketing(flows, buyer, ord
     )
     confirmation = schedule(flows, FlowKind.ORDER_CONFIRMATION, "confirmation", customer=buyer, at=at, order=order)
     assert [pk for pk, _ in messages_due()] == [confirmation.pk, marketing.pk]
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_the_preference_centre_choices_are_respected(flows, store, mailoutbox):
+    customer = CustomerFactory(store=store, consenting=True, wants_offers=False, wants_shipping_updates=False)
+    order = OrderFactory(store=store, customer=customer, email=customer.email)
+    offer = schedule(flows, FlowKind.WIN_BACK, "values", customer=customer, at=NOON_ROME)
+    confirmation = schedule(
+        flows, FlowKind.ORDER_CONFIRMATION, "confirmation", customer=customer, at=NOON_ROME, order=order
+    )
+    assert message_send(message_id=offer.pk).status == MessageStatus.SKIPPED
+    assert message_send(message_id=confirmation.pk).status == MessageStatus.SENT
+    offer.refresh_from_db()
+    assert offer.trace[-1]["rule"] == "preferences"
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_paused_marketing_is_skipped(flows, store):
+    customer = CustomerFactory(store=store, consenting=True, marketing_paused_until=NOON_ROME + timedelta(days=30))
+    offer = schedule(flows, FlowKind.WIN_BACK, "values", customer=customer, at=NOON_ROME)
+    assert message_send(message_id=offer.pk).status == MessageStatus.SKIPPED
