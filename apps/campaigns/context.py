@@ -143,7 +143,7 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
 
 def coupon_description(coupon, labels: dict, language: str) -> str:
     if coupon.kind == "percent":
-        return labels["percent_off"].format(value=f"{coupon.value:g}")
+        return labels["percent_off"].format(value=f"{coupon.value.normalize():f}")
     if coupon.kind == "fixed":
         return labels["amount_off"].format(value=money(coupon.value, coupon.store.currency, language))
     return labels["free_shipping"]
