@@ -228,6 +228,10 @@ SECURE_CSP = {
 MAX_INBOUND_BODY_BYTES = env.int("MAX_INBOUND_BODY_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_INBOUND_BODY_BYTES
 
+# Data protection: how long raw webhook payloads and rendered email bodies are kept (a daily purge).
+RETENTION_INBOUND_DAYS = env.int("RETENTION_INBOUND_DAYS", default=30)
+RETENTION_MESSAGE_BODY_DAYS = env.int("RETENTION_MESSAGE_BODY_DAYS", default=90)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,31 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.campaigns.models import Message
+from apps.core.retention import purge_expired
+from apps.integrations.models import InboundEvent
+from tests.campaigns.factories import MessageFactory
+from tests.integrations.factories import InboundEventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_old_payloads_and_bodies_are_blanked_and_recent_ones_kept(settings):
+    settings.RETENTION_INBOUND_DAYS, settings.RETENTION_MESSAGE_BODY_DAYS = 30, 90
+    now = timezone.now()
+    old_event = InboundEventFactory(received_at=now - timedelta(days=31), headers={"X-Topic": "x"})
+    new_event = InboundEventFactory(received_at=now - timedelta(days=29))
+    old_message = MessageFactory(sent=True, scheduled_for=now - timedelta(days=91))
+    new_message = MessageFactory(sent=True, scheduled_for=now - timedelta(days=89))
+
+    assert purge_expired(now=now) == {"inbound_payloads": 1, "message_bodies": 1}
+    assert purge_expired(now=now) == {"inbound_payloads": 0, "message_bodies": 0}
+
+    old_event = InboundEvent.objects.get(pk=old_event.pk)
+    assert (old_event.body, old_event.headers, old_event.topic) == ("", {}, "orders/create")  # the row stays
+    assert InboundEvent.objects.get(pk=new_event.pk).body != ""
+    old_message = Message.objects.get(pk=old_message.pk)
+    assert (old_message.body_html, old_message.status) == ("", "sent")
+    assert Message.objects.get(pk=new_message.pk).body_html != ""
