@@ -53,6 +53,20 @@ def parse_json(body: bytes) -> Any:
         raise PayloadError(f"The body is not valid JSON: {exc}") from exc
 
 
+def parse_json_object(body: bytes) -> dict:
+    payload = parse_json(body)
+    if not isinstance(payload, dict):
+        raise PayloadError("Expected a JSON object.")
+    return payload
+
+
+class JsonWebhookAdapter:
+    """What most sources share: JSON bodies and no unsigned ping."""
+
+    def is_ping(self, request: HttpRequest, body: bytes) -> bool:
+        return False
+
+
 def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 

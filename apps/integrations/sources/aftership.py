@@ -17,7 +17,7 @@ from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, PayloadError, body_digest, parse_json, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
 from ..models import Source
 from ..parsing import day, ident, moment, text
 from ..signatures import matches_base64_hmac
@@ -197,19 +197,14 @@ def checkpoint_event(checkpoint: dict, *, where: str, estimate) -> EventIn:
     )
 
 
-class AfterShipAdapter:
+class AfterShipAdapter(JsonWebhookAdapter):
     source = Source.AFTERSHIP
-
-    def is_ping(self, request, body: bytes) -> bool:
-        return False
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
         return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, "aftership-hmac-sha256"))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json(body)
-        if not isinstance(payload, dict):
-            raise PayloadError("Expected a JSON object.")
+        payload = parse_json_object(body)
         require(payload, "event")
         return Delivery(
             topic=text(payload["event"], 80),

@@ -6,7 +6,7 @@ from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, PayloadError, body_digest, parse_json, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
 from ..models import Source
 from ..parsing import day, moment, text
 from ..signatures import matches_easypost
@@ -88,19 +88,14 @@ def detail_event(detail: dict, *, where: str, estimate) -> EventIn:
     )
 
 
-class EasyPostAdapter:
+class EasyPostAdapter(JsonWebhookAdapter):
     source = Source.EASYPOST
-
-    def is_ping(self, request, body: bytes) -> bool:
-        return False
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
         return matches_easypost(secrets=secrets, body=body, signature=header(headers, "X-Hmac-Signature"))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json(body)
-        if not isinstance(payload, dict):
-            raise PayloadError("Expected a JSON object.")
+        payload = parse_json_object(body)
         require(payload, "description")
         return Delivery(
             topic=text(payload["description"], 80),

@@ -5,7 +5,7 @@ from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, PayloadError, body_digest, parse_json, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
 from ..models import Source
 from ..parsing import day, moment, text
 from ..signatures import matches_17track
@@ -129,19 +129,14 @@ def provider_event(event: dict, *, where: str, estimate) -> EventIn:
     )
 
 
-class SeventeenTrackAdapter:
+class SeventeenTrackAdapter(JsonWebhookAdapter):
     source = Source.SEVENTEENTRACK
-
-    def is_ping(self, request, body: bytes) -> bool:
-        return False
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
         return matches_17track(secrets=secrets, body=body, signature=header(headers, "sign"))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json(body)
-        if not isinstance(payload, dict):
-            raise PayloadError("Expected a JSON object.")
+        payload = parse_json_object(body)
         require(payload, "event")
         # 17TRACK's pushes carry no delivery id: the same body twice is the same delivery.
         return Delivery(

@@ -13,7 +13,7 @@ from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, PayloadError, body_digest, parse_json, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
 from ..models import Source
 from ..parsing import day, ident, moment, money, text
 from ..signatures import matches_base64_hmac
@@ -206,19 +206,14 @@ def apply_fulfillment_event(store: Store, payload: dict) -> Applied:
     return Applied(summary=f"{new} new event(s) on shipment {shipment.pk}", object_id=shipment.external_id)
 
 
-class ShopifyAdapter:
+class ShopifyAdapter(JsonWebhookAdapter):
     source = Source.SHOPIFY
-
-    def is_ping(self, request, body: bytes) -> bool:
-        return False
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
         return matches_base64_hmac(secrets=secrets, body=body, signature=headers.get("X-Shopify-Hmac-Sha256", ""))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json(body)
-        if not isinstance(payload, dict):
-            raise PayloadError("Expected a JSON object.")
+        payload = parse_json_object(body)
         topic = headers.get("X-Shopify-Topic", "")
         if not topic:
             raise PayloadError("The X-Shopify-Topic header is missing.", fields={"X-Shopify-Topic": "required"})

@@ -22,7 +22,7 @@ from apps.shipments.models import Shipment
 from apps.shipments.services import shipment_upsert
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, PayloadError, body_digest, parse_json, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
 from ..models import Source
 from ..parsing import ident, moment, money, text
 from ..signatures import matches_base64_hmac
@@ -253,7 +253,7 @@ def apply_tracking(store: Store, order: Order, items: list[dict]) -> int:
     return added
 
 
-class WooCommerceAdapter:
+class WooCommerceAdapter(JsonWebhookAdapter):
     source = Source.WOOCOMMERCE
 
     def is_ping(self, request, body: bytes) -> bool:
@@ -266,9 +266,7 @@ class WooCommerceAdapter:
         return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, "X-WC-Webhook-Signature"))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json(body)
-        if not isinstance(payload, dict):
-            raise PayloadError("Expected a JSON object.")
+        payload = parse_json_object(body)
         topic = header(headers, "X-WC-Webhook-Topic").strip()
         if not topic:
             raise PayloadError("The X-WC-Webhook-Topic header is missing.", fields={"X-WC-Webhook-Topic": "required"})
