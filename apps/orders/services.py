@@ -63,27 +63,25 @@ def order_upsert(*, store: Store, data: OrderIn) -> tuple[Order, bool]:
     email = (data.email or (data.customer.email if data.customer else "")).strip().lower()
     if data.customer and data.customer.email:
         customer = customer_upsert(store=store, data=data.customer, consent_source=ConsentSource.CHECKOUT)
-    order, created = lock_or_create(
-        Order,
-        lookup={"store": store, "external_id": data.external_id},
-        defaults={"placed_at": data.placed_at, "currency": data.currency, "number": data.number},
-    )
-    if not created and data.updated_at and order.source_updated_at and data.updated_at < order.source_updated_at:
-        return order, False  # an older version of what we already have
-
-    previous_status = None if created else order.status
     values = {name: getattr(data, name) for name in ORDER_FIELDS}
-    values.update(email=email, customer_id=customer.pk if customer else order.customer_id)
-    values["source_updated_at"] = data.updated_at or order.source_updated_at
+    values.update(email=email, customer_id=customer.pk if customer else None, source_updated_at=data.updated_at)
     if values["status"] == OrderStatus.CANCELLED and not values["cancelled_at"]:
-        values["cancelled_at"] = order.cancelled_at or timezone.now()
-    changed = [name for name, value in values.items() if getattr(order, name) != value]
-    for name in changed:
-        setattr(order, name, values[name])
-    if created:
-        order.save()
-    elif changed:
-        order.save(update_fields=[*changed, "modified_at"])
+        values["cancelled_at"] = timezone.now()
+    order, created = lock_or_create(Order, lookup={"store": store, "external_id": data.external_id}, defaults=values)
+    changed = []
+    previous_status = None if created else order.status
+    if not created:
+        if data.updated_at and order.source_updated_at and data.updated_at < order.source_updated_at:
+            return order, False  # an older version of what we already have
+        values["customer_id"] = values["customer_id"] or order.customer_id
+        values["source_updated_at"] = data.updated_at or order.source_updated_at
+        if values["status"] == OrderStatus.CANCELLED and not data.cancelled_at:
+            values["cancelled_at"] = order.cancelled_at or values["cancelled_at"]
+        changed = [name for name, value in values.items() if getattr(order, name) != value]
+        for name in changed:
+            setattr(order, name, values[name])
+        if changed:
+            order.save(update_fields=[*changed, "modified_at"])
 
     if data.lines is not None:
         _replace_order_lines(order, data.lines)
