@@ -246,6 +246,9 @@ class MessagingPolicy(TimeStampedModel):
     open_window_days = models.PositiveSmallIntegerField(default=1)
     ab_min_sends = models.PositiveIntegerField(default=200, help_text=_("Per variant, before a winner is picked."))
     ab_confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0.95)
+    response_target_hours = models.PositiveSmallIntegerField(
+        default=24, help_text=_("Critics queue: a detractor should hear from us within this many hours.")
+    )
 
     def __str__(self) -> str:
         return f"Messaging policy of {self.store}"

@@ -192,3 +192,15 @@ def live_coupon_for_order(*, order):
         .order_by("-issued_at")
         .first()
     )
+
+
+def first_step_of_kind(*, store: Store, kind: str):
+    """The first step of the store's flow of this kind (e.g. the order confirmation, for brand previews)."""
+    from .models import FlowStep
+
+    return (
+        FlowStep.objects.filter(store=store, flow__kind=kind)
+        .select_related("flow", "store")
+        .order_by("position", "id")
+        .first()
+    )

@@ -1,18 +1,54 @@
-"""The figures on the dashboard home, composed from each app's selectors."""
+"""The figures on the dashboard home, composed from each app's selectors in a fixed number of queries
+(aggregates only, never one query per row), and shaped into chart geometry."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
+from apps.campaigns.selectors import (
+    abandoned_cart_recovery,
+    email_totals,
+    flow_figures,
+    flows_for_store,
+    resurveys_for_store,
+)
 from apps.customers.selectors import customer_counts
+from apps.feedback.models import DETRACTOR_MAX, PROMOTER_MIN
+from apps.feedback.selectors import critic_case_counts, critic_recovery, nps_by_week, nps_distribution
 from apps.orders.selectors import order_counts_by_day
 from apps.shipments.models import ShipmentStatus
-from apps.shipments.selectors import shipment_status_counts, shipments_needing_attention_count
+from apps.shipments.selectors import attention_counts, shipment_status_counts
 from apps.stores.models import Store
+from apps.tracking.models import PageBlock
+from apps.tracking.selectors import page_block_counts
 
-from .charts import Bar, Segment, daily_bars, share_segments
+from .charts import (
+    Bar,
+    Column,
+    FunnelRow,
+    Line,
+    Segment,
+    StackedColumn,
+    category_bars,
+    daily_bars,
+    funnel,
+    line_chart,
+    share_segments,
+    stacked_columns,
+)
+
+PERIODS = (7, 30, 90)
+DEFAULT_PERIOD = 30
+
+
+def period_from(value: str | None) -> int:
+    try:
+        days = int(value or DEFAULT_PERIOD)
+    except ValueError:
+        return DEFAULT_PERIOD
+    return days if days in PERIODS else DEFAULT_PERIOD
 
 
 @dataclass(frozen=True)
@@ -41,6 +77,158 @@ def store_overview(*, store: Store, since: datetime) -> Overview:
         order_bars=daily_bars({row["day"]: row["orders"] for row in daily}, first_day=first_day, days=days),
         shipment_segments=share_segments(status_counts, dict(ShipmentStatus.choices)),
         shipments=sum(status_counts.values()),
-        needing_attention=shipments_needing_attention_count(store=store),
+        needing_attention=attention_counts(store=store)["total"],
         customers=customer_counts(store=store),
+    )
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    flow: object
+    sent: int
+    opened: int
+    clicked: int
+    conversions: int
+    revenue: Decimal
+    width: float = 0  # revenue, as a share of the best flow's, 0–100
+
+    @property
+    def open_rate(self) -> float | None:
+        return self.opened / self.sent if self.sent else None
+
+    @property
+    def click_rate(self) -> float | None:
+        return self.clicked / self.sent if self.sent else None
+
+
+def flow_rows(*, store: Store, since: datetime) -> list[FlowRow]:
+    """Every flow of the store with its figures since a moment (two queries)."""
+    figures = flow_figures(store=store, since=since)
+    empty = {"sent": 0, "opened": 0, "clicked": 0, "conversions": 0, "revenue": Decimal(0)}
+    rows = [FlowRow(flow, **figures.get(flow.pk, empty)) for flow in flows_for_store(store=store)]
+    peak = max((row.revenue for row in rows), default=0) or 1
+    return [replace(row, width=round(float(100 * row.revenue / peak), 2)) for row in rows]
+
+
+@dataclass(frozen=True)
+class Nps:
+    answers: int
+    promoters: int
+    detractors: int
+    score: int | None
+    distribution: list[Column]
+    weeks: list[StackedColumn]
+    trend: Line
+
+
+def _segment_key(score: int) -> str:
+    if score <= DETRACTOR_MAX:
+        return "detractor"
+    return "promoter" if score >= PROMOTER_MIN else "passive"
+
+
+def nps_score(promoters: int, detractors: int, answers: int) -> int | None:
+    """Promoters % minus detractors %, from -100 to 100; None without answers."""
+    return round(100 * (promoters - detractors) / answers) if answers else None
+
+
+def _weeks(store: Store, since: datetime) -> list[date]:
+    first = timezone.localtime(since, store.tz).date()
+    first -= timedelta(days=first.weekday())
+    today = timezone.localtime(timezone.now(), store.tz).date()
+    weeks = []
+    while first <= today:
+        weeks.append(first)
+        first += timedelta(days=7)
+    return weeks
+
+
+def nps_report(*, store: Store, since: datetime) -> Nps:
+    counts = nps_distribution(store=store, since=since)
+    answers = sum(counts.values())
+    promoters = sum(n for score, n in counts.items() if score >= PROMOTER_MIN)
+    detractors = sum(n for score, n in counts.items() if score <= DETRACTOR_MAX)
+    by_week = {timezone.localtime(row["week"], store.tz).date(): row for row in nps_by_week(store=store, since=since)}
+    weeks = _weeks(store, since)
+    columns, trend = [], []
+    for week in weeks:
+        row = by_week.get(week, {"total": 0, "promoters": 0, "detractors": 0})
+        label = week.strftime("%d %b")
+        passives = row["total"] - row["promoters"] - row["detractors"]
+        columns.append((label, {"detractor": row["detractors"], "passive": passives, "promoter": row["promoters"]}))
+        trend.append((label, nps_score(row["promoters"], row["detractors"], row["total"])))
+    return Nps(
+        answers=answers,
+        promoters=promoters,
+        detractors=detractors,
+        score=nps_score(promoters, detractors, answers),
+        distribution=category_bars([(_segment_key(s), str(s), n) for s, n in counts.items()], height=120),
+        weeks=stacked_columns(columns, keys=["detractor", "passive", "promoter"], height=120),
+        trend=line_chart(trend, low=-100, high=100, height=120),
+    )
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    key: str
+    label: str
+    views: int
+    clicks: int
+    click_rate: float | None
+    width: float  # of the most viewed block, 0–100
+
+
+def block_rows(*, store: Store, since: datetime) -> list[BlockRow]:
+    """Views and clicks of each block of the buyer tracking page (one query)."""
+    counts = page_block_counts(store=store, since=since)
+    labels = dict(PageBlock.choices)
+    peak = max((c["views"] for c in counts.values()), default=0) or 1
+    return [
+        BlockRow(key, labels.get(key, key), c["views"], c["clicks"], c["click_rate"], round(100 * c["views"] / peak, 2))
+        for key, c in counts.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Home:
+    days: int
+    overview: Overview
+    attention: dict[str, int]
+    emails: dict
+    email_funnel: list[FunnelRow]
+    flows: list[FlowRow]
+    cart_recovery: dict
+    nps: Nps
+    critics: dict[str, int]
+    critic_recovery: dict
+    blocks: list[BlockRow]
+
+
+def home_report(*, store: Store, days: int) -> Home:
+    since = timezone.now() - timedelta(days=days)
+    overview = store_overview(store=store, since=since)
+    emails = email_totals(store=store, since=since)
+    flows = flow_rows(store=store, since=since)
+    resurveys = resurveys_for_store(store=store)
+    return Home(
+        days=days,
+        overview=overview,
+        attention=attention_counts(store=store),
+        emails=emails,
+        email_funnel=funnel(
+            [
+                ("sent", "Sent", emails["sent"]),
+                ("delivered", "Delivered", emails["delivered"]),
+                ("opened", "Opened", emails["opened"]),
+                ("clicked", "Clicked", emails["clicked"]),
+            ]
+        ),
+        flows=flows,
+        cart_recovery=abandoned_cart_recovery(store=store, since=since),
+        nps=nps_report(store=store, since=since),
+        critics=critic_case_counts(store=store),
+        critic_recovery=critic_recovery(
+            store=store, resurveyed_at={pk: message.created_at for pk, message in resurveys.items()}
+        ),
+        blocks=block_rows(store=store, since=since),
     )

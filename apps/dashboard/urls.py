@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import import_views, message_views, views
+from . import (
+    brand_views,
+    critic_views,
+    flow_views,
+    import_views,
+    message_views,
+    privacy_views,
+    team_views,
+    views,
+)
 
 app_name = "dashboard"
 
@@ -13,6 +22,8 @@ urlpatterns = [
     path("shipments/<int:pk>/", views.shipment_detail, name="shipment_detail"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/export.json", privacy_views.customer_export, name="customer_export"),
+    path("customers/<int:pk>/erase/", privacy_views.customer_erase, name="customer_erase"),
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
@@ -25,4 +36,36 @@ urlpatterns = [
     path("inbound/", views.inbound_list, name="inbound_list"),
     path("inbound/<int:pk>/", views.inbound_detail, name="inbound_detail"),
     path("inbound/<int:pk>/replay/", views.inbound_replay, name="inbound_replay"),
+    # Flows
+    path("flows/", flow_views.flow_list, name="flow_list"),
+    path("flows/<int:pk>/", flow_views.flow_detail, name="flow_detail"),
+    path("flows/<int:pk>/toggle/", flow_views.flow_toggle, name="flow_toggle"),
+    path("flows/<int:pk>/order/", flow_views.flow_reorder, name="flow_reorder"),
+    path("flows/<int:pk>/simulate/", flow_views.flow_simulate, name="flow_simulate"),
+    path("flows/steps/<int:pk>/", flow_views.step_edit, name="step_edit"),
+    path("flows/steps/<int:pk>/preview/", flow_views.step_preview, name="step_preview"),
+    path("flows/steps/<int:pk>/preview/frame/", flow_views.step_preview_frame, name="step_preview_frame"),
+    path("flows/steps/<int:pk>/test/", flow_views.step_test_send, name="step_test_send"),
+    path("flows/steps/<int:pk>/variants/", flow_views.variant_add, name="variant_add"),
+    path("flows/variants/<int:pk>/remove/", flow_views.variant_remove, name="variant_remove"),
+    # Brand
+    path("brand/", brand_views.brand, name="brand"),
+    path("brand/preview/email/", brand_views.brand_email_preview, name="brand_email_preview"),
+    path("brand/preview/tracking/", brand_views.brand_tracking_preview, name="brand_tracking_preview"),
+    path("reports/tracking-page/", views.tracking_report, name="tracking_report"),
+    # Critics queue
+    path("critics/", critic_views.critic_list, name="critic_list"),
+    path("critics/<int:pk>/", critic_views.critic_detail, name="critic_detail"),
+    path("critics/<int:pk>/assign/", critic_views.critic_assign, name="critic_assign"),
+    path("critics/<int:pk>/start/", critic_views.critic_start, name="critic_start"),
+    path("critics/<int:pk>/resolve/", critic_views.critic_resolve, name="critic_resolve"),
+    path("critics/<int:pk>/resurvey/", critic_views.critic_resurvey, name="critic_resurvey"),
+    # Team and API
+    path("members/", team_views.member_list, name="member_list"),
+    path("members/<int:pk>/role/", team_views.member_role, name="member_role"),
+    path("members/<int:pk>/remove/", team_views.member_remove, name="member_remove"),
+    path("invitations/<int:pk>/revoke/", team_views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/accept/<str:token>/", team_views.invitation_accept, name="invitation_accept"),
+    path("api-keys/", team_views.api_key_list, name="api_key_list"),
+    path("api-keys/<int:pk>/revoke/", team_views.api_key_revoke, name="api_key_revoke"),
 ]

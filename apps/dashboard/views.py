@@ -5,7 +5,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.campaigns.selectors import messages_for_customer
+from apps.customers.models import RfmSegment
 from apps.customers.selectors import customer_for_store, customers_for_store
+from apps.feedback.selectors import nps_responses_for_customer
 from apps.integrations.adapters import PayloadError
 from apps.integrations.models import Outcome, Source
 from apps.integrations.registry import adapter_for
@@ -15,22 +18,37 @@ from apps.orders.models import OrderStatus
 from apps.orders.selectors import order_for_store, orders_for_store
 from apps.shipments.carriers import carrier_choices
 from apps.shipments.models import ShipmentStatus
-from apps.shipments.selectors import shipment_for_store, shipments_for_store
+from apps.shipments.selectors import shipment_for_store, shipments_for_dashboard, shipments_for_orders
+from apps.stores.permissions import can
 from apps.stores.tenancy import switch_store
 
 from .access import member_required
 from .forms import StoreSwitchForm
 from .listing import list_response, page_of
-from .reports import store_overview
+from .reports import PERIODS, block_rows, home_report, period_from
 
 
 @member_required()
 def home(request):
-    days = 30
+    if not can(request.membership, "view_reports"):
+        # Support works the critics queue; the store's figures are for owners and managers.
+        return redirect("dashboard:critic_list")
+    days = period_from(request.GET.get("days"))
+    context = {"home": home_report(store=request.store, days=days), "days": days, "periods": PERIODS}
+    context["overview"] = context["home"].overview
+    template = "dashboard/home.html"
+    if request.htmx and request.htmx.target == "home-figures":
+        template = "dashboard/_home_figures.html"
+    return render(request, template, context)
+
+
+@member_required("view_reports")
+def tracking_report(request):
+    days = period_from(request.GET.get("days"))
     since = timezone.now() - timedelta(days=days)
-    return render(
-        request, "dashboard/home.html", {"overview": store_overview(store=request.store, since=since), "days": days}
-    )
+    rows = block_rows(store=request.store, since=since)
+    context = {"rows": rows, "days": days, "periods": PERIODS}
+    return render(request, "dashboard/tracking_report.html", context)
 
 
 @member_required("view_orders")
@@ -55,7 +73,7 @@ def shipment_list(request):
         "carrier": request.GET.get("carrier", ""),
         "attention": request.GET.get("attention") == "1",
     }
-    shipments = shipments_for_store(store=request.store, **filters)
+    shipments = shipments_for_dashboard(store=request.store, **filters)
     context = {
         "page": page_of(shipments, request.GET.get("page")),
         "filters": filters,
@@ -79,20 +97,31 @@ def customer_list(request):
         "suppressed": request.GET.get("suppressed", ""),
     }
     customers = customers_for_store(store=request.store, **filters)
-    context = {"page": page_of(customers, request.GET.get("page")), "filters": filters}
+    segment = request.GET.get("segment", "")
+    if segment in RfmSegment.values:
+        customers = customers.filter(rfm_segment=segment)
+    context = {
+        "page": page_of(customers, request.GET.get("page")),
+        "filters": {**filters, "segment": segment},
+        "segments": RfmSegment.choices,
+    }
     return list_response(request, "dashboard/customer_list.html", context)
 
 
 @member_required("view_customers")
 def customer_detail(request, pk: int):
     customer = customer_for_store(store=request.store, pk=pk)
-    orders = orders_for_store(store=request.store).filter(customer=customer)[:50]
-    consent_events = customer.consent_events.all()[:20]
-    return render(
-        request,
-        "dashboard/customer_detail.html",
-        {"customer": customer, "orders": orders, "consent_events": consent_events},
-    )
+    orders = list(orders_for_store(store=request.store).filter(customer=customer)[:50])
+    context = {
+        "customer": customer,
+        "orders": orders,
+        "shipments": shipments_for_orders(store=request.store, order_ids=[order.pk for order in orders]),
+        "messages_sent": messages_for_customer(store=request.store, customer=customer),
+        "nps_responses": nps_responses_for_customer(store=request.store, customer=customer),
+        "consent_events": customer.consent_events.all()[:20],
+        "can_privacy": can(request.membership, "manage_privacy"),
+    }
+    return render(request, "dashboard/customer_detail.html", context)
 
 
 @require_POST

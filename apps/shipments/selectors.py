@@ -44,3 +44,36 @@ def shipment_status_counts(*, store: Store, since) -> dict[str, int]:
 
 def shipments_needing_attention_count(*, store: Store) -> int:
     return Shipment.objects.filter(store=store, status__in=ATTENTION_STATUSES).count()
+
+
+# --- Dashboard: what needs a person's attention -----------------------------------------------
+def needs_attention_q() -> Q:
+    """A shipment in a troubled status, or flagged by the delivery watch (no carrier news for days)."""
+    return Q(status__in=ATTENTION_STATUSES) | Q(delay_flagged_at__isnull=False)
+
+
+def shipments_for_dashboard(
+    *, store: Store, search: str = "", status: str = "", carrier: str = "", attention: bool = False
+) -> QuerySet[Shipment]:
+    """The shipments list: as `shipments_for_store`, with "needs attention" including delay-watch flags."""
+    shipments = shipments_for_store(store=store, search=search, status=status, carrier=carrier)
+    return shipments.filter(needs_attention_q()) if attention else shipments
+
+
+def attention_counts(*, store: Store) -> dict[str, int]:
+    """Shipments needing attention now: in a troubled status, flagged as stuck, and either (one query)."""
+    from django.db.models import Count
+
+    return Shipment.objects.filter(store=store).aggregate(
+        troubled=Count("id", filter=Q(status__in=ATTENTION_STATUSES)),
+        flagged=Count("id", filter=Q(delay_flagged_at__isnull=False)),
+        total=Count("id", filter=needs_attention_q()),
+    )
+
+
+def shipments_for_orders(*, store: Store, order_ids) -> list[Shipment]:
+    return list(
+        Shipment.objects.filter(store=store, order_id__in=list(order_ids))
+        .select_related("order")
+        .order_by("-created_at", "-id")
+    )

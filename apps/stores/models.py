@@ -152,3 +152,47 @@ class ApiKey(TimeStampedModel):
     def digest(key: str) -> str:
         """What is stored instead of the key: its SHA-256, hex."""
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Invitation(TimeStampedModel):
+    """An owner's invitation for someone to join the store with a role, sent by email.
+
+    The link carries a random token (256 bits); only its SHA-256 digest is kept, so the table alone
+    opens nothing. An invitation is accepted once, and not after it expires.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+        ]
+        indexes = [models.Index(fields=["store", "email"], name="invitation_store_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.store} ({self.role})"
+
+    @property
+    def created(self):
+        return self.created_at
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_open(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.accepted_at is None and self.expires_at > (now or timezone.now())

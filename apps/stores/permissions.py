@@ -1,8 +1,15 @@
-"""What each role may do. Views ask `can(membership, action)`; the server enforces it, never the UI alone."""
+"""What each role may do. Views ask `can(membership, action)`; the server enforces it, never the UI alone.
+
+Owner: everything, including members and API keys. Manager: flows, content (brand), reports and imports.
+Support: the critics queue, and read-only customers, orders, shipments and the message log.
+"""
 
 from .models import Membership, Role
 
 ALL_ROLES = frozenset(Role)
+OWNER_AND_MANAGER = frozenset({Role.OWNER, Role.MANAGER})
+OWNER_ONLY = frozenset({Role.OWNER})
+
 ACTIONS: dict[str, frozenset[Role]] = {
     "view_dashboard": ALL_ROLES,
     "view_orders": ALL_ROLES,
@@ -10,14 +17,74 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "view_shipments": ALL_ROLES,
     "view_messages": ALL_ROLES,
     "work_critics": ALL_ROLES,
-    "edit_flows": frozenset({Role.OWNER, Role.MANAGER}),
-    "edit_brand": frozenset({Role.OWNER, Role.MANAGER}),
-    "view_reports": frozenset({Role.OWNER, Role.MANAGER}),
-    "view_inbound": frozenset({Role.OWNER, Role.MANAGER}),
-    "import_data": frozenset({Role.OWNER, Role.MANAGER}),
-    "replay_inbound": frozenset({Role.OWNER, Role.MANAGER}),
-    "manage_members": frozenset({Role.OWNER}),
-    "manage_api_keys": frozenset({Role.OWNER}),
+    "edit_flows": OWNER_AND_MANAGER,
+    "edit_brand": OWNER_AND_MANAGER,
+    "view_reports": OWNER_AND_MANAGER,
+    "view_inbound": OWNER_AND_MANAGER,
+    "import_data": OWNER_AND_MANAGER,
+    "replay_inbound": OWNER_AND_MANAGER,
+    "manage_members": OWNER_ONLY,
+    "manage_api_keys": OWNER_ONLY,
+    # GDPR: exporting everything held about a buyer, and erasing it.
+    "manage_privacy": OWNER_ONLY,
+}
+
+# Pages anyone may open, signed in or not (an invitation link is opened before the person has an account).
+PUBLIC = "public"
+
+# Which action each dashboard page needs. The role-by-URL test checks every URL of the `dashboard`
+# namespace against it for every role, and fails for a URL missing here: a new page cannot skip it.
+DASHBOARD_URL_ACTIONS: dict[str, str] = {
+    "home": "view_dashboard",  # support is sent on to the critics queue (reports are for owners and managers)
+    "store_switch": "view_dashboard",
+    "order_list": "view_orders",
+    "order_detail": "view_orders",
+    "shipment_list": "view_shipments",
+    "shipment_detail": "view_shipments",
+    "customer_list": "view_customers",
+    "customer_detail": "view_customers",
+    "customer_export": "manage_privacy",
+    "customer_erase": "manage_privacy",
+    "import_list": "import_data",
+    "import_detail": "import_data",
+    "import_progress": "import_data",
+    "import_errors": "import_data",
+    "feed_list": "import_data",
+    "feed_refresh": "import_data",
+    "message_list": "view_messages",
+    "message_detail": "view_messages",
+    "message_body": "view_messages",
+    "inbound_list": "view_inbound",
+    "inbound_detail": "view_inbound",
+    "inbound_replay": "replay_inbound",
+    "flow_list": "edit_flows",
+    "flow_toggle": "edit_flows",
+    "flow_detail": "edit_flows",
+    "flow_reorder": "edit_flows",
+    "flow_simulate": "edit_flows",
+    "step_edit": "edit_flows",
+    "step_preview": "edit_flows",
+    "step_preview_frame": "edit_flows",
+    "step_test_send": "edit_flows",
+    "variant_add": "edit_flows",
+    "variant_remove": "edit_flows",
+    "brand": "edit_brand",
+    "brand_email_preview": "edit_brand",
+    "brand_tracking_preview": "edit_brand",
+    "tracking_report": "view_reports",
+    "critic_list": "work_critics",
+    "critic_detail": "work_critics",
+    "critic_assign": "work_critics",
+    "critic_start": "work_critics",
+    "critic_resolve": "work_critics",
+    "critic_resurvey": "work_critics",
+    "member_list": "manage_members",
+    "member_role": "manage_members",
+    "member_remove": "manage_members",
+    "invitation_revoke": "manage_members",
+    "invitation_accept": PUBLIC,
+    "api_key_list": "manage_api_keys",
+    "api_key_revoke": "manage_api_keys",
 }
 
 

@@ -2,7 +2,7 @@ import hmac
 
 from django.db.models import QuerySet
 
-from .models import ApiKey, Membership, Store
+from .models import ApiKey, Invitation, Membership, Store
 
 
 def memberships_for_user(*, user) -> QuerySet[Membership]:
@@ -40,3 +40,53 @@ def api_key_for_token(*, token: str) -> ApiKey | None:
 
 def api_keys_for_store(*, store: Store) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(store=store).order_by("-created_at", "-id")
+
+
+def api_key_for_store(*, store: Store, pk: int) -> ApiKey:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(ApiKey.objects.filter(store=store), pk=pk)
+
+
+def memberships_for_store(*, store: Store) -> QuerySet[Membership]:
+    return Membership.objects.filter(store=store).select_related("user").order_by("user__email", "pk")
+
+
+def membership_for_store(*, store: Store, pk: int) -> Membership:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Membership.objects.filter(store=store).select_related("user", "store"), pk=pk)
+
+
+def open_invitations_for_store(*, store: Store) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return (
+        Invitation.objects.filter(store=store, accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("invited_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitation_for_store(*, store: Store, pk: int) -> Invitation:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Invitation.objects.filter(store=store), pk=pk)
+
+
+def invitation_for_token(*, token: str) -> Invitation | None:
+    """The invitation a link carries, found by the token's digest; None for an unknown token."""
+    if not token or len(token) > 100:
+        return None
+    digest = Invitation.digest(token)
+    invitation = Invitation.objects.select_related("store", "invited_by").filter(token_hash=digest).first()
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        return None
+    return invitation
+
+
+def user_by_email(*, email: str):
+    """The account that signs in with this email, if any (usernames are lower-case emails)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=email.strip().lower()).first()

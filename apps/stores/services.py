@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import ApiKey, Membership, Role, Store
+from .models import ApiKey, Invitation, Membership, Role, Store
 
 User = get_user_model()
 
@@ -76,3 +76,156 @@ def api_key_touch(*, api_key: ApiKey) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_KEY_TOUCH_EVERY)
     ).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+# --- Brand ----------------------------------------------------------------------------------
+BRAND_FIELDS = frozenset(
+    {
+        "name",
+        "website_url",
+        "logo",
+        "primary_colour",
+        "accent_colour",
+        "background_colour",
+        "font_family",
+        "sender_name",
+        "sender_email",
+        "reply_to_email",
+        "support_email",
+        "support_phone",
+        "support_url",
+        "postal_address",
+        "social_links",
+        "newsletter_url",
+        "review_url",
+        "default_language",
+        "languages",
+        "time_zone",
+        "currency",
+    }
+)
+
+
+@transaction.atomic
+def store_update_brand(*, store: Store, **fields) -> Store:
+    """Change a store's brand, contacts and locale. Unknown fields are refused; nothing is half-saved."""
+    unknown = set(fields) - set(BRAND_FIELDS)
+    if unknown:
+        raise ValueError(f"not brand fields: {', '.join(sorted(unknown))}")
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    for name, value in fields.items():
+        setattr(store, name, value)
+    store.full_clean()
+    store.save()
+    return store
+
+
+# --- Members and invitations ----------------------------------------------------------------
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+class MembershipError(ValueError):
+    """A change to the team that would leave the store without an owner, or similar."""
+
+
+def _owners_left(store: Store, *, without: Membership) -> int:
+    return Membership.objects.filter(store=store, role=Role.OWNER).exclude(pk=without.pk).count()
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: Role) -> Membership:
+    if role not in Role.values:
+        raise MembershipError("Unknown role.")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.OWNER and role != Role.OWNER and not _owners_left(membership.store, without=membership):
+        raise MembershipError("A store keeps at least one owner: make someone else owner first.")
+    membership.role = role
+    membership.save(update_fields=["role", "modified_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.OWNER and not _owners_left(membership.store, without=membership):
+        raise MembershipError("The last owner cannot be removed.")
+    membership.delete()
+
+
+@transaction.atomic
+def invitation_create(*, store: Store, email: str, role: Role, invited_by) -> tuple[Invitation, str]:
+    """A new invitation; returns it and the plain token (for the link in the email, never stored).
+
+    Inviting the same address again replaces its open invitation, so only the newest link works.
+    """
+    if role not in Role.values:
+        raise MembershipError("Unknown role.")
+    email = email.strip().lower()
+    if Membership.objects.filter(store=store, user__username=email).exists():
+        raise MembershipError(f"{email} is already a member of this store.")
+    Invitation.objects.filter(store=store, email=email, accepted_at__isnull=True).delete()
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        store=store,
+        email=email,
+        role=role,
+        token_hash=Invitation.digest(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + INVITATION_VALID_FOR,
+    )
+    return invitation, token
+
+
+def invitation_send(*, invitation: Invitation, token: str) -> None:
+    """Email the invitation link (after the commit that created the invitation)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    link = settings.SITE_URL + reverse("dashboard:invitation_accept", kwargs={"token": token})
+    inviter = invitation.invited_by.get_full_name() or invitation.invited_by.email if invitation.invited_by else ""
+    body = "\n".join(
+        [
+            f"{inviter or 'A colleague'} invited you to work on {invitation.store.name} in Afterglow "
+            f"as {invitation.get_role_display().lower()}.",
+            "",
+            f"Accept the invitation: {link}",
+            "",
+            f"The link works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.",
+            "If you did not expect this, ignore this email.",
+        ]
+    )
+    send_mail(f"Join {invitation.store.name} on Afterglow", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, user=None, password: str = "", first_name: str = "", last_name: str = ""
+):
+    """Accept an open invitation: the given (signed-in or authenticated) user joins the store, or a new
+    user is created with `password`. Returns the user. Accepting twice, or too late, is refused."""
+    invitation = Invitation.objects.select_for_update().select_related("store").get(pk=invitation.pk)
+    if not invitation.is_open():
+        raise MembershipError("This invitation was already used or has expired.")
+    if user is None:
+        if User.objects.filter(username=invitation.email).exists():
+            raise MembershipError("An account with this email exists: sign in to accept.")
+        if not password:
+            raise MembershipError("Choose a password.")
+        user = user_get_or_create(
+            email=invitation.email, password=password, first_name=first_name.strip(), last_name=last_name.strip()
+        )
+    elif user.username != invitation.email:
+        raise MembershipError("This invitation is for another email address.")
+    membership = Membership.objects.filter(store=invitation.store, user=user).first()
+    if membership is None:
+        membership_grant(store=invitation.store, user=user, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "modified_at"])
+    return user

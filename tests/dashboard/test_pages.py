@@ -139,9 +139,9 @@ def test_a_person_in_two_stores_switches_between_them(client):
     second = MembershipFactory(user=first.user, role="support")
     client.force_login(first.user)
     client.post(reverse("dashboard:store_switch"), {"store_id": second.store_id})
-    assert client.get(reverse("dashboard:home")).context["current_store"] == second.store
+    assert client.get(reverse("dashboard:order_list")).context["current_store"] == second.store
     client.post(reverse("dashboard:store_switch"), {"store_id": first.store_id})
-    assert client.get(reverse("dashboard:home")).context["current_store"] == first.store
+    assert client.get(reverse("dashboard:order_list")).context["current_store"] == first.store
 
 
 def test_every_page_sends_a_content_security_policy_without_inline_script(client, owner):

@@ -1,45 +1,23 @@
 """A member of store B who tries store A's ids gets 404 on every dashboard URL that takes an id."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from tests.campaigns.factories import MessageFactory
-from tests.customers.factories import CustomerFactory
-from tests.integrations.factories import ImportJobFactory, InboundEventFactory, ProductFeedFactory
+from apps.stores.permissions import DASHBOARD_URL_ACTIONS, PUBLIC
+from tests.dashboard.conftest import dashboard_patterns, kind_of, kwargs_for
 from tests.orders.factories import OrderFactory
-from tests.shipments.factories import ShipmentFactory
 from tests.stores.factories import MembershipFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def dashboard_patterns_with_ids() -> list[tuple[str, list[str]]]:
-    """Every dashboard URL name whose path takes arguments, with those argument names."""
-    (dashboard,) = [p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "dashboard"]
-    found = []
-    for pattern in dashboard.url_patterns:
-        assert isinstance(pattern, URLPattern)
-        converters = list(pattern.pattern.converters)
-        if converters:
-            found.append((f"dashboard:{pattern.name}", converters))
-    return found
-
-
-@pytest.fixture
-def store_a_objects():
-    store_a = StoreFactory(slug="store-a")
-    customer = CustomerFactory(store=store_a)
-    order = OrderFactory(store=store_a, customer=customer)
-    shipment = ShipmentFactory(order=order)
-    inbound = InboundEventFactory(store=store_a)
-    import_job = ImportJobFactory(store=store_a)
-    feed = ProductFeedFactory(store=store_a)
-    message = MessageFactory(store=store_a, sent=True)
-    return {
-        "order": order, "shipment": shipment, "customer": customer, "inbound": inbound, "import": import_job,
-        "feed": feed,
-        "message": message,
-    }  # fmt: skip
+    """Every dashboard URL that takes an object id (public pages carry tokens, not ids)."""
+    return [
+        (f"dashboard:{name}", arguments)
+        for name, arguments in dashboard_patterns()
+        if arguments and DASHBOARD_URL_ACTIONS.get(name) != PUBLIC
+    ]
 
 
 def visit(client, name: str, kwargs: dict):
@@ -50,18 +28,17 @@ def visit(client, name: str, kwargs: dict):
 
 
 def test_every_dashboard_url_with_an_id_is_404_for_another_stores_member(client, store_a_objects):
-    # given a manager of store B, and objects of store A
+    # given an owner of store B, and objects of store A
     member_of_b = MembershipFactory(store=StoreFactory(slug="store-b"), role="owner")
     client.force_login(member_of_b.user)
     patterns = dashboard_patterns_with_ids()
     assert patterns, "the dashboard has detail pages"
 
     for name, arguments in patterns:
-        kind = name.split(":")[1].split("_")[0]  # order_detail -> order
-        assert kind in store_a_objects, f"{name} takes an id: add its object to store_a_objects"
-        kwargs = {argument: store_a_objects[kind].pk for argument in arguments}
+        kind = kind_of(name.split(":")[1])
+        assert kind in store_a_objects, f"{name} takes an id: add its object to objects_for() in conftest.py"
         # when B's member asks for A's object
-        response = visit(client, name, kwargs)
+        response = visit(client, name, kwargs_for(name.split(":")[1], arguments, store_a_objects))
         # then it does not exist for them
         assert response.status_code == 404, f"{name} showed another store's {kind}"
 
@@ -71,8 +48,7 @@ def test_the_same_urls_open_for_a_member_of_the_owning_store(client, store_a_obj
     owner_of_a = MembershipFactory(store=store_a_objects["order"].store, role="owner")
     client.force_login(owner_of_a.user)
     for name, arguments in dashboard_patterns_with_ids():
-        kind = name.split(":")[1].split("_")[0]
-        kwargs = {argument: store_a_objects[kind].pk for argument in arguments}
+        kwargs = kwargs_for(name.split(":")[1], arguments, store_a_objects)
         # when they open their own object, then it is there
         assert visit(client, name, kwargs).status_code in (200, 302), name
 

@@ -1,0 +1,195 @@
+"""The critics queue: detractors' answers for a person to follow up, open to every role."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.campaigns.rules import policy_for
+from apps.campaigns.selectors import resurveys_for_store
+from apps.feedback.cases import CaseError, case_assign, case_resolve, case_resurvey, case_start
+from apps.feedback.models import CaseStatus, NpsTopic
+from apps.feedback.selectors import (
+    critic_case_counts,
+    critic_case_for_store,
+    critic_cases_for_store,
+    critic_recovery,
+    nps_responses_for_customer,
+)
+from apps.orders.selectors import orders_for_store
+from apps.stores.selectors import memberships_for_store
+
+from .access import member_required
+from .forms import CaseAssignForm, CaseResolveForm, ResurveyForm
+from .listing import list_response, page_of
+
+STATUS_FILTERS = (
+    ("", "Open"),
+    ("new", "New"),
+    ("in_progress", "In progress"),
+    ("resolved", "Resolved"),
+    ("all", "All"),
+)
+
+
+class CaseRow:
+    """A case with its age against the store's response target (computed from loaded data)."""
+
+    def __init__(self, case, *, target: timedelta, now, resurvey=None):
+        self.case = case
+        self.response = case.response
+        self.order = case.response.order
+        self.customer = case.response.customer
+        self.resurvey = resurvey
+        end = case.resolved_at or now
+        self.age = end - case.opened_at
+        self.due_at = case.opened_at + target
+        self.overdue = case.status != CaseStatus.RESOLVED and now > self.due_at
+        self.late = self.age > target
+
+    @property
+    def age_text(self) -> str:
+        hours = int(self.age.total_seconds() // 3600)
+        return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
+
+    @property
+    def topics(self) -> list[str]:
+        labels = dict(NpsTopic.choices)
+        return [labels.get(topic, topic) for topic in self.response.topics or []]
+
+
+def _target(store) -> timedelta:
+    return timedelta(hours=policy_for(store).response_target_hours)
+
+
+@member_required("work_critics")
+def critic_list(request):
+    filters = {
+        "status": request.GET.get("status", ""),
+        "search": request.GET.get("q", ""),
+        "mine": request.GET.get("mine") == "1",
+    }
+    cases = critic_cases_for_store(
+        store=request.store,
+        status=filters["status"],
+        search=filters["search"],
+        assignee=request.user if filters["mine"] else None,
+    )
+    page = page_of(cases, request.GET.get("page"))
+    target, now = _target(request.store), timezone.now()
+    resurveys = resurveys_for_store(store=request.store)
+    rows = [CaseRow(case, target=target, now=now, resurvey=resurveys.get(case.pk)) for case in page.items]
+    context = {
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "status_filters": STATUS_FILTERS,
+        "counts": critic_case_counts(store=request.store),
+        "target_hours": int(target.total_seconds() // 3600),
+        "recovery": critic_recovery(
+            store=request.store, resurveyed_at={pk: message.created_at for pk, message in resurveys.items()}
+        ),
+    }
+    return list_response(request, "dashboard/critic_list.html", context)
+
+
+@member_required("work_critics")
+def critic_detail(request, pk: int):
+    case = critic_case_for_store(store=request.store, pk=pk)
+    order = case.response.order
+    customer = case.response.customer
+    history_orders, history_answers = [], []
+    if customer is not None:
+        history_orders = list(orders_for_store(store=request.store).filter(customer=customer).exclude(pk=order.pk)[:20])
+        history_answers = [
+            r for r in nps_responses_for_customer(store=request.store, customer=customer) if r.pk != case.response_id
+        ]
+    members = list(memberships_for_store(store=request.store))
+    resurvey = resurveys_for_store(store=request.store, case_ids=[case.pk]).get(case.pk)
+    context = {
+        "row": CaseRow(case, target=_target(request.store), now=timezone.now(), resurvey=resurvey),
+        "case": case,
+        "order": order,
+        "customer": customer,
+        "history_orders": history_orders,
+        "history_answers": history_answers,
+        "assign_form": CaseAssignForm(members=members, initial={"assignee": case.assignee_id}),
+        "resolve_form": CaseResolveForm(),
+        "resurvey_form": ResurveyForm(),
+        "resurvey": resurvey,
+    }
+    return render(request, "dashboard/critic_detail.html", context)
+
+
+def _back(case):
+    return redirect("dashboard:critic_detail", pk=case.pk)
+
+
+@require_POST
+@member_required("work_critics")
+def critic_assign(request, pk: int):
+    case = critic_case_for_store(store=request.store, pk=pk)
+    members = list(memberships_for_store(store=request.store))
+    form = CaseAssignForm(request.POST, members=members)
+    if not form.is_valid():
+        messages.error(request, "Choose a teammate from the list.")
+        return _back(case)
+    assignee = next((m.user for m in members if m.user_id == form.cleaned_data["assignee"]), None)
+    try:
+        case_assign(case=case, assignee=assignee)
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        who = assignee.get_full_name() or assignee.email if assignee else "nobody"
+        messages.success(request, f"Assigned to {who}.")
+    return _back(case)
+
+
+@require_POST
+@member_required("work_critics")
+def critic_start(request, pk: int):
+    case = critic_case_for_store(store=request.store, pk=pk)
+    try:
+        case_start(case=case, user=request.user)
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The case is yours and in progress.")
+    return _back(case)
+
+
+@require_POST
+@member_required("work_critics")
+def critic_resolve(request, pk: int):
+    case = critic_case_for_store(store=request.store, pk=pk)
+    form = CaseResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "To resolve the case, choose an outcome and write what was done.")
+        return _back(case)
+    try:
+        case_resolve(case=case, note=form.cleaned_data["note"], outcome=form.cleaned_data["outcome"], user=request.user)
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Resolved. You can ask the buyer again below, to see whether it was made right.")
+    return _back(case)
+
+
+@require_POST
+@member_required("work_critics")
+def critic_resurvey(request, pk: int):
+    case = critic_case_for_store(store=request.store, pk=pk)
+    form = ResurveyForm(request.POST)
+    delay = form.cleaned_data["delay_days"] if form.is_valid() else ResurveyForm.base_fields["delay_days"].initial
+    try:
+        result = case_resurvey(case=case, delay_days=delay)
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        if result.created:
+            messages.success(request, "The re-survey is planned; it follows the usual consent rules.")
+        else:
+            messages.info(request, "This buyer was already asked again.")
+    return _back(case)

@@ -1,0 +1,269 @@
+"""Flows: the list with on/off switches and figures, the step editor with live previews and test
+sends, drag-and-drop ordering, A/B subjects, and the simulator."""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_POST
+
+from apps.campaigns import editing
+from apps.campaigns.abtest import results_for
+from apps.campaigns.copy import LANGUAGES
+from apps.campaigns.editing import StepInvalid, step_draft, step_move, step_update, steps_reorder
+from apps.campaigns.preview import preview_step, send_test
+from apps.campaigns.rendering import TemplateError
+from apps.campaigns.selectors import (
+    RESURVEY_STEP_KEY,
+    flow_for_store,
+    flow_step_counts,
+    step_for_store,
+    variant_for_store,
+)
+from apps.campaigns.simulator import simulate
+from apps.stores.models import Language
+
+from .access import member_required
+from .forms import content_field_name, step_form_for, step_initial, variant_form_for
+from .message_views import EMAIL_PREVIEW_CSP
+from .reports import flow_rows
+
+FIGURES_DAYS = 30
+PREVIEW_SECONDS = 15 * 60
+LANGUAGE_NAMES = dict(Language.choices)
+
+
+def _languages(store) -> tuple[str, ...]:
+    """Every language we have copy for, the store's offered ones first."""
+    offered = [code for code in store.offered_languages if code in LANGUAGES]
+    return tuple(offered + [code for code in LANGUAGES if code not in offered])
+
+
+@member_required("edit_flows")
+def flow_list(request):
+    since = timezone.now() - timedelta(days=FIGURES_DAYS)
+    rows = flow_rows(store=request.store, since=since)
+    counts = flow_step_counts(store=request.store)
+    return render(request, "dashboard/flow_list.html", {"rows": rows, "counts": counts, "days": FIGURES_DAYS})
+
+
+@require_POST
+@member_required("edit_flows")
+def flow_toggle(request, pk: int):
+    flow = flow_for_store(store=request.store, pk=pk)
+    flow = editing.flow_toggle(flow=flow, enabled=request.POST.get("enabled") in ("on", "true", "1"))
+    if request.htmx:
+        return render(request, "dashboard/_flow_switch.html", {"flow": flow, "announce": True})
+    messages.success(request, f"{flow.name} is {'on' if flow.enabled else 'off'}.")
+    if request.POST.get("next") == "detail":
+        return redirect("dashboard:flow_detail", pk=flow.pk)
+    return redirect("dashboard:flow_list")
+
+
+@member_required("edit_flows")
+def flow_detail(request, pk: int):
+    flow = flow_for_store(store=request.store, pk=pk)
+    steps = list(flow.steps.all())
+    return render(
+        request, "dashboard/flow_detail.html", {"flow": flow, "steps": steps, "manual_key": RESURVEY_STEP_KEY}
+    )
+
+
+@require_POST
+@member_required("edit_flows")
+def flow_reorder(request, pk: int):
+    """A new order of steps: the whole list from drag and drop (`order`), or one step up or down."""
+    flow = flow_for_store(store=request.store, pk=pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        if request.POST.get("order"):
+            ids = [int(part) for part in request.POST["order"].split(",") if part.strip()]
+            steps = steps_reorder(flow=flow, step_ids=ids)
+        else:
+            step = next((s for s in flow.steps.all() if str(s.pk) == request.POST.get("step")), None)
+            if step is None or request.POST.get("move") not in ("up", "down"):
+                raise StepInvalid({"order": "Choose a step and a direction."})
+            steps = step_move(step=step, offset=-1 if request.POST["move"] == "up" else 1)
+    except (StepInvalid, ValueError) as exc:
+        if wants_json:
+            return JsonResponse({"error": str(exc)}, status=400)
+        messages.error(request, "The steps could not be reordered: " + str(exc))
+        return redirect("dashboard:flow_detail", pk=flow.pk)
+    if wants_json:
+        return JsonResponse({"order": [step.pk for step in steps]})
+    messages.success(request, "Order saved.")
+    return redirect("dashboard:flow_detail", pk=flow.pk)
+
+
+@member_required("edit_flows")
+def flow_simulate(request, pk: int):
+    flow = flow_for_store(store=request.store, pk=pk)
+    return render(request, "dashboard/flow_simulate.html", {"flow": flow, "simulation": simulate(flow=flow)})
+
+
+# --- The step editor ------------------------------------------------------------------------
+def _step_form(step, data=None):
+    languages = _languages(step.store)
+    form_class = step_form_for(step, languages, LANGUAGE_NAMES)
+    return form_class(data, initial=step_initial(step, languages))
+
+
+def _editor_context(request, step, form, variant_form=None):
+    variant_languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in step.store.offered_languages]
+    return {
+        "step": step,
+        "flow": step.flow,
+        "form": form,
+        "manual": bool((step.conditions or {}).get("manual")),
+        "variants": results_for(step),
+        "variant_form": variant_form or variant_form_for(variant_languages)(),
+        "test_address": request.user.email,
+    }
+
+
+@member_required("edit_flows")
+def step_edit(request, pk: int):
+    step = step_for_store(store=request.store, pk=pk)
+    form = _step_form(step, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            step_update(
+                step=step,
+                delay_minutes=form.delay_minutes(),
+                enabled=form.cleaned_data["enabled"],
+                exit_on_order=form.cleaned_data["exit_on_order"],
+                skip_while_shipment_troubled=form.cleaned_data["skip_while_shipment_troubled"],
+                incentive_kind=form.cleaned_data["incentive_kind"] or "",
+                incentive_value=form.cleaned_data["incentive_value"] or 0,
+                incentive_valid_days=form.cleaned_data["incentive_valid_days"],
+                incentive_monthly_budget=form.cleaned_data["incentive_monthly_budget"],
+                subject=form.content("subject"),
+                preheader=form.content("preheader"),
+                body=form.content("body"),
+            )
+        except StepInvalid as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, f"Saved {step.key}.")
+            return redirect("dashboard:step_edit", pk=step.pk)
+    status = 400 if form.errors else 200
+    return render(request, "dashboard/step_edit.html", _editor_context(request, step, form), status=status)
+
+
+def _draft_from(step, data):
+    """The step as the form shows it, unsaved, and the language to show: for previews and test sends."""
+    languages = _languages(step.store)
+    language = data.get("preview_language") if data.get("preview_language") in languages else None
+    language = language or step.store.default_language
+
+    def part(name):
+        return {
+            code: data.get(content_field_name(name, code), "")
+            for code in languages
+            if content_field_name(name, code) in data
+        }
+
+    draft = step_draft(step=step, subject=part("subject"), preheader=part("preheader"), body=part("body"))
+    if "incentive_kind" in data:
+        draft.incentive_kind = data.get("incentive_kind") or ""
+    return draft, language
+
+
+@require_POST
+@member_required("edit_flows")
+def step_preview(request, pk: int):
+    """Render the unsaved edits with sample data. The HTML is kept briefly for the sandboxed frame that
+    shows it: the email's inline styles need that frame's own policy, not the dashboard's."""
+    step = step_for_store(store=request.store, pk=pk)
+    draft, language = _draft_from(step, request.POST)
+    try:
+        preview = preview_step(step=draft, language=language)
+    except TemplateError as exc:
+        return render(request, "dashboard/_step_preview.html", {"error": str(exc), "language": language})
+    key = secrets.token_urlsafe(16)
+    cache.set(_preview_cache_key(request, step, key), preview.email.html, PREVIEW_SECONDS)
+    context = {
+        "preview": preview,
+        "language": language,
+        "step": step,
+        "key": key,
+        "language_name": LANGUAGE_NAMES.get(language, language),
+    }
+    return render(request, "dashboard/_step_preview.html", context)
+
+
+def _preview_cache_key(request, step, key: str) -> str:
+    return f"step-preview:{request.store.pk}:{request.user.pk}:{step.pk}:{key}"
+
+
+@xframe_options_sameorigin
+@csp_override(EMAIL_PREVIEW_CSP)
+@member_required("edit_flows")
+def step_preview_frame(request, pk: int):
+    step = step_for_store(store=request.store, pk=pk)
+    html = cache.get(_preview_cache_key(request, step, request.GET.get("k", "")[:64]))
+    if html is None:
+        html = "<p>This preview has expired. Change anything in the form to render it again.</p>"
+    return HttpResponse(html)
+
+
+@require_POST
+@member_required("edit_flows")
+def step_test_send(request, pk: int):
+    """Send what the form shows (saved or not) to the signed-in person, outside the ledger."""
+    step = step_for_store(store=request.store, pk=pk)
+    draft, language = _draft_from(step, request.POST)
+    to = request.user.email
+    error = ""
+    if not to:
+        error = "Your account has no email address to send the test to."
+    else:
+        try:
+            send_test(step=draft, language=language, to=to)
+        except TemplateError as exc:
+            error = f"Not sent: the template has an error ({exc})."
+    if request.htmx:
+        context = {"error": error, "to": to, "language_name": LANGUAGE_NAMES.get(language, language)}
+        return render(request, "dashboard/_test_send.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Test sent to {to}.")
+    return redirect("dashboard:step_edit", pk=step.pk)
+
+
+@require_POST
+@member_required("edit_flows")
+def variant_add(request, pk: int):
+    step = step_for_store(store=request.store, pk=pk)
+    subject = {
+        code: request.POST.get(content_field_name("subject", code), "")[:255] for code in step.store.offered_languages
+    }
+    try:
+        variant = editing.variant_add(step=step, subject=subject)
+    except StepInvalid as exc:
+        messages.error(request, f"The variant was not added: {exc}")
+    else:
+        messages.success(request, f"Variant {variant.label} added: new emails are split between the subjects.")
+    return redirect(f"{_step_url(step)}#variants")
+
+
+@require_POST
+@member_required("edit_flows")
+def variant_remove(request, pk: int):
+    variant = variant_for_store(store=request.store, pk=pk)
+    editing.variant_remove(variant=variant)
+    messages.success(request, f"Variant {variant.label} removed.")
+    return redirect(f"{_step_url(variant.step)}#variants")
+
+
+def _step_url(step) -> str:
+    from django.urls import reverse
+
+    return reverse("dashboard:step_edit", kwargs={"pk": step.pk})

@@ -1,0 +1,118 @@
+"""Working the critics queue: taking a case, assigning it, resolving it with a note and an outcome, and
+asking the buyer again afterwards (the re-survey that measures whether the detractor was won back)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.stores.models import Membership
+
+from .models import CaseOutcome, CaseStatus, CriticCase
+
+NOTE_MAX = 4000
+
+
+class CaseError(ValueError):
+    """A change the case does not allow (an outsider as assignee, resolving without a note…)."""
+
+
+def _locked(case: CriticCase) -> CriticCase:
+    return CriticCase.objects.select_for_update().select_related("store").get(pk=case.pk)
+
+
+@transaction.atomic
+def case_assign(*, case: CriticCase, assignee) -> CriticCase:
+    """Give the case to a member of the store (None: nobody). Outsiders are refused."""
+    case = _locked(case)
+    if assignee is not None and not Membership.objects.filter(store_id=case.store_id, user=assignee).exists():
+        raise CaseError("Cases can only be assigned to members of this store.")
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "modified_at"])
+    return case
+
+
+@transaction.atomic
+def case_start(*, case: CriticCase, user) -> CriticCase:
+    """Take a new case: it is in progress, and the person's if nobody had it."""
+    case = _locked(case)
+    if case.status == CaseStatus.RESOLVED:
+        raise CaseError("This case is already resolved.")
+    case.status = CaseStatus.IN_PROGRESS
+    if case.assignee_id is None:
+        case.assignee = user
+    case.save(update_fields=["status", "assignee", "modified_at"])
+    return case
+
+
+@transaction.atomic
+def case_resolve(*, case: CriticCase, note: str, outcome: str, user=None) -> CriticCase:
+    """Close the case with what was done (the note) and how it ended (the outcome)."""
+    note = (note or "").strip()
+    if not note:
+        raise CaseError("Say what was done: the resolution note is required.")
+    if outcome not in CaseOutcome.values:
+        raise CaseError("Choose an outcome.")
+    case = _locked(case)
+    if case.status == CaseStatus.RESOLVED:
+        raise CaseError("This case is already resolved.")
+    case.status = CaseStatus.RESOLVED
+    case.resolution_note = note[:NOTE_MAX]
+    case.outcome = outcome
+    case.resolved_at = timezone.now()
+    if case.assignee_id is None and user is not None:
+        case.assignee = user
+    case.save(update_fields=["status", "resolution_note", "outcome", "resolved_at", "assignee", "modified_at"])
+    return case
+
+
+@dataclass(frozen=True)
+class Resurvey:
+    message: object  # apps.campaigns.models.Message, planned in the ledger
+    created: bool
+
+
+RESURVEY_DELAYS = (0, 3, 7)  # days after resolution, as offered in the queue
+
+
+@transaction.atomic
+def case_resurvey(*, case: CriticCase, delay_days: int = 3) -> Resurvey:
+    """Plan one NPS email to the buyer of a resolved case, through the ledger (so it is sent once, by the
+    usual rules: consent, suppression, quiet hours). Asking again for the same case plans nothing new."""
+    from apps.campaigns.editing import resurvey_step_get_or_create
+    from apps.campaigns.selectors import RESURVEY_SUBJECT_PREFIX, resurveys_for_store
+    from apps.campaigns.services import Planned, messages_schedule
+    from apps.campaigns.tasks import enqueue_now
+
+    case = _locked(case)
+    if case.status != CaseStatus.RESOLVED:
+        raise CaseError("Resolve the case first; the re-survey asks whether it was made right.")
+    if delay_days not in RESURVEY_DELAYS:
+        raise CaseError("Choose when to ask again.")
+    existing = resurveys_for_store(store=case.store, case_ids=[case.pk]).get(case.pk)
+    if existing is not None:
+        return Resurvey(existing, created=False)
+    order = case.response.order
+    if not order.email:
+        raise CaseError("The order has no email address to ask.")
+    step = resurvey_step_get_or_create(store=case.store)
+    if not step.flow.enabled or not step.enabled:
+        raise CaseError("The Review / NPS flow (or its re-survey step) is switched off: switch it on to ask again.")
+    created = messages_schedule(
+        [
+            Planned(
+                step=step,
+                subject_key=f"{RESURVEY_SUBJECT_PREFIX}{case.pk}",
+                email=order.email,
+                customer_id=order.customer_id,
+                order_id=order.pk,
+                scheduled_for=timezone.now() + timedelta(days=delay_days),
+                why=f"re-survey after critics case {case.pk} was resolved",
+            )
+        ]
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue_now(created))
+        return Resurvey(created[0], created=True)
+    return Resurvey(resurveys_for_store(store=case.store, case_ids=[case.pk])[case.pk], created=False)

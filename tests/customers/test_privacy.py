@@ -1,0 +1,84 @@
+"""GDPR: a buyer's data exported whole, and erased without changing the store's figures."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from apps.campaigns.models import Message
+from apps.customers.models import ConsentSource, SuppressionReason
+from apps.customers.privacy import EraseError, customer_erase, customer_export
+from apps.customers.services import customer_set_marketing_consent
+from apps.feedback.models import CriticCase
+from apps.feedback.services import nps_add_comment, nps_record
+from apps.orders.models import Order
+from tests.campaigns.factories import MessageFactory
+from tests.customers.factories import CustomerFactory
+from tests.orders.factories import CartFactory, OrderFactory, OrderLineFactory
+from tests.shipments.factories import ShipmentFactory, TrackingEventFactory
+from tests.stores.factories import StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def buyer():
+    """A buyer with two orders, a shipment, a cart, an email, an NPS comment, a case and consent history."""
+    store = StoreFactory()
+    customer = CustomerFactory(store=store, email="ana@example.com", first_name="Ana", last_name="Rossi", phone="+39 1")
+    customer_set_marketing_consent(customer=customer, granted=True, source=ConsentSource.CHECKOUT, note="order #1")
+    orders = [OrderFactory(store=store, customer=customer, total=Decimal("40.00")) for _ in range(2)]
+    OrderLineFactory(order=orders[0])
+    TrackingEventFactory(shipment=ShipmentFactory(order=orders[0]))
+    CartFactory(store=store, customer=customer)
+    MessageFactory(store=store, customer=customer, email=customer.email, order=orders[0], sent=True)
+    response = nps_record(order=orders[0], score=2)
+    nps_add_comment(response=response, comment="Ana here: the box arrived crushed at Via Roma 3", topics=["packaging"])
+    CriticCase.objects.filter(response=response).update(resolution_note="Called Ana on +39 1")
+    customer.refresh_from_db()
+    return customer
+
+
+def test_the_export_holds_everything_about_the_buyer_as_json(buyer):
+    data = customer_export(customer=buyer)
+    # it is plain JSON
+    json.dumps(data)
+    assert data["customer"]["email"] == "ana@example.com"
+    assert data["customer"]["phone"] == "+39 1"
+    assert len(data["orders"]) == 2
+    assert data["orders"][0]["shipments"][0]["events"]
+    assert data["carts"] and data["emails"] and data["consent_history"]
+    assert data["nps_answers"][0]["comment"].startswith("Ana here")
+
+
+def test_erasing_anonymises_the_buyer_and_keeps_the_figures(buyer):
+    # given the store's revenue before
+    revenue = Order.objects.filter(store=buyer.store).aggregate(total=Sum("total"))["total"]
+    # when the owner erases the buyer, typing their email
+    customer_erase(customer=buyer, confirm_email="ANA@example.com ")
+    buyer.refresh_from_db()
+    # then nothing identifies them
+    assert buyer.email == f"erased-{buyer.pk}@invalid"
+    assert (buyer.first_name, buyer.last_name, buyer.phone) == ("", "", "")
+    assert buyer.suppression_reason == SuppressionReason.ERASED and buyer.suppressed_at is not None
+    assert not buyer.marketing_consent
+    assert not Order.objects.filter(email="ana@example.com").exists()
+    assert set(Order.objects.filter(customer=buyer).values_list("shipping_name", flat=True)) == {""}
+    assert not Message.objects.filter(email="ana@example.com").exists()
+    assert set(Message.objects.filter(customer=buyer).values_list("body_html", flat=True)) == {""}
+    assert buyer.nps_responses.get().comment == ""
+    assert CriticCase.objects.get().resolution_note == ""
+    assert set(buyer.consent_events.values_list("note", flat=True)) == {""}
+    assert "ana" not in json.dumps(customer_export(customer=buyer)).lower()
+    # and the orders, amounts and the NPS score still count
+    assert Order.objects.filter(customer=buyer).count() == 2
+    assert Order.objects.filter(store=buyer.store).aggregate(total=Sum("total"))["total"] == revenue
+    assert buyer.nps_responses.get().score == 2
+
+
+def test_erasing_needs_the_buyers_email_typed(buyer):
+    with pytest.raises(EraseError):
+        customer_erase(customer=buyer, confirm_email="someone@example.com")
+    buyer.refresh_from_db()
+    assert buyer.email == "ana@example.com" and buyer.first_name == "Ana"
