@@ -785,3 +785,23 @@ def test_an_unexpected_failure_is_a_json_500_logged_and_nothing_is_saved(call, m
     assert "RuntimeError" in response.json()["error"]
     assert not Product.objects.exists()
     assert InboundEvent.objects.values_list("outcome", "http_status").get() == (Outcome.FAILED, 500)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"external_id": "p-1", "name": "Mug\\u0000"}',
+        b'{"external_id": "p-1", "name": "Mug \\udb1c"}',
+    ],
+    ids=["nul", "lone-surrogate"],
+)
+def test_text_no_database_can_store_is_refused_with_a_4xx(call, raw):
+    # found by fuzzing: PostgreSQL refuses NUL characters, and unpaired surrogates are not UTF-8
+    response = call("PUT", "/products/p-1", raw=raw)
+    assert response.status_code == 400
+    assert "NUL character or an unpaired surrogate" in response.json()["error"]
+    assert call("GET", "/products/p-1").status_code == 404
+
+
+def test_a_nul_in_a_path_is_a_4xx_not_a_server_error(call):
+    assert call("GET", "/products/bad%00id").status_code in (404, 422)

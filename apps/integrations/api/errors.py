@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -46,9 +47,37 @@ class BoundedJsonParser(Parser):
         if len(request.body) > limit:
             raise BodyTooLarge(f"The body is larger than {limit} bytes.")
         try:
-            return json.loads(request.body)
+            payload = json.loads(request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise MalformedJson(f"The body is not valid JSON: {exc}") from exc
+        unstorable = first_unstorable_text(payload)
+        if unstorable is not None:
+            raise MalformedJson(f"{unstorable or 'A value'} holds a NUL character or an unpaired surrogate.")
+        return payload
+
+
+def first_unstorable_text(value, path: str = ""):
+    """The path of the first string no database can store (NUL, lone surrogates), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = first_unstorable_text(str(key), path) if isinstance(key, str) else None
+        found = found if found is not None else first_unstorable_text(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def field_path(loc: Iterable, *, empty: str = "body") -> str:
@@ -115,6 +144,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
         return error_response(request, exc.status, exc.message, exc.fields)
+
+    @api.exception_handler(DataError)
+    def unstorable(request, exc: DataError):
+        # The last line of defence: a value the database refuses (e.g. a NUL in a path) is the caller's.
+        return error_response(request, 422, "A value could not be stored: it holds characters the database refuses.")
 
     @api.exception_handler(Http404)
     def not_found(request, exc: Http404):
