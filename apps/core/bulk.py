@@ -13,13 +13,13 @@ Primary keys are the caller's to give (see `next_id`), and so are meaningful tim
         bulk_insert(Customer, ["id", "store", "email", "created_at", "modified_at"], rows)
         reset_sequences([Customer])
 
-For millions of rows on PostgreSQL, `BulkWriter` copies on a background thread while the caller
-builds the next batch, and `constraints_deferred` drops the tables' secondary indexes, unique and
-foreign-key constraints for the load and builds them again (checked) at the end, which is many times
-faster than maintaining them row by row.
+For millions of rows on PostgreSQL: `BulkWriter` copies on a background thread while the caller
+builds the next batch; `encode_copy` turns rows into COPY data in worker processes, which the
+process holding the transaction loads with `copy_encoded`; and `constraints_deferred` drops the
+tables' secondary indexes, unique and foreign-key constraints for the load and builds them again
+(checked) at the end, which is many times faster than maintaining them row by row.
 """
 
-import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,12 +28,11 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
-
-logger = logging.getLogger(__name__)
 
 # Fields whose Python value needs the backend's adaptation outside PostgreSQL (SQLite keeps datetimes
 # as naive UTC text, decimals as text, JSON as text).
@@ -46,6 +45,32 @@ _ADAPTED_ELSEWHERE = {
     "JSONField",
     "UUIDField",
 }
+
+
+def _adapter(field: models.Field, connection) -> Callable[[Any], Any]:
+    """The field's own adaptation for the driver, with shortcuts for SQLite's commonest cases."""
+
+    def adapt(value):
+        return field.get_db_prep_save(value, connection=connection)
+
+    internal = field.get_internal_type()
+    if connection.vendor != "sqlite":
+        return adapt
+    if internal == "DateTimeField" and settings.USE_TZ and connection.timezone_name == "UTC":
+        # What Django stores: naive UTC text. An aware UTC value needs only its zone taken off.
+        def adapt_datetime(value):
+            if value is not None and value.tzinfo is not None and not value.utcoffset():
+                return str(value.replace(tzinfo=None))
+            return adapt(value)
+
+        return adapt_datetime
+    if internal == "DecimalField":
+
+        def adapt_decimal(value):
+            return str(value) if type(value) is Decimal else adapt(value)
+
+        return adapt_decimal
+    return adapt
 
 
 def _decimal(value: Any) -> Any:
@@ -65,7 +90,11 @@ def _missing(model: type[models.Model], model_fields: list[models.Field]) -> lis
             missing.append((field, timezone.now()))
         elif field.has_default():
             missing.append((field, field.default if callable(field.default) else field.get_default()))
-        elif not field.null:
+        elif field.null:
+            continue  # NULL, as the database would have it
+        elif (value := field.get_default()) is not None:  # "" for text fields, as Model() has it
+            missing.append((field, value))
+        else:
             raise ValueError(f"{model.__name__}.{field.name} has no default: give it in `fields`")
     return missing
 
@@ -73,7 +102,7 @@ def _missing(model: type[models.Model], model_fields: list[models.Field]) -> lis
 class _Plan:
     """What it takes to write `fields` of `model` on one connection: SQL, column types, converters."""
 
-    def __init__(self, model: type[models.Model], fields: Sequence[str], connection) -> None:
+    def __init__(self, model: type[models.Model], fields: Sequence[str], connection, typed: bool = False) -> None:
         opts = model._meta
         model_fields = [opts.get_field(name) for name in fields]
         self.given = len(model_fields)
@@ -90,14 +119,14 @@ class _Plan:
             self.converters = [
                 (position, _decimal)
                 for position, field in enumerate(model_fields)
-                if field.get_internal_type() == "DecimalField"
+                if field.get_internal_type() == "DecimalField" and not typed
             ]
             self.copy_sql = f"COPY {quote(self.table)} ({column_list}) FROM STDIN (FORMAT BINARY)"
             self.quoted_table = quote(self.table)
             self.types: list[int] | None = None  # looked up by whoever copies first
         else:
             self.converters = [
-                (position, lambda value, field=field: field.get_db_prep_save(value, connection=connection))
+                (position, _adapter(field, connection))
                 for position, field in enumerate(model_fields)
                 if field.get_internal_type() in _ADAPTED_ELSEWHERE
             ]
@@ -174,21 +203,78 @@ def _copy(raw_connection, plan: _Plan, rows: Iterable[tuple]) -> int:
     written = 0
     with raw_connection.cursor() as cursor:
         _remembering_dumpers(cursor)
-        if plan.types is None:
-            cursor.execute(
-                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
-                "AND NOT attisdropped",
-                [plan.quoted_table],
-            )
-            types = dict(cursor.fetchall())
-            plan.types = [types[column] for column in plan.columns]
+        _resolve_types(cursor, plan)
         with cursor.copy(plan.copy_sql) as copy:
             copy.set_types(plan.types)
             write_row = copy.write_row
+            if isinstance(rows, list) and not plan.converters and not plan.missing:
+                for row in rows:
+                    write_row(row)
+                return len(rows)
             for row in plan.converted(rows):
                 write_row(row)
                 written += 1
     return written
+
+
+def copy_plan(
+    model: type[models.Model], fields: list[str], *, using: str = DEFAULT_DB_ALIAS, typed: bool = False
+) -> _Plan:
+    """How `encode_copy` and `copy_encoded` write these fields of this model (PostgreSQL)."""
+    connection = connections[using]
+    plan = _Plan(model, fields, connection, typed)
+    if not plan.postgres:
+        raise ValueError("COPY needs PostgreSQL")
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        _resolve_types(cursor, plan)
+    return plan
+
+
+def _resolve_types(cursor, plan: _Plan) -> None:
+    if plan.types is None:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+            "AND NOT attisdropped",
+            [plan.quoted_table],
+        )
+        types = dict(cursor.fetchall())
+        plan.types = [types[column] for column in plan.columns]
+
+
+def encode_copy(raw_connection, plan: _Plan, rows: Iterable[tuple]) -> bytes:
+    """Rows as binary COPY data, a complete stream for `copy_encoded`, made without touching the database.
+
+    For worker processes: each opens a connection of its own (only its type adapters are used), encodes,
+    and hands the bytes to the process that holds the transaction.
+    """
+    import psycopg
+    from psycopg.copy import Writer
+
+    class Collect(Writer):
+        def __init__(self) -> None:
+            self.parts: list[bytes] = []
+
+        def write(self, data) -> None:
+            self.parts.append(bytes(data))
+
+    collected = Collect()
+    with raw_connection.cursor() as cursor:
+        _remembering_dumpers(cursor)
+        with psycopg.Copy(cursor, binary=True, writer=collected) as copy:
+            copy.set_types(plan.types)
+            write_row = copy.write_row
+            for row in plan.converted(rows) if plan.converters or plan.missing else rows:
+                write_row(row)
+    return b"".join(collected.parts)
+
+
+def copy_encoded(plan: _Plan, data: bytes, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """COPY data from `encode_copy` into the plan's table, in the caller's transaction."""
+    connection = connections[using]
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, cursor.copy(plan.copy_sql) as copy:
+        copy.write(data)
 
 
 def _insert(connection, plan: _Plan, rows: Iterable[tuple], batch_size: int) -> int:
@@ -208,13 +294,16 @@ def bulk_insert(
     *,
     using: str = DEFAULT_DB_ALIAS,
     batch_size: int = 2000,
+    typed: bool = False,
 ) -> int:
     """Insert `rows` (tuples in the order of `fields`, model field names) into `model`'s table.
 
     Returns the number of rows written. Run it inside the caller's transaction; it opens none.
+    `typed` promises every value already has its column's Python type (Decimal for decimals), which
+    spares PostgreSQL's binary COPY a conversion per value.
     """
     connection = connections[using]
-    plan = _Plan(model, fields, connection)
+    plan = _Plan(model, fields, connection, typed)
     if plan.postgres:
         connection.ensure_connection()
         return _copy(connection.connection, plan, rows)
@@ -229,8 +318,9 @@ class BulkWriter:
     writes at once, in the caller's thread.
     """
 
-    def __init__(self, *, using: str = DEFAULT_DB_ALIAS, backlog: int = 16) -> None:
+    def __init__(self, *, using: str = DEFAULT_DB_ALIAS, backlog: int = 16, typed: bool = False) -> None:
         self.connection = connections[using]
+        self.typed = typed
         self.written: dict[type[models.Model], int] = {}
         self._plans: dict[tuple, _Plan] = {}
         self._threaded = self.connection.vendor == "postgresql"
@@ -245,7 +335,7 @@ class BulkWriter:
     def _plan(self, model, fields) -> _Plan:
         key = (model, tuple(fields))
         if key not in self._plans:
-            self._plans[key] = _Plan(model, fields, self.connection)
+            self._plans[key] = _Plan(model, fields, self.connection, self.typed)
         return self._plans[key]
 
     def write(self, model: type[models.Model], fields: list[str], rows: list[tuple]) -> None:
@@ -333,10 +423,12 @@ def constraints_deferred(
     model_list: Iterable[type[models.Model]],
     *,
     using: str = DEFAULT_DB_ALIAS,
+    drop_indexes: bool = True,
     progress: Callable[[str], None] | None = None,
 ):
-    """Load without indexes: drop the tables' secondary indexes, unique and foreign-key constraints,
-    then create them again, under the same names, when the block ends (PostgreSQL; elsewhere nothing).
+    """Load without checks: drop the tables' foreign-key constraints (and, with `drop_indexes`, their secondary
+    indexes and unique constraints), then create them again, under the same names, when the block ends
+    (PostgreSQL; elsewhere nothing).
 
     Run it inside a transaction: the tables stay locked against everyone else until it commits, and
     if any row breaks a rebuilt constraint the error rolls the whole load back. Primary keys, check
@@ -371,7 +463,9 @@ def constraints_deferred(
         )
         indexes = cursor.fetchall()
         foreign = [row for row in constraints if row[2] == "f"]
-        unique = [row for row in constraints if row[2] == "u"]
+        unique = [row for row in constraints if row[2] == "u"] if drop_indexes else []
+        if not drop_indexes:
+            indexes = []
         # A table with deferred checks still pending cannot be altered: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _, _ in foreign + unique:
@@ -383,16 +477,14 @@ def constraints_deferred(
     yield
 
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         for table, name, _, definition in unique:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
-        if progress:
-            progress(f"rebuilt {len(unique)} unique constraints")
         for _, definition in indexes:
             cursor.execute(definition)
-        if progress:
-            progress(f"rebuilt {len(indexes)} indexes")
+        if progress and (unique or indexes):
+            progress(f"rebuilt {len(unique)} unique constraints and {len(indexes)} indexes")
         for table, name, _, definition in foreign:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
         if progress:

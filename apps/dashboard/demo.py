@@ -6,28 +6,36 @@ support@example.com help in `demo`. Every password is "demo".
 
 The store, the people and their roles go through `apps.stores.services`; the catalogue is built with
 factory-boy; the bulk rows (customers, consent history, orders, lines, shipments, carrier events,
-carts) are plain tuples written with `apps.core.bulk.bulk_insert` (COPY on PostgreSQL), a chunk of
-customers at a time, so a million customers take minutes rather than hours. That is the one place
-where rows are written without the domain services: replaying millions of webhooks through them is
-what the seed exists to avoid.
+carts) are plain tuples written with `apps.core.bulk` (binary COPY on PostgreSQL, batched INSERTs
+elsewhere), a chunk of customers at a time, so a million customers take minutes rather than hours.
+That is the one place where rows are written without the domain services: replaying millions of
+webhooks through them is what the seed exists to avoid. Big loads on PostgreSQL build and encode
+chunks in worker processes and load the tables without their indexes and foreign keys, which are
+rebuilt and checked before the single transaction commits.
 
 Customers follow RFM-like behaviours (champions, loyal, regulars, new, at risk, hibernating, lost),
 their aggregates (`orders_count`, `total_spent`, `first_order_at`, `last_order_at`) count every order
 that is not cancelled, as `apps.orders.selectors.order_stats_for_customer` does. Order numbers rise
 with `placed_at`. Shipments cover every normalised status, each with 2-6 carrier events ending in it.
-The same `seed` gives the same rows, apart from the tracking tokens, which stay unguessable.
+Every chunk has its own random generator and id ranges, so the same `seed` gives the same rows
+however the chunks are built (apart from tracking tokens, which stay unguessable).
 """
 
+import gc
 import logging
+import multiprocessing
+import multiprocessing.util
+import os
 import random
 import time
 import unicodedata
 from array import array
 from bisect import bisect
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import TextIO
 
 import factory
@@ -35,7 +43,16 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.core.bulk import BulkWriter, constraints_deferred, lock_tables, next_id, reset_sequences
+from apps.core.bulk import (
+    BulkWriter,
+    constraints_deferred,
+    copy_encoded,
+    copy_plan,
+    encode_copy,
+    lock_tables,
+    next_id,
+    reset_sequences,
+)
 from apps.customers.models import ConsentEvent, ConsentSource, Customer, SuppressionReason
 from apps.orders.models import Cart, CartLine, Order, OrderLine, OrderSource, OrderStatus, Product, new_tracking_token
 from apps.shipments.carriers import CARRIERS
@@ -51,11 +68,13 @@ MANAGER_EMAIL = "manager@example.com"
 SUPPORT_EMAIL = "support@example.com"
 DEFAULT_SCALE = 300
 DEFAULT_SEED = 20_240_601
-
-logger = logging.getLogger(__name__)
 TEA_CUSTOMERS = 25
 CHUNK_CUSTOMERS = 10_000
 DEFER_INDEXES_FROM = 20_000  # customers: from here on, load without indexes and rebuild them after
+PARALLEL_FROM = 20_000  # customers: from here on (and on PostgreSQL), build chunks in worker processes
+MAX_WORKERS = 4
+
+logger = logging.getLogger(__name__)
 
 DAY = 86_400
 HOUR = 3_600
@@ -311,6 +330,7 @@ TEA = Profile(
 # --- People and places -------------------------------------------------------------------------
 
 # Transliteration for email addresses: Russian and Kazakh Cyrillic, Hangul by syllable parts.
+# fmt: off
 CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
     "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
@@ -352,6 +372,7 @@ KAZAKH_SURNAMES = [
     "Исабеков", "Ахметов", "Бекмұхамедов", "Сұлтанов", "Мұхаметжанов", "Байжанов", "Есенов",
     "Құдайбергенов", "Әлиев", "Төлеуов", "Оспанов", "Иманов", "Жақсыбеков", "Мамыров",
 ]
+# fmt: on
 
 # locale -> [(city, postcode, country, time zone)]
 PLACES = {
@@ -554,7 +575,40 @@ def _tracking_paths() -> dict[str, list[tuple]]:
     }
 
 
-TRACKING_PATHS = _tracking_paths()
+TRACKING_PATHS = {
+    # One variant per closing message too, so a parcel's last word varies within a path.
+    status: [(*path[:-1], (*path[-1][:3], (message,))) for path in paths for message in path[-1][3]]
+    for status, paths in _tracking_paths().items()
+}
+STATUS_NUMBER = {status: number for number, status in enumerate(S.values)}
+SOURCE_NAMES = ("aftership", "easypost", "17track")
+DIGITS = tuple(str(n) for n in range(10))
+
+
+def _url_parts(carrier) -> tuple[str, str]:
+    """The carrier's tracking URL before and after the number, from `Carrier.url_for`.
+
+    Joining the parts equals `url_for(number)` for the demo's numbers, letters and digits that need no quoting.
+    """
+    start, end = carrier.url_for("\0").split("%00")
+    return start, end
+
+
+def _event_template(path: tuple, place: "Place", source: str) -> tuple:
+    """What every shipment on this path, to this place, tracked by this source, has in common.
+
+    Events as (status, raw status, source, message, city, region, postcode, country), the paces of the
+    gaps between them, the source, the final raw status and the dedupe-key prefix.
+    """
+    raw = RAW_STATUS[source]
+    events = []
+    for number, (status, where, _, messages) in enumerate(path):
+        city, postcode, country = place.hubs[where]
+        message = messages[(place.number + number) % len(messages)]
+        events.append((status, raw[status], source, message, city, "", postcode, country))
+    pace = PACE_DOMESTIC if place.domestic else PACE_ABROAD
+    paces = tuple(pace[step[2]] for step in path[1:])
+    return tuple(events), paces, source, raw[path[-1][0]], f"{SOURCE_KEYS[source]}-"
 
 
 # Recent orders with a known shipment state, so every status shows even in a small demo.
@@ -568,7 +622,7 @@ SHOWCASE = (
     (110, S.AVAILABLE_FOR_PICKUP),
     (150, S.EXCEPTION),
 )
-# Statuses older orders are given first, in the first chunk, for the same reason.
+# Statuses the next customers' first old shipments get, for the same reason.
 COVER_OLD = (S.RETURNED, S.EXPIRED, S.UNKNOWN, S.EXCEPTION, S.AVAILABLE_FOR_PICKUP, S.ATTEMPT_FAILED)
 
 # Customer behaviours: cumulative share, then how orders spread (days ago).
@@ -609,8 +663,10 @@ def _name_pools(seed: int) -> dict[str, dict[str, list[tuple[str, str]]]]:
     """locale -> {"men", "women", "men_last", "women_last"} -> [(name, ascii)], built once from Faker."""
     from faker import Faker
 
+    fakers: dict[str, Faker] = {}
+
     def draw(locale: str, method: str, count: int) -> list[str]:
-        fake = Faker(locale)
+        fake = fakers.get(locale) or fakers.setdefault(locale, Faker(locale))
         fake.seed_instance(seed)
         return list(dict.fromkeys(getattr(fake, method)() for _ in range(count)))
 
@@ -739,30 +795,52 @@ class Place:
     country: str
     time_zone: str
     domestic: bool
-    carriers: tuple  # of (Carrier, tracking-number pattern, digits)
+    carriers: tuple  # of (Carrier, tracking-number pattern, digits, tracking URL before and after the number)
     hubs: tuple  # (city, postcode, country) by `where` of a tracking step
+    number: int  # tells places apart in the builder's caches
+
+
+# Most rows a chunk can take per table, per customer or per order: chunks get id ranges this wide up
+# front, so they can be built in any order, in any process, and come out the same.
+CHUNK_BOUNDS = {
+    Customer: (1, 0),
+    ConsentEvent: (2, 0),
+    OrderLine: (0, 4),
+    Shipment: (0, 1),
+    TrackingEvent: (0, 6),
+    Cart: (2, 0),
+    CartLine: (6, 0),
+}
+
+
+@dataclass(frozen=True)
+class Chunk:
+    number: int
+    start: int  # customers [start, stop) of the store
+    stop: int
+    first_ids: dict  # model -> first primary key this chunk may use
+    last_ids: dict  # model -> first primary key it may not
 
 
 class StoreBuilder:
     """Generates one store's rows, a chunk of customers at a time, as plain tuples.
 
-    The first pass plans every customer's order times, so order ids and numbers can rise with
-    `placed_at` across the store; the second builds rows chunk by chunk from that plan.
+    Planning comes first: every customer's order times, so order numbers rise with `placed_at`
+    across the store, and each chunk's id ranges. Then `build(chunk)` makes a chunk's rows, from its
+    own random generator, so chunks can be built apart (see `_write_in_workers`).
     """
 
     def __init__(self, *, store: Store, profile: Profile, products: list[Product], customers: int,
-                 next_ids: dict, rnd: random.Random, pools: dict, now: datetime) -> None:  # fmt: skip
+                 next_ids: dict, seed: int, pools: dict, now: datetime) -> None:  # fmt: skip
         self.store_id = store.pk
         self.currency = store.currency
         self.profile = profile
         self.customers = customers
-        self.next_ids = next_ids  # model -> next free primary key, shared by every builder of the run
-        self.rnd = rnd
+        self.seed = seed
+        self.rnd = random.Random(f"{seed}:{profile.slug}:plan")
         self.pools = pools
         self.now = now.timestamp()
         self.site = profile.site
-        self.cover_old = list(COVER_OLD)  # given to the first old shipments, so a small demo shows them
-        self.abandoned_carts = 0
 
         self.products = [
             (product.pk, product.name, product.sku, int(product.price * 100), product.image_url, item.variants)
@@ -776,8 +854,10 @@ class StoreBuilder:
         ]
         self.locales = list(profile.locales)
         self.locale_shares = list(accumulate(profile.locales.values()))
+        self.place_count = 0
         self.places = {locale: [self._place(*place) for place in PLACES[locale]] for locale in self.locales}
-        self._plan()
+        self.templates: dict[int, tuple] = {}  # tracking events in common, see _event_template
+        self._plan(next_ids)
 
     def _place(self, city: str, postcode: str, country: str, time_zone: str) -> Place:
         profile = self.profile
@@ -785,7 +865,8 @@ class StoreBuilder:
         origin_city, origin_country = profile.origin
         outbound = profile.domestic_hub if domestic else profile.export_hub
         carriers = tuple(
-            (CARRIERS[code], *TRACKING_FORMATS.get(code, ("{n:012d}", 12))) for code in CARRIERS_BY_COUNTRY[country]
+            (CARRIERS[code], *TRACKING_FORMATS.get(code, ("{n:012d}", 12)), *_url_parts(CARRIERS[code]))
+            for code in CARRIERS_BY_COUNTRY[country]
         )
         hubs = (
             (origin_city, "", origin_country),
@@ -794,11 +875,12 @@ class StoreBuilder:
             (city, postcode, country),
             ("", "", country),
         )
-        return Place(city, postcode, country, time_zone, domestic, carriers, hubs)
+        self.place_count += 1
+        return Place(city, postcode, country, time_zone, domestic, carriers, hubs, self.place_count)
 
     # Pass one: how many orders each customer placed and when.
 
-    def _plan(self) -> None:
+    def _plan(self, next_ids: dict) -> None:
         rnd, now = self.rnd, self.now
         rand = rnd.random
         segments = bytearray(self.customers)
@@ -809,6 +891,9 @@ class StoreBuilder:
             if index < showcase:
                 segment = NEW
                 days = [SHOWCASE[index][0] * HOUR / DAY]
+            elif index < showcase + len(COVER_OLD):  # loyal buyers with old orders, see `build`
+                segment = LOYAL
+                days = _order_days(segment, rand)
             else:
                 segment = bisect(SEGMENT_SHARES, rand())
                 days = _order_days(segment, rand)
@@ -817,7 +902,7 @@ class StoreBuilder:
             offsets.append(len(times))
         self.segments, self.offsets, self.times = segments, offsets, times
 
-        # Order ids and numbers follow placed_at across the whole store.
+        # Order numbers follow placed_at across the whole store; ids follow the customers.
         count = len(times)
         shift = max(count.bit_length(), 1)
         mask = (1 << shift) - 1
@@ -826,19 +911,28 @@ class StoreBuilder:
         for rank, key in enumerate(keys):
             ranks[key & mask] = rank
         self.ranks = ranks
-        self.order_base = self.next_ids[Order]
-        self.next_ids[Order] += count
+        self.order_base = next_ids[Order]
+        next_ids[Order] += count
         self.order_count = count
+
+        self.chunks = []
+        for start in range(0, self.customers, CHUNK_CUSTOMERS):
+            stop = min(start + CHUNK_CUSTOMERS, self.customers)
+            orders = offsets[stop] - offsets[start]
+            first_ids = {}
+            for model, (per_customer, per_order) in CHUNK_BOUNDS.items():
+                first_ids[model] = next_ids[model]
+                next_ids[model] += per_customer * (stop - start) + per_order * orders
+            self.chunks.append(Chunk(len(self.chunks), start, stop, first_ids, {m: next_ids[m] for m in first_ids}))
 
     # Pass two: the rows.
 
-    def chunks(self, size: int = CHUNK_CUSTOMERS):
-        for start in range(0, self.customers, size):
-            yield start, min(start + size, self.customers)
-
-    def build(self, start: int, stop: int) -> Rows:  # one flat loop, kept flat for speed
+    def build(self, chunk: Chunk) -> Rows:  # one flat loop, kept flat for speed
         rows = Rows()
-        rnd, next_ids, now = self.rnd, self.next_ids, self.now
+        start, stop = chunk.start, chunk.stop
+        self.rnd = random.Random(f"{self.seed}:{self.profile.slug}:{chunk.number}")
+        self.ids = next_ids = dict(chunk.first_ids)
+        rnd, now = self.rnd, self.now
         rand, choice, choices = rnd.random, rnd.choice, rnd.choices
         fromtimestamp, utc, money, token = _fromtimestamp, UTC, _money, new_tracking_token
         store_id, currency, site = self.store_id, self.currency, self.site
@@ -893,11 +987,14 @@ class StoreBuilder:
             orders_count = spent = 0
             first_at = last_at = None
             kept_orders = []  # (order id, placed_at) of the orders that were not cancelled
+            # The first customers show every shipment status and cart age, however small the store.
             showcase = index < len(SHOWCASE) and segments[index] == NEW and offsets[index + 1] - offsets[index] == 1
+            cover = index - len(SHOWCASE)
+            cover = COVER_OLD[cover] if 0 <= cover < len(COVER_OLD) else None
             for position in range(offsets[index], offsets[index + 1]):
                 placed_ts = times[position]
                 rank = ranks[position]
-                order_id = order_base + rank
+                order_id = order_base + position
                 placed_at = fromtimestamp(placed_ts, utc)
                 age = now - placed_ts
 
@@ -945,8 +1042,8 @@ class StoreBuilder:
                     status = OrderStatus.PENDING if r < 0.03 else OrderStatus.PAID
                 else:
                     shipment_status = _shipment_status(age, rand)
-                    if self.cover_old and age > 20 * DAY:
-                        shipment_status = self.cover_old.pop(0)
+                    if cover is not None and age > 20 * DAY:
+                        shipment_status, cover = cover, None
                     if shipment_status == S.RETURNED or (shipment_status == S.DELIVERED and rand() < 0.01):
                         status = refunded
                     elif len(taken) > 1 and rand() < 0.01:
@@ -1019,7 +1116,7 @@ class StoreBuilder:
 
             # About a third of customers left a cart; a quarter of those carts became an order.
             if showcase:
-                self._cart(rows, customer_id, email, [])
+                self._cart(rows, customer_id, email, [], age=index)
             elif rand() < 0.31:
                 self._cart(rows, customer_id, email, kept_orders)
             if rand() < 0.03:
@@ -1029,6 +1126,9 @@ class StoreBuilder:
         next_ids[Customer] = customer_id
         next_ids[OrderLine] = line_id
         next_ids[ConsentEvent] = consent_id
+        overflow = [model.__name__ for model, last in chunk.last_ids.items() if next_ids[model] > last]
+        if overflow:
+            raise AssertionError(f"chunk {chunk.number} ran past its id range for {', '.join(overflow)}")
         return rows
 
     def _shipment(self, rows: Rows, order_id: int, placed_ts: int, status: str, place: Place) -> datetime:
@@ -1036,15 +1136,20 @@ class StoreBuilder:
         rand, now = self.rnd.random, self.now
         fromtimestamp, utc = _fromtimestamp, UTC
         paths = TRACKING_PATHS[status]
-        path = paths[int(rand() * len(paths))]
+        choice = int(rand() * len(paths))
+        r = rand()
+        source = 0 if r < 0.6 else 1 if r < 0.85 else 2
+        key = ((STATUS_NUMBER[status] * 128 + choice) * 1024 + place.number) * 4 + source
+        template = self.templates.get(key)
+        if template is None:
+            template = self.templates[key] = _event_template(paths[choice], place, SOURCE_NAMES[source])
+        events, paces, source_name, raw_status, key_prefix = template
 
         # Label a few hours after the order, then the carrier's pace, squeezed to end before now.
         start = placed_ts + min(2 * HOUR + rand() * 20 * HOUR, (now - placed_ts) * 0.3)
-        pace = PACE_DOMESTIC if place.domestic else PACE_ABROAD
         moments = [start]
         moment = start
-        for step in path[1:]:
-            least, spread = pace[step[2]]
+        for least, spread in paces:
             moment += least + rand() * spread
             moments.append(moment)
         latest = now - (now - start) * 0.03
@@ -1052,28 +1157,21 @@ class StoreBuilder:
             factor = (latest - start) / (moment - start)
             moments = [start + (m - start) * factor for m in moments]
 
-        r = rand()
-        source = "aftership" if r < 0.6 else "easypost" if r < 0.85 else "17track"
-        raw = RAW_STATUS[source]
         carriers = place.carriers
-        carrier, pattern, digits = carriers[int(rand() * len(carriers))]
-        next_ids = self.next_ids
+        carrier, pattern, digits, url_start, url_end = carriers[int(rand() * len(carriers))]
+        next_ids = self.ids
         shipment_id = next_ids[Shipment]
         event_id = next_ids[TrackingEvent]
         next_ids[Shipment] = shipment_id + 1
-        next_ids[TrackingEvent] = event_id + len(path)
+        next_ids[TrackingEvent] = event_id + len(events)
         tracking_number = pattern.format(n=(shipment_id * 2_654_435_761) % 10**digits)
 
-        store_id, add_event, hubs = self.store_id, rows.tracking_events.append, place.hubs
-        key = f"{SOURCE_KEYS[source]}-{shipment_id:x}-"
+        store_id, add_event = self.store_id, rows.tracking_events.append
+        dedupe = f"{key_prefix}{shipment_id:x}-"
         at = None
-        for number, (step_status, where, _, messages) in enumerate(path):
+        for number, event in enumerate(events):
             at = fromtimestamp(moments[number], utc)
-            city, postcode, country = hubs[where]
-            add_event((
-                event_id + number, store_id, shipment_id, at, step_status, raw[step_status], source,
-                messages[(shipment_id + number) % len(messages)], city, "", postcode, country, f"{key}{number}", at, at,
-            ))  # fmt: skip
+            add_event((event_id + number, store_id, shipment_id, at, *event, dedupe + DIGITS[number], at, at))
 
         shipped_at = fromtimestamp(start, utc)
         estimate = None
@@ -1081,31 +1179,29 @@ class StoreBuilder:
             estimate = fromtimestamp(start + (2 if place.domestic else 5) * DAY + rand() * 2 * DAY, utc).date()
         rows.shipments.append((
             shipment_id, store_id, order_id, str(4_900_000_000_000 + shipment_id), carrier.code, carrier.name,
-            tracking_number, carrier.url_for(tracking_number), status, raw[status], source, shipped_at, estimate,
-            at if status == S.DELIVERED else None, at, shipped_at, at,
+            tracking_number, f"{url_start}{tracking_number}{url_end}", status, raw_status, source_name,
+            shipped_at, estimate, at if status == S.DELIVERED else None, at, shipped_at, at,
         ))  # fmt: skip
         return at
 
-    def _cart(self, rows: Rows, customer_id: int | None, email: str, orders: list[tuple[int, int]]) -> None:
+    def _cart(self, rows: Rows, customer_id: int | None, email: str, orders: list[tuple[int, int]],
+              age: int | None = None) -> None:  # fmt: skip
+        """A cart, converted into one of `orders` or abandoned; `age` picks its place in CART_AGES."""
         rnd, now = self.rnd, self.now
         rand = rnd.random
         fromtimestamp, utc = _fromtimestamp, UTC
-        next_ids = self.next_ids
+        next_ids = self.ids
         cart_id = next_ids[Cart]
         next_ids[Cart] = cart_id + 1
         converted_order = converted_at = None
-        if orders and rand() < 0.25:
+        if orders and age is None and rand() < 0.25:
             converted_order, placed_ts = orders[int(rand() * len(orders))]
             converted_at = fromtimestamp(placed_ts, utc)
             updated_ts = placed_ts - 120 - rand() * 40 * 60
         else:
-            # The first carts of a store cover every age, then they spread by share.
-            if self.abandoned_carts < len(CART_AGES):
-                bucket = self.abandoned_carts
-            else:
-                bucket = min(bisect(CART_AGE_SHARES, rand()), len(CART_AGES) - 1)
-            self.abandoned_carts += 1
-            _, low, high = CART_AGES[bucket]
+            if age is None:
+                age = bisect(CART_AGE_SHARES, rand())
+            _, low, high = CART_AGES[min(age, len(CART_AGES) - 1)]
             updated_ts = now - low - rand() * (high - low)
         updated_at = fromtimestamp(updated_ts, utc)
         created_at = fromtimestamp(updated_ts - 60 - rand() * 3600, utc)
@@ -1222,6 +1318,16 @@ def demo_store_seed(*, scale: int = DEFAULT_SCALE, reset: bool = False, stdout: 
         raise ValueError("scale is the number of customers: 1 or more")
     if demo_store_exists() and not reset:
         return {"already_seeded": True}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived, acyclic tuples: the cycle collector would double the run time
+    try:
+        return _seed(scale=scale, reset=reset, stdout=stdout, seed=seed)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _seed(*, scale: int, reset: bool, stdout: TextIO | None, seed: int) -> dict:
     progress = _Progress(stdout)
     rnd = random.Random(seed)
     now = timezone.now().replace(microsecond=0)
@@ -1258,20 +1364,22 @@ def demo_store_seed(*, scale: int = DEFAULT_SCALE, reset: bool = False, stdout: 
         lock_tables(BULK_MODELS)
         next_ids = {model: next_id(model) for model in BULK_MODELS}
         pools = _name_pools(seed)
+        planned = []
+        for store, profile, products, customers in builders:
+            builder = StoreBuilder(store=store, profile=profile, products=products, customers=customers,
+                                   next_ids=next_ids, seed=seed, pools=pools, now=now)  # fmt: skip
+            progress(f"{profile.slug}: planned {builder.order_count:,} orders for {customers:,} customers")
+            planned.append(builder)
         defer = postgres and scale >= DEFER_INDEXES_FROM and _worth_rebuilding(scale)
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if postgres and scale >= PARALLEL_FROM else 1
         with constraints_deferred(BULK_MODELS if defer else [], progress=progress):
             if defer:
                 progress("dropped the indexes and constraints of the bulk tables for the load")
-            with BulkWriter() as writer:
-                for store, profile, products, customers in builders:
-                    builder = StoreBuilder(store=store, profile=profile, products=products, customers=customers,
-                                           next_ids=next_ids, rnd=rnd, pools=pools, now=now)  # fmt: skip
-                    progress(f"{profile.slug}: planned {builder.order_count:,} orders for {customers:,} customers")
-                    for start, stop in builder.chunks():
-                        builder.build(start, stop).write(writer)
-                        progress(f"{profile.slug}: customers {stop:,} / {customers:,}")
+            if workers > 1:
+                _add(counts, _write_in_workers(planned, workers, progress))
+            else:
+                _add(counts, _write_here(planned, progress))
             progress("all rows written")
-        _add(counts, {name: writer.written.get(model, 0) for name, model, _ in Rows.TABLES})
         reset_sequences(BULK_MODELS)
 
     if postgres:
@@ -1280,6 +1388,73 @@ def demo_store_seed(*, scale: int = DEFAULT_SCALE, reset: bool = False, stdout: 
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     counts["seconds"] = round(time.monotonic() - progress.started, 1)
     return counts
+
+
+def _write_here(builders: list[StoreBuilder], progress) -> dict[str, int]:
+    """Build and write chunk after chunk in this process (COPY runs on a thread meanwhile)."""
+    with BulkWriter(typed=True) as writer:
+        for builder in builders:
+            for chunk in builder.chunks:
+                builder.build(chunk).write(writer)
+                progress(f"{builder.profile.slug}: customers {chunk.stop:,} / {builder.customers:,}")
+    return {name: writer.written.get(model, 0) for name, model, _ in Rows.TABLES}
+
+
+# What forked workers find in place: the builders and the COPY plans (see _write_in_workers).
+_WORK: dict = {}
+
+
+def _write_in_workers(builders: list[StoreBuilder], workers: int, progress) -> dict[str, int]:
+    """Build and encode chunks in worker processes; this process only copies the bytes in, in order.
+
+    Python makes the rows one core at a time; workers let every core do it while PostgreSQL takes
+    them in. The workers are forked, so they share the plans, and they never use this process's
+    connection: each opens its own, only for psycopg's type adapters.
+    """
+    plans = {name: copy_plan(model, fields, typed=True) for name, model, fields in Rows.TABLES}
+    _WORK.update(builders=builders, plans=plans)
+    jobs = iter([(index, chunk) for index, builder in enumerate(builders) for chunk in builder.chunks])
+    counts = dict.fromkeys(plans, 0)
+    context = multiprocessing.get_context("fork")
+    try:
+        with context.Pool(workers, initializer=_worker_start) as pool:
+            pending: deque = deque()
+
+            def submit() -> None:
+                job = next(jobs, None)
+                if job is not None:
+                    pending.append((job, pool.apply_async(_worker_build, job)))
+
+            for _ in range(workers * 2):  # a few chunks ahead, no more: each is tens of megabytes
+                submit()
+            while pending:
+                (index, chunk), result = pending.popleft()
+                encoded = result.get()
+                submit()
+                for name, (data, count) in encoded.items():
+                    copy_encoded(plans[name], data)
+                    counts[name] += count
+                progress(f"{builders[index].profile.slug}: customers {chunk.stop:,} / {builders[index].customers:,}")
+    finally:
+        _WORK.clear()
+    return counts
+
+
+def _worker_start() -> None:
+    gc.disable()
+    raw = connection.get_new_connection(connection.get_connection_params())
+    _WORK["connection"] = raw
+    multiprocessing.util.Finalize(None, raw.close, exitpriority=10)
+
+
+def _worker_build(index: int, chunk: Chunk) -> dict[str, tuple[bytes, int]]:
+    rows = _WORK["builders"][index].build(chunk)
+    encoded = {}
+    for name, _, _ in Rows.TABLES:
+        table_rows = getattr(rows, name)
+        if table_rows:
+            encoded[name] = (encode_copy(_WORK["connection"], _WORK["plans"][name], table_rows), len(table_rows))
+    return encoded
 
 
 def _add(counts: dict[str, int], more: dict[str, int]) -> None:
@@ -1421,11 +1596,17 @@ def _all_theirs(tables: list[_StoreRows], store_ids: list[int]) -> bool:
                 return False
             store_field = next((f for f in table.model._meta.concrete_fields if _is_store_key(f)), None)
             if table.whole_table is None and store_field is not None:
+                # Ranges around the stores' ids, so the store index answers without reading the table.
                 column = quote(store_field.column)
+                ids = sorted(store_ids)
+                ranges = [f"{column} < %s", f"{column} > %s"]
+                params = [ids[0], ids[-1]]
+                for low, high in pairwise(ids):
+                    ranges.append(f"({column} > %s AND {column} < %s)")
+                    params += [low, high]
                 cursor.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {quote(table.model._meta.db_table)} "
-                    f"WHERE NOT {column} = ANY(%s))",
-                    [store_ids],
+                    f"SELECT EXISTS (SELECT 1 FROM {quote(table.model._meta.db_table)} WHERE {' OR '.join(ranges)})",
+                    params,
                 )
                 if cursor.fetchone()[0]:
                     return False
