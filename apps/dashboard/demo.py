@@ -39,6 +39,7 @@ from itertools import accumulate, pairwise
 from typing import TextIO
 
 import factory
+from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -734,12 +735,24 @@ class DemoProductFactory(factory.django.DjangoModelFactory):
     sku = factory.LazyAttribute(lambda o: f"{o.sku_prefix}-{o.position + 101:04d}")
     name = factory.LazyAttribute(lambda o: o.item.name)
     url = factory.LazyAttribute(lambda o: f"{o.site}/products/{o.slug}")
-    image_url = factory.LazyAttribute(lambda o: f"https://picsum.photos/seed/{o.slug}/400/400")
+    image_url = factory.LazyAttribute(lambda o: _sample_image(o.item.category))
     price = factory.LazyAttribute(lambda o: _money(o.item.price))
     currency = factory.LazyAttribute(lambda o: o.store.currency)
     category = factory.LazyAttribute(lambda o: o.item.category)
     in_stock = factory.LazyAttribute(lambda o: o.item.in_stock)
     replenishment_days = factory.LazyAttribute(lambda o: o.item.replenishment_days)
+
+
+# Pictures the project ships (static/img/samples/), so the demo looks right with no network at all.
+SAMPLE_IMAGES = {
+    "Coffee beans": "coffee-bag", "Subscriptions": "coffee-bag", "Brewing gear": "kettle", "Grinders": "grinder",
+    "Filters & care": "filters", "Gifts & merch": "mug", "Tea": "coffee-bag", "Teaware": "mug",
+}
+
+
+def _sample_image(category: str) -> str:
+    name = SAMPLE_IMAGES.get(category, "scale")
+    return f"{settings.SITE_URL}/{settings.STATIC_URL.strip('/')}/img/samples/{name}.svg"
 
 
 def _create_catalogue(store: Store, profile: Profile, rnd: random.Random, since: datetime) -> list[Product]:

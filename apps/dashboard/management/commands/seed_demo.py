@@ -10,6 +10,8 @@ from apps.dashboard.demo import (
     OWNER_EMAIL,
     demo_store_seed,
 )
+from apps.dashboard.demo_engagement import demo_engagement_seed
+from apps.stores.models import Store
 
 
 class Command(BaseCommand):
@@ -40,6 +42,7 @@ class Command(BaseCommand):
                 f"The demo store '{DEMO_SLUG}' is already seeded: log in as {login}. Use --reset to build it again."
             )
             return
+        result.update(demo_engagement_seed(store=Store.objects.get(slug=DEMO_SLUG)))
         seconds = result.pop("seconds")
         summary = ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in result.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded the demo stores in {seconds:.1f} s: {summary}."))
