@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.integrations.csv_import import FIELDS
 from apps.integrations.models import ImportKind
+from apps.stores.services import BRAND_FIELDS
 
 
 class LoginForm(AuthenticationForm):
@@ -276,28 +277,8 @@ class BrandForm(forms.ModelForm):
         from apps.stores.models import Store
 
         model = Store
-        fields = [
-            "name",
-            "website_url",
-            "logo",
-            "primary_colour",
-            "accent_colour",
-            "background_colour",
-            "font_family",
-            "sender_name",
-            "sender_email",
-            "reply_to_email",
-            "support_email",
-            "support_phone",
-            "support_url",
-            "postal_address",
-            "newsletter_url",
-            "review_url",
-            "languages",
-            "default_language",
-            "time_zone",
-            "currency",
-        ]
+        # Social links have their own fields below; everything else the brand service accepts.
+        fields = [name for name in BRAND_FIELDS if name != "social_links"]
         labels = {
             "website_url": _("Shop address"),
             "reply_to_email": _("Reply-to address"),

@@ -79,30 +79,29 @@ def api_key_touch(*, api_key: ApiKey) -> None:
 
 
 # --- Brand ----------------------------------------------------------------------------------
-BRAND_FIELDS = frozenset(
-    {
-        "name",
-        "website_url",
-        "logo",
-        "primary_colour",
-        "accent_colour",
-        "background_colour",
-        "font_family",
-        "sender_name",
-        "sender_email",
-        "reply_to_email",
-        "support_email",
-        "support_phone",
-        "support_url",
-        "postal_address",
-        "social_links",
-        "newsletter_url",
-        "review_url",
-        "default_language",
-        "languages",
-        "time_zone",
-        "currency",
-    }
+# What the brand page may change, in the order the page shows it.
+BRAND_FIELDS = (
+    "name",
+    "website_url",
+    "logo",
+    "primary_colour",
+    "accent_colour",
+    "background_colour",
+    "font_family",
+    "sender_name",
+    "sender_email",
+    "reply_to_email",
+    "support_email",
+    "support_phone",
+    "support_url",
+    "postal_address",
+    "social_links",
+    "newsletter_url",
+    "review_url",
+    "languages",
+    "default_language",
+    "time_zone",
+    "currency",
 )
 
 
