@@ -204,3 +204,9 @@ def first_step_of_kind(*, store: Store, kind: str):
         .order_by("position", "id")
         .first()
     )
+
+
+def scan_runs_for_store(*, store: Store, limit: int = 100):
+    from .models import ScanRun
+
+    return ScanRun.objects.filter(store=store).order_by("-started_at")[:limit]

@@ -53,6 +53,7 @@ urlpatterns = [
     path("brand/preview/email/", brand_views.brand_email_preview, name="brand_email_preview"),
     path("brand/preview/tracking/", brand_views.brand_tracking_preview, name="brand_tracking_preview"),
     path("reports/tracking-page/", views.tracking_report, name="tracking_report"),
+    path("reports/scans/", views.scan_run_list, name="scan_run_list"),
     # Critics queue
     path("critics/", critic_views.critic_list, name="critic_list"),
     path("critics/<int:pk>/", critic_views.critic_detail, name="critic_detail"),

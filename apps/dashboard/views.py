@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.campaigns.selectors import messages_for_customer
+from apps.campaigns.selectors import messages_for_customer, scan_runs_for_store
 from apps.customers.models import RfmSegment
 from apps.customers.selectors import customer_for_store, customers_for_store
 from apps.feedback.selectors import nps_responses_for_customer
@@ -179,3 +179,9 @@ def inbound_replay(request, pk: int):
             else:
                 messages.success(request, f"Replayed: {event.summary or event.get_outcome_display()}.")
     return redirect("dashboard:inbound_detail", pk=pk)
+
+
+@member_required("view_reports")
+def scan_run_list(request):
+    """The periodic scans' recent runs for this store: when, how long, what they found and planned."""
+    return render(request, "dashboard/scan_run_list.html", {"runs": scan_runs_for_store(store=request.store)})

@@ -37,6 +37,7 @@ PUBLIC = "public"
 DASHBOARD_URL_ACTIONS: dict[str, str] = {
     "home": "view_dashboard",  # support is sent on to the critics queue (reports are for owners and managers)
     "store_switch": "view_dashboard",
+    "scan_run_list": "view_reports",
     "order_list": "view_orders",
     "order_detail": "view_orders",
     "shipment_list": "view_shipments",

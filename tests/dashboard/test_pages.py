@@ -150,3 +150,13 @@ def test_every_page_sends_a_content_security_policy_without_inline_script(client
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "<script>" not in response.content.decode()
+
+
+def test_the_scan_runs_page_lists_this_stores_runs(client, owner):
+    from apps.campaigns.scans import run_scan
+    from tests.stores.factories import StoreFactory
+
+    run_scan("abandoned_carts", store=owner.store)
+    run_scan("abandoned_carts", store=StoreFactory())
+    runs = client.get(reverse("dashboard:scan_run_list")).context["runs"]
+    assert [run.store_id for run in runs] == [owner.store_id]
