@@ -28,7 +28,11 @@ def dashboard_patterns() -> list[tuple[str, list[str]]]:
 
 def kind_of(name: str) -> str:
     """order_detail -> order, api_key_revoke -> api: which object a URL with an id is about."""
-    return name.split("_")[0]
+    return URL_OBJECT_KINDS.get(name, name.split("_")[0])
+
+
+# URLs whose name does not start with the kind of object their id belongs to.
+URL_OBJECT_KINDS = {"variant_add": "step"}
 
 
 def objects_for(store, *, invited_by=None) -> dict:
