@@ -57,7 +57,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check . || true
 
 bench: install-dev
-	$(PY) manage.py bench
+	$(PY) -m bench
 
 seed: install
 	DEBUG=true $(PY) manage.py seed_demo --scale $(or $(SCALE),300)

@@ -25,6 +25,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.BENCH_BARE_VIEW:  # `make bench` only: the floor of a Django response under the same server
+    from django.http import HttpResponse
+
+    urlpatterns.append(path("bench/bare/", lambda request: HttpResponse(b"ok", content_type="text/plain")))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
