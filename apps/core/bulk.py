@@ -418,17 +418,36 @@ def reset_sequences(model_list: Iterable[type[models.Model]], *, using: str = DE
             cursor.execute(statement)
 
 
+def _key_columns(definition: str) -> list[str]:
+    """Column names from `UNIQUE (a, b)` or `CREATE INDEX ... USING btree (a DESC, b) WHERE ...`."""
+    inside = definition[definition.index("(") + 1 :]
+    depth, keys = 0, ""
+    for char in inside:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        keys += char
+    return [part.strip().split()[0].strip('"') for part in keys.split(",") if part.strip()]
+
+
 @contextmanager
 def constraints_deferred(
     model_list: Iterable[type[models.Model]],
     *,
     using: str = DEFAULT_DB_ALIAS,
-    drop_indexes: bool = True,
+    drop_indexes: bool | Callable[[str, list[str]], bool] = True,
     progress: Callable[[str], None] | None = None,
 ):
     """Load without checks: drop the tables' foreign-key constraints (and, with `drop_indexes`, their secondary
     indexes and unique constraints), then create them again, under the same names, when the block ends
     (PostgreSQL; elsewhere nothing).
+
+    `drop_indexes` may also be a function of (table, key columns) that says which to drop: an index whose
+    keys arrive in ascending order costs little to keep up during a load, one with random keys is
+    cheaper to build afresh at the end.
 
     Run it inside a transaction: the tables stay locked against everyone else until it commits, and
     if any row breaks a rebuilt constraint the error rolls the whole load back. Primary keys, check
@@ -453,7 +472,7 @@ def constraints_deferred(
         constraints = cursor.fetchall()
         cursor.execute(
             """
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indrelid::regclass::text
             FROM pg_index i
             WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
@@ -463,16 +482,21 @@ def constraints_deferred(
         )
         indexes = cursor.fetchall()
         foreign = [row for row in constraints if row[2] == "f"]
-        unique = [row for row in constraints if row[2] == "u"] if drop_indexes else []
-        if not drop_indexes:
-            indexes = []
+        unique = [row for row in constraints if row[2] == "u"]
+        if callable(drop_indexes):
+            unique = [row for row in unique if drop_indexes(row[0], _key_columns(row[3]))]
+            indexes = [row for row in indexes if drop_indexes(row[2], _key_columns(row[1]))]
+        elif not drop_indexes:
+            unique, indexes = [], []
         # A table with deferred checks still pending cannot be altered: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _, _ in foreign + unique:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
-        for name, _ in indexes:
+        for name, _, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    if progress:
+        progress(f"dropped {len(foreign)} foreign keys, {len(unique)} unique constraints and {len(indexes)} indexes")
 
     yield
 
@@ -481,7 +505,7 @@ def constraints_deferred(
         cursor.execute("SET LOCAL work_mem = '256MB'")
         for table, name, _, definition in unique:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
-        for _, definition in indexes:
+        for _, definition, _ in indexes:
             cursor.execute(definition)
         if progress and (unique or indexes):
             progress(f"rebuilt {len(unique)} unique constraints and {len(indexes)} indexes")

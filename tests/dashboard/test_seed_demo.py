@@ -249,6 +249,7 @@ def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch):
     monkeypatch.setattr(demo_module, "DEFER_INDEXES_FROM", 1)
     monkeypatch.setattr(demo_module, "CHUNK_CUSTOMERS", 7)
     monkeypatch.setattr(demo_module, "_worth_rebuilding", lambda scale: True)
+    schema_before = bulk_table_schema()
     # when the demo is seeded
     output = seed()
     # then the store is complete and consistent, and every constraint came back
@@ -257,10 +258,21 @@ def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch):
     assert Customer.objects.filter(store=store).count() == SCALE
     assert set(Shipment.objects.filter(store=store).values_list("status", flat=True)) == set(ShipmentStatus.values)
     assert not OrderLine.objects.exclude(store=F("order__store")).exists()
+    assert bulk_table_schema() == schema_before
+
+
+def bulk_table_schema() -> set[tuple[str, str]]:
+    """Every index and constraint definition on the tables the seed loads in bulk."""
     from django.db import connection
 
+    from apps.dashboard.demo import BULK_MODELS
+
+    tables = [model._meta.db_table for model in BULK_MODELS]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders_orderline'::regclass AND contype = 'f'"
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s) "
+            "UNION SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid::regclass::text = ANY(%s)",
+            [tables, tables],
         )
-        assert cursor.fetchone()[0] == 3
+        return set(cursor.fetchall())
