@@ -829,8 +829,8 @@ CHUNK_BOUNDS = {
     OrderLine: (0, 4),
     Shipment: (0, 1),
     TrackingEvent: (0, 6),
-    Cart: (2, 0),
-    CartLine: (6, 0),
+    Cart: (2, 1),
+    CartLine: (6, 3),
 }
 
 
@@ -1136,13 +1136,22 @@ class StoreBuilder:
                 first_at, last_at, created_at, modified_at,
             ))  # fmt: skip
 
-            # About a third of customers left a cart; a quarter of those carts became an order.
+            # Carts: some checkouts became the order itself, many buyers left a cart days before they came
+            # back and bought, and about a third of customers have a cart waiting today.
+            for order_id, placed_ts in kept_orders:
+                r = rand()
+                if r < 0.12:
+                    self._cart(rows, customer_id, email, updated_ts=placed_ts - 120 - rand() * 2400,
+                               converted=(order_id, placed_ts))  # fmt: skip
+                elif r < 0.37:
+                    self._cart(rows, customer_id, email, updated_ts=placed_ts - DAY - rand() * 19 * DAY)
             if showcase:
-                self._cart(rows, customer_id, email, [], age=index)
+                self._cart(rows, customer_id, email, updated_ts=self._cart_idle_since(index))
             elif rand() < 0.31:
-                self._cart(rows, customer_id, email, kept_orders)
+                self._cart(rows, customer_id, email, updated_ts=self._cart_idle_since())
             if rand() < 0.03:
-                self._cart(rows, None, f"guest.{next_ids[Cart]}@{EMAIL_DOMAINS[index % 3]}", [])
+                guest = f"guest.{next_ids[Cart]}@{EMAIL_DOMAINS[index % 3]}"
+                self._cart(rows, None, guest, updated_ts=self._cart_idle_since())
             customer_id += 1
 
         next_ids[Customer] = customer_id
@@ -1215,25 +1224,27 @@ class StoreBuilder:
         ))  # fmt: skip
         return at
 
-    def _cart(self, rows: Rows, customer_id: int | None, email: str, orders: list[tuple[int, int]],
-              age: int | None = None) -> None:  # fmt: skip
-        """A cart, converted into one of `orders` or abandoned; `age` picks its place in CART_AGES."""
-        rnd, now = self.rnd, self.now
+    def _cart_idle_since(self, age: int | None = None) -> float:
+        """When an open cart was last touched: `age` picks its place in CART_AGES, or chance does."""
+        rand = self.rnd.random
+        if age is None:
+            age = bisect(CART_AGE_SHARES, rand())
+        _, low, high = CART_AGES[min(age, len(CART_AGES) - 1)]
+        return self.now - low - rand() * (high - low)
+
+    def _cart(self, rows: Rows, customer_id: int | None, email: str, *, updated_ts: float,
+              converted: tuple[int, float] | None = None) -> None:  # fmt: skip
+        """A cart last touched at `updated_ts`, abandoned or `converted` into (order id, placed at)."""
+        rnd = self.rnd
         rand = rnd.random
         fromtimestamp, utc = _fromtimestamp, UTC
         next_ids = self.ids
         cart_id = next_ids[Cart]
         next_ids[Cart] = cart_id + 1
         converted_order = converted_at = None
-        if orders and age is None and rand() < 0.25:
-            converted_order, placed_ts = orders[int(rand() * len(orders))]
+        if converted is not None:
+            converted_order, placed_ts = converted
             converted_at = fromtimestamp(placed_ts, utc)
-            updated_ts = placed_ts - 120 - rand() * 40 * 60
-        else:
-            if age is None:
-                age = bisect(CART_AGE_SHARES, rand())
-            _, low, high = CART_AGES[min(age, len(CART_AGES) - 1)]
-            updated_ts = now - low - rand() * (high - low)
         updated_at = fromtimestamp(updated_ts, utc)
         created_at = fromtimestamp(updated_ts - 60 - rand() * 3600, utc)
         token = f"{cart_id:08x}{rnd.getrandbits(96):024x}"
@@ -1262,21 +1273,22 @@ class StoreBuilder:
 def _order_days(segment: int, rand) -> list[float]:
     """How many days ago a customer of this behaviour placed each of their orders."""
     if segment == CHAMPION:
-        count, last, first = 8 + int(rand() * 13), rand() * 25, 200 + rand() * 348
+        count, last, first = 10 + int(rand() * 18), rand() * 25, 200 + rand() * 348
     elif segment == LOYAL:
-        count, last, first = 4 + int(rand() * 6), 3 + rand() * 72, 150 + rand() * 398
+        count, last, first = 5 + int(rand() * 8), 3 + rand() * 72, 150 + rand() * 398
     elif segment == REGULAR:
-        count, last = 2 + int(rand() * 3), 7 + rand() * 113
+        count, last = 3 + int(rand() * 4), 7 + rand() * 113
         first = min(last + 30 + rand() * 220, HISTORY_DAYS)
     elif segment == NEW:
         return [rand() * 30]
     elif segment == AT_RISK:
-        count, last, first = 4 + int(rand() * 5), 120 + rand() * 150, 330 + rand() * 218
+        count, last, first = 5 + int(rand() * 6), 120 + rand() * 150, 330 + rand() * 218
     elif segment == HIBERNATING:
-        count, last = 1 + int(rand() * 2), 200 + rand() * 200
+        count, last = 1 + int(rand() * 3), 200 + rand() * 200
         first = min(last + 20 + rand() * 100, HISTORY_DAYS)
-    else:  # LOST
-        return [400 + rand() * (HISTORY_DAYS - 400)]
+    else:  # LOST: one order, or two close together, long ago
+        first = 400 + rand() * (HISTORY_DAYS - 400)
+        return [first] if rand() < 0.5 else [first, first - 10 - rand() * 40]
     if count == 1:
         return [last]
     span = first - last
