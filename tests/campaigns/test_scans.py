@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import OperationalError
 
 from apps.campaigns.dispatch import message_send
 from apps.campaigns.models import FlowKind, Message, MessageStatus, ScanRun
-from apps.campaigns.scans import run_scan
+from apps.campaigns.scans import SCANS, Scan, run_scan
 from apps.shipments.models import ShipmentStatus as S
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import CartFactory, CartLineFactory, OrderFactory, OrderLineFactory, ProductFactory
@@ -223,6 +224,38 @@ def test_a_daily_scan_runs_once_per_local_day_across_a_dst_change(flows, store, 
     first_day = start.astimezone(ZoneInfo(time_zone)).date()
     for run in runs.exclude(local_day=first_day):  # the window opens mid-day on the first day
         assert run.as_of.astimezone(ZoneInfo(time_zone)).hour == 10  # at the local hour, summer or winter
+
+
+def test_a_daily_scan_that_failed_is_tried_again_the_same_day_and_then_holds_the_day(flows, store, monkeypatch):
+    now = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)  # 11:00 in Rome: the replenishment window is open
+    monkeypatch.setitem(SCANS, "replenishment", Scan("replenishment", boom, daily=True, local_hour=10))
+    with pytest.raises(OperationalError):
+        run_scan("replenishment", store=store, now=now, once_per_day=True)
+    monkeypatch.undo()
+    # the next hour's offer runs it, and a later one that day does not
+    assert len(run_scan("replenishment", store=store, now=now + timedelta(hours=1), once_per_day=True)) == 1
+    assert run_scan("replenishment", store=store, now=now + timedelta(hours=2), once_per_day=True) == []
+    runs = ScanRun.objects.filter(name="replenishment", store=store)
+    assert runs.filter(local_day=date(2026, 6, 3), error="").count() == 1
+    assert runs.get(local_day__isnull=True).error == "OperationalError: the database went away"
+
+
+def test_a_daily_run_that_never_finished_keeps_the_day_until_no_task_could_still_be_running(flows, store):
+    now = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False) as clock:
+        # a worker started today's run, then vanished with it (no error written)
+        ScanRun.objects.create(name="replenishment", store=store, local_day=date(2026, 6, 3), as_of=now,
+                               started_at=now)  # fmt: skip
+        clock.move_to(now + timedelta(minutes=5))  # it may still be running: nothing starts beside it
+        assert run_scan("replenishment", store=store, now=now + timedelta(minutes=5), once_per_day=True) == []
+        clock.move_to(now + timedelta(hours=1))  # longer than any task may live: it is dead
+        assert len(run_scan("replenishment", store=store, now=now + timedelta(hours=1), once_per_day=True)) == 1
+    dead = ScanRun.objects.get(name="replenishment", local_day__isnull=True)
+    assert dead.error == "stopped without finishing (worker or database lost)"
+
+
+def boom(store, now):
+    raise OperationalError("the database went away")
 
 
 def test_revenue_of_a_cart_email_click_is_attributed(flows, store, buyer):

@@ -3,10 +3,11 @@
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.stores.models import Store
@@ -15,6 +16,8 @@ from ..models import ScanRun
 
 logger = logging.getLogger(__name__)
 BATCH = 5_000
+# A run older than the longest a task may live that never finished is dead (its worker or database went).
+ABANDONED_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
 @dataclass
@@ -78,20 +81,16 @@ def run_scan(
         local_day = local.date() if (scan.daily and once_per_day) else None
         if local_day and local.hour < scan.local_hour:
             continue
-        try:
-            with transaction.atomic():
-                run = ScanRun.objects.create(name=name, store=current, local_day=local_day, as_of=now,
-                                             started_at=timezone.now())  # fmt: skip
-        except IntegrityError:
-            continue  # already ran today for this store
+        run = _start(name, current, local_day, now)
+        if run is None:
+            continue  # already ran today for this store, or is running now
         counter = _QueryCounter()
         try:
             with connection.execute_wrapper(counter):
                 result = scan.run(current, now)
         except Exception as exc:
             logger.exception("Scan %s failed for store %s", name, current.slug)
-            ScanRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}",
-                                                     queries=counter.count)  # fmt: skip
+            _record_failure(run, f"{type(exc).__name__}: {exc}", queries=counter.count)
             raise
         ScanRun.objects.filter(pk=run.pk).update(
             finished_at=timezone.now(), candidates=result.candidates, messages_created=result.messages,
@@ -100,3 +99,42 @@ def run_scan(
         run.refresh_from_db()
         runs.append(run)
     return runs
+
+
+def _start(name: str, store: Store, local_day, now: datetime) -> ScanRun | None:
+    """Record the run; for a daily scan, claim the store's local day first. A run that failed, or that
+    started longer ago than any task may live and never finished (its worker or database went away),
+    gives the day up to the next attempt; a finished or live one keeps it."""
+    try:
+        with transaction.atomic():
+            if local_day is not None:
+                stale = timezone.now() - ABANDONED_AFTER
+                given_up = (
+                    ScanRun.objects.select_for_update()
+                    .filter(name=name, store=store, local_day=local_day)
+                    .filter(Q(error__gt="") | Q(finished_at__isnull=True, started_at__lt=stale))
+                    .first()
+                )
+                if given_up is not None:
+                    given_up.local_day = None  # frees the day; the row stays as the record of the failure
+                    given_up.error = given_up.error or "stopped without finishing (worker or database lost)"
+                    given_up.save(update_fields=["local_day", "error"])
+            return ScanRun.objects.create(name=name, store=store, local_day=local_day, as_of=now,
+                                          started_at=timezone.now())  # fmt: skip
+    except IntegrityError:
+        return None
+
+
+def _record_failure(run: ScanRun, error: str, *, queries: int) -> None:
+    """Write the error on the run. When the database itself went away (a restart, a killed connection),
+    the connection is dead: open a new one for the record, and leave it to the raise if that fails too."""
+    for attempt in range(2):
+        try:
+            ScanRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), error=error, queries=queries)
+            return
+        except DatabaseError:
+            if attempt == 0 and not connection.in_atomic_block:
+                connection.close()
+            else:
+                logger.exception("Could not record the failure of scan run %s", run.pk)
+                return
