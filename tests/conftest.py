@@ -20,6 +20,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: cached aggregates (best sellers) are keyed by ids a
+    rolled-back test may hand out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def anymail_test_backend(settings):
     """Django's test setup swaps in the locmem backend; use Anymail's, which records tags and metadata
     (and still fills `mailoutbox`)."""

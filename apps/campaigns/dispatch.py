@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from apps.orders.selectors import recommendations_for
+from apps.orders.selectors import recommended_products
 
 from . import rules
 from .context import message_context
@@ -96,7 +96,7 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     language = language_for(message)
     step, store = message.step, message.store
     coupon = coupon_issue(message=message)
-    products = recommendations_for(order=message.order, customer=message.customer, limit=4) if message.order_id else []
+    products = recommended_products(order=message.order, limit=4) if message.order_id else []
     blocks = BLOCKS.get(step.flow.kind, ())
     context = message_context(message, language=language, blocks=blocks, coupon=coupon, recommendations=products)
     subject_source = _pick(message.variant.subject, language, store.default_language) if message.variant_id else None

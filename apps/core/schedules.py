@@ -20,6 +20,7 @@ SCHEDULES: list[Schedule] = [
     Schedule("Pick A/B test winners", "apps.campaigns.tasks.ab_evaluate_task", every_minutes=60),
     Schedule("Purge expired payloads and email bodies", "apps.core.tasks.purge_expired_task", crontab="17 3 * * *"),
     Schedule("Refresh product feeds", "apps.integrations.tasks.feeds_refresh_due_task", every_minutes=60),
+    Schedule("Refresh best sellers", "apps.orders.tasks.best_sellers_refresh_task", every_minutes=60),
     # Scans: daily ones are offered every hour and run once per store-local day from their local hour.
     Schedule("Scan: abandoned carts", "apps.campaigns.tasks.scan_task", every_minutes=5, args=("abandoned_carts",)),
     Schedule("Scan: overdue reviews", "apps.campaigns.tasks.scan_task", every_minutes=60, args=("overdue_reviews",)),

@@ -100,44 +100,66 @@ def order_stats_for_customer(*, customer_id: int) -> dict:
     )
 
 
-def best_seller_ids(*, store_id: int, days: int = 90, limit: int = 20) -> list[int]:
-    """The store's most ordered products lately; cached for an hour (it is one aggregate over many lines)."""
+BEST_SELLERS_SECONDS = 3 * 3600  # beat refreshes the list hourly, so pages find it cached
+
+
+def best_seller_ids(*, store_id: int, days: int = 90, limit: int = 20, refresh: bool = False) -> list[int]:
+    """The store's products with the most units sold lately (cancelled orders aside). It is one aggregate
+    over months of order lines (seconds at a million customers), so it is read from the cache, which
+    an hourly task keeps filled (`refresh`); a cold cache computes it once."""
     from datetime import timedelta
 
     from django.core.cache import cache
-    from django.db.models import Count
+    from django.db.models import Sum
     from django.utils import timezone
 
-    from .models import OrderLine
+    from .models import OrderLine, OrderStatus
 
-    key = f"best-sellers:{store_id}:{days}:{limit}"
-    ids = cache.get(key)
+    key = f"best-sellers:v2:{store_id}:{days}:{limit}"
+    ids = None if refresh else cache.get(key)
     if ids is None:
         since = timezone.now() - timedelta(days=days)
         ids = list(
             OrderLine.objects.filter(store_id=store_id, product__isnull=False, order__placed_at__gte=since)
+            .exclude(order__status=OrderStatus.CANCELLED)
             .values("product_id")
-            .annotate(sold=Count("id"))
-            .order_by("-sold", "product_id")
+            .annotate(units=Sum("quantity"))
+            .order_by("-units", "product_id")
             .values_list("product_id", flat=True)[:limit]
         )
-        cache.set(key, ids, 3600)
+        cache.set(key, ids, BEST_SELLERS_SECONDS)
     return ids
 
 
-def recommendations_for(*, order: Order, customer=None, limit: int = 4) -> list:
-    """Products to suggest after an order: related to what was bought, in stock, not already bought by
-    this customer; the store's best sellers fill the rest."""
+def recommended_products(*, order: Order, limit: int = 4) -> list:
+    """Products to suggest after an order, for its tracking page and its emails: in stock, with a page to
+    link to, not yet bought by this buyer; those more of this order's items point to come first, and the
+    store's best sellers fill the rest."""
+    from django.db.models import Count, OuterRef, Subquery
+
     from .models import OrderLine, Product
 
-    lines = OrderLine.objects.filter(product__isnull=False)
-    bought = set(lines.filter(order=order).values_list("product_id", flat=True))
-    if customer is not None:
-        bought |= set(lines.filter(order__customer=customer).values_list("product_id", flat=True))
-    in_stock = Product.objects.filter(store_id=order.store_id, in_stock=True).exclude(pk__in=bought)
-    picked = list(in_stock.filter(product__in=bought).distinct().order_by("name")[:limit]) if bought else []
-    if len(picked) < limit:
-        wanted = [pk for pk in best_seller_ids(store_id=order.store_id) if pk not in {p.pk for p in picked}]
-        by_id = in_stock.in_bulk(wanted)
-        picked += [by_id[pk] for pk in wanted if pk in by_id][: limit - len(picked)]
-    return picked
+    in_this_order = sorted({line.product_id for line in order.lines.all() if line.product_id})
+    buyer = {"order__customer_id": order.customer_id} if order.customer_id else {"order_id": order.pk}
+    bought = OrderLine.objects.filter(store_id=order.store_id, product__isnull=False, **buyer).values("product_id")
+    candidates = Product.objects.filter(store_id=order.store_id, in_stock=True).exclude(url="").exclude(pk__in=bought)
+
+    chosen: list = []
+    if in_this_order:
+        through = Product.related_products.through
+        links = (
+            through.objects.filter(to_product_id=OuterRef("pk"), from_product_id__in=in_this_order)
+            .order_by()
+            .values("to_product_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        chosen = list(
+            candidates.annotate(links=Subquery(links)).filter(links__gt=0).order_by("-links", "name", "pk")[:limit]
+        )
+    if len(chosen) < limit:
+        taken = {product.pk for product in chosen}
+        wanted = [pk for pk in best_seller_ids(store_id=order.store_id) if pk not in taken]
+        by_id = candidates.in_bulk(wanted)
+        chosen += [by_id[pk] for pk in wanted if pk in by_id][: limit - len(chosen)]
+    return chosen

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from apps.orders.models import Order, OrderLine, OrderStatus, Product
+from apps.orders.models import Order, Product
+from apps.orders.selectors import recommended_products
 from apps.shipments.models import ATTENTION_STATUSES, Shipment, ShipmentStatus
 from apps.stores.models import Store
 
@@ -14,7 +15,6 @@ from .models import PageBlock, PageEvent, PageEventKind
 
 RECOMMENDATIONS_MAX = 4
 RECOMMENDATIONS_CACHE_SECONDS = 5 * 60
-BEST_SELLERS_WINDOW = timedelta(days=90)
 
 # A parcel in transit with no carrier scan for this long gets a delay notice.
 STALLED_AFTER = timedelta(days=4)
@@ -32,60 +32,13 @@ def _as_card(product: Product) -> dict:
     }
 
 
-def _bought_by_buyer(order: Order) -> QuerySet:
-    """Product ids this buyer has ever bought in this store (this order's alone for a guest)."""
-    lines = OrderLine.objects.filter(store_id=order.store_id, product__isnull=False)
-    buyer = {"order__customer_id": order.customer_id} if order.customer_id else {"order_id": order.pk}
-    return lines.filter(**buyer).values("product_id")
-
-
-def _recommend(order: Order, limit: int) -> list[dict]:
-    in_this_order = sorted({line.product_id for line in order.lines.all() if line.product_id})
-    bought = _bought_by_buyer(order)
-    candidates = Product.objects.filter(store_id=order.store_id, in_stock=True).exclude(url="").exclude(pk__in=bought)
-
-    chosen: list[Product] = []
-    if in_this_order:
-        # Related to what was bought, the products more of this order's items point to first.
-        through = Product.related_products.through
-        links = (
-            through.objects.filter(to_product_id=OuterRef("pk"), from_product_id__in=in_this_order)
-            .order_by()
-            .values("to_product_id")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        chosen = list(
-            candidates.annotate(links=Subquery(links)).filter(links__gt=0).order_by("-links", "name", "pk")[:limit]
-        )
-    if len(chosen) < limit:
-        # Fall back on the store's best sellers of the last months, by units sold.
-        since = timezone.now() - BEST_SELLERS_WINDOW
-        sold = (
-            OrderLine.objects.filter(product_id=OuterRef("pk"), order__placed_at__gte=since)
-            .exclude(order__status=OrderStatus.CANCELLED)
-            .order_by()
-            .values("product_id")
-            .annotate(units=Sum("quantity"))
-            .values("units")
-        )
-        best = (
-            candidates.exclude(pk__in=[p.pk for p in chosen])
-            .annotate(units=Subquery(sold))
-            .filter(units__gt=0)
-            .order_by("-units", "name", "pk")[: limit - len(chosen)]
-        )
-        chosen.extend(best)
-    return [_as_card(product) for product in chosen]
-
-
 def recommendations_for_order(*, order: Order, limit: int = RECOMMENDATIONS_MAX) -> list[dict]:
     """Up to four in-stock products for this order's page: related to what was bought and not yet
     bought by this buyer, topped up with the store's best sellers. Cached per order for minutes."""
     key = f"tracking:recs:v1:{order.pk}:{order.tracking_token}:{limit}"
     cards = cache.get(key)
     if cards is None:
-        cards = _recommend(order, limit)
+        cards = [_as_card(product) for product in recommended_products(order=order, limit=limit)]
         cache.set(key, cards, RECOMMENDATIONS_CACHE_SECONDS)
     return cards
 

@@ -39,6 +39,7 @@ def fault_env(tmp_path):
         "REDIS_URL": REDIS_URL,
         "EMAIL_BACKEND": "tests.faults.esp.RecordingBackend",
         "FAULT_ESP_LOG": str(tmp_path / "sent.log"),
+        "FAULT_ESP_MODE": str(tmp_path / "esp-mode"),
         "PYTHONPATH": str(ROOT),
     }
     (tmp_path / "sent.log").write_text("")
@@ -75,6 +76,19 @@ class Workers:
         self.processes.append(process)
         return process
 
+    def start_beat(self, *, name: str, folder: Path) -> Path:
+        """A celery beat on the DatabaseScheduler, as in production; returns the file it logs to."""
+        log = folder / f"beat-{name}.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO",
+            "--scheduler=django_celery_beat.schedulers:DatabaseScheduler", f"--pidfile={folder / f'beat-{name}.pid'}",
+            f"--logfile={log}",
+        ]  # fmt: skip
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        self.processes.append(process)
+        return log
+
     def kill(self, process, sig=signal.SIGKILL):
         os.killpg(process.pid, sig)
         process.wait(10)
@@ -105,3 +119,49 @@ def wait_until(predicate, timeout=30.0, step=0.2):
             return True
         time.sleep(step)
     return False
+
+
+def enqueue(task: str, *args, queue: str = "default") -> None:
+    """Put a task on the broker the workers read, as beat or a service would."""
+    from celery import Celery
+
+    producer = Celery(broker=REDIS_URL)
+    producer.send_task(task, args=list(args), queue=queue)
+    producer.close()
+
+
+def sent_lines(env) -> list[str]:
+    """Every address the ESP double took, once per email it took."""
+    with open(env["FAULT_ESP_LOG"]) as log:
+        return [line for line in log.read().splitlines() if line]
+
+
+def zone_at_local_hour(hour: int) -> str:
+    """A time zone in which it is now `hour` o'clock, so daily scans and quiet hours act the same
+    whenever CI runs."""
+    from datetime import UTC, datetime
+
+    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12
+    return f"Etc/GMT{-offset:+d}"  # POSIX-style names: Etc/GMT-3 is three hours ahead of UTC
+
+
+def due_confirmations(in_store, flow_by_kind, count: int) -> list:
+    """`count` order confirmations in the ledger, due now, for different buyers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.campaigns.models import FlowKind
+    from apps.campaigns.services import Planned, messages_schedule
+    from tests.customers.factories import CustomerFactory
+    from tests.orders.factories import OrderFactory
+
+    step = flow_by_kind[FlowKind.ORDER_CONFIRMATION].steps.get()
+    planned = []
+    for n in range(count):
+        customer = CustomerFactory(store=in_store, email=f"buyer{n}@example.com")
+        order = OrderFactory(store=in_store, customer=customer, email=customer.email)
+        due = timezone.now() - timedelta(seconds=1)
+        planned.append(Planned(step=step, subject_key=f"order:{order.pk}", email=customer.email, order_id=order.pk,
+                               customer_id=customer.pk, scheduled_for=due))  # fmt: skip
+    return messages_schedule(planned)

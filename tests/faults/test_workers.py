@@ -3,51 +3,24 @@
 from datetime import timedelta
 
 import pytest
-from celery import Celery
 from django.utils import timezone
 
 from apps.campaigns.dispatch import messages_sweep_stuck
-from apps.campaigns.models import FlowKind, Message, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
-from tests.customers.factories import CustomerFactory
-from tests.faults.conftest import REDIS_URL, wait_until
-from tests.orders.factories import OrderFactory
+from apps.campaigns.models import Message, MessageStatus
+from tests.faults.conftest import due_confirmations, enqueue, sent_lines, wait_until
 
+SEND_TASK = "apps.campaigns.tasks.message_send_task"
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def due_confirmation(flows, store):
-    customer = CustomerFactory(store=store)
-    order = OrderFactory(store=store, customer=customer, email=customer.email)
-    step = flows[FlowKind.ORDER_CONFIRMATION].steps.get()
-    (message,) = messages_schedule(
-        [
-            Planned(
-                step=step,
-                subject_key=f"order:{order.pk}",
-                email=customer.email,
-                scheduled_for=timezone.now() - timedelta(seconds=1),
-                order_id=order.pk,
-            )
-        ]
-    )
+    (message,) = due_confirmations(store, flows, 1)
     return message
-
-
-def enqueue(message_id: int, queue: str = "transactional") -> None:
-    producer = Celery(broker=REDIS_URL)
-    producer.send_task("apps.campaigns.tasks.message_send_task", args=[message_id], queue=queue)
-    producer.close()
 
 
 def status_of(message) -> str:
     return Message.objects.values_list("status", flat=True).get(pk=message.pk)
-
-
-def sent_lines(env) -> list[str]:
-    with open(env["FAULT_ESP_LOG"]) as log:
-        return [line for line in log.read().splitlines() if line]
 
 
 def test_a_worker_killed_after_the_esp_accepted_leaves_the_message_unknown_never_resent(
@@ -55,7 +28,7 @@ def test_a_worker_killed_after_the_esp_accepted_leaves_the_message_unknown_never
 ):
     # given a worker that hands the email to the ESP and then dies before recording it
     slow = workers.start(extra_env={"FAULT_ESP_DELAY_AFTER": "30", "CELERY_VISIBILITY_TIMEOUT": "3"})
-    enqueue(due_confirmation.pk)
+    enqueue(SEND_TASK, due_confirmation.pk, queue="transactional")
     assert wait_until(lambda: len(sent_lines(fault_env)) == 1, timeout=60)
     assert status_of(due_confirmation) == MessageStatus.SENDING
     workers.kill(slow)
@@ -75,7 +48,7 @@ def test_a_task_redelivered_while_still_running_sends_once(workers, fault_env, d
     settings_env = {"FAULT_ESP_DELAY": "5", "CELERY_VISIBILITY_TIMEOUT": "1"}
     workers.start(extra_env=settings_env, name="first")
     workers.start(extra_env=settings_env, name="second")
-    enqueue(due_confirmation.pk)
+    enqueue(SEND_TASK, due_confirmation.pk, queue="transactional")
     assert wait_until(lambda: status_of(due_confirmation) == MessageStatus.SENT, timeout=60)
     wait_until(lambda: False, timeout=6)  # let any redelivered copy run to its end
     assert sent_lines(fault_env) == [due_confirmation.email]
@@ -85,7 +58,7 @@ def test_a_worker_killed_before_the_esp_answered_is_swept_and_the_email_was_not_
     workers, fault_env, due_confirmation
 ):
     slow = workers.start(extra_env={"FAULT_ESP_DELAY": "30"})
-    enqueue(due_confirmation.pk)
+    enqueue(SEND_TASK, due_confirmation.pk, queue="transactional")
     assert wait_until(lambda: status_of(due_confirmation) == MessageStatus.SENDING, timeout=60)
     workers.kill(slow)
     assert messages_sweep_stuck(now=timezone.now() + timedelta(minutes=11)) == 1

@@ -226,6 +226,22 @@ def test_best_sellers_fill_up_to_four_when_too_few_products_are_related():
     assert names == ["Filters", "Best 0", "Best 1", "Best 2"]
 
 
+def test_the_hourly_refresh_brings_new_best_sellers_to_pages():
+    from apps.orders.tasks import best_sellers_refresh_task
+
+    # given a store whose best seller so far is the kettle
+    store = StoreFactory()
+    kettle, scale = ProductFactory(store=store, name="Kettle"), ProductFactory(store=store, name="Scale")
+    OrderLineFactory(order=OrderFactory(store=store), product=kettle, quantity=5)
+    assert [card["name"] for card in recommendations_for_order(order=OrderFactory(store=store))] == ["Kettle"]
+    # when the scale sells more, pages keep the cached list until the hourly refresh
+    OrderLineFactory(order=OrderFactory(store=store), product=scale, quantity=9)
+    assert [card["name"] for card in recommendations_for_order(order=OrderFactory(store=store))] == ["Kettle"]
+    assert best_sellers_refresh_task() >= 1
+    # then the next page leads with the scale
+    assert [card["name"] for card in recommendations_for_order(order=OrderFactory(store=store))] == ["Scale", "Kettle"]
+
+
 def test_another_stores_products_are_never_recommended():
     order = OrderFactory()
     OrderLineFactory(order=OrderFactory(), quantity=50)  # a best seller elsewhere

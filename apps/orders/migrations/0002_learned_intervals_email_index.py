@@ -4,26 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_preferences'),
-        ('orders', '0001_initial'),
-        ('stores', '0002_apikey'),
+        ("customers", "0002_preferences"),
+        ("orders", "0001_initial"),
+        ("stores", "0002_apikey"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='learned_interval_days',
+            model_name="product",
+            name="learned_interval_days",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='product',
-            name='learned_observations',
+            model_name="product",
+            name="learned_observations",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['store', 'email', 'placed_at'], name='order_store_email_placed'),
+            model_name="order",
+            index=models.Index(fields=["store", "email", "placed_at"], name="order_store_email_placed"),
         ),
     ]
