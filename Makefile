@@ -57,7 +57,8 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check . || true
 
 bench: install-dev
-	$(PY) -m bench
+	bash .ci/services wrk=wrk
+	$(PY) -m bench $(SECTIONS)
 
 seed: install
 	DEBUG=true $(PY) manage.py seed_demo --scale $(or $(SCALE),300)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.stores.models import Store
@@ -196,3 +197,11 @@ def coupons_redeem(*, order) -> int:
 def message_trace(message: Message, *, action: str, rule: str, reason: str = "", **extra) -> list:
     entry = {"at": timezone.now().isoformat(), "action": action, "rule": rule, "reason": reason, **extra}
     return [*message.trace, entry]
+
+
+def messages_anonymise(*, store_id: int, customer_id: int, email: str, anonymous: str, now) -> int:
+    """An erased buyer's emails keep their ledger rows (flow results stand) without address or content."""
+    buyer = Q(customer_id=customer_id) | Q(customer__isnull=True, email=email)
+    return Message.objects.filter(buyer, store_id=store_id).update(
+        email=anonymous, body_html="", body_text="", modified_at=now
+    )

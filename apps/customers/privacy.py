@@ -164,31 +164,19 @@ class EraseError(ValueError):
 def customer_erase(*, customer: Customer, confirm_email: str) -> Customer:
     """Anonymise a buyer (see the module's note). `confirm_email` must be their current email, typed
     by the person erasing: a guard against erasing the wrong buyer. Erasing twice changes nothing."""
-    from apps.campaigns.models import Message
-    from apps.feedback.models import CriticCase, NpsResponse
-    from apps.orders.models import Cart, Order
+    from apps.campaigns.services import messages_anonymise
+    from apps.feedback.services import nps_anonymise
+    from apps.orders.services import buyer_anonymise
 
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if (confirm_email or "").strip().lower() != customer.email:
         raise EraseError("Type the customer's email address exactly to confirm.")
     now = timezone.now()
-    email = customer.email
     anonymous = erased_email(customer)
-    buyer = Q(customer=customer) | Q(customer__isnull=True, email=email)
-    store_id = customer.store_id
-
-    orders = Order.objects.filter(buyer, store_id=store_id)
-    order_ids = list(orders.values_list("pk", flat=True))
-    orders.update(
-        email=anonymous, shipping_name="", shipping_city="", shipping_postcode="", order_status_url="", modified_at=now
-    )
-    Cart.objects.filter(buyer, store_id=store_id).update(email=anonymous, recovery_url="", modified_at=now)
-    Message.objects.filter(buyer, store_id=store_id).update(
-        email=anonymous, body_html="", body_text="", modified_at=now
-    )
-    responses = NpsResponse.objects.filter(store_id=store_id).filter(Q(customer=customer) | Q(order_id__in=order_ids))
-    CriticCase.objects.filter(response__in=responses).update(resolution_note="", modified_at=now)
-    responses.update(comment="", modified_at=now)
+    who = {"store_id": customer.store_id, "customer_id": customer.pk}
+    order_ids = buyer_anonymise(**who, email=customer.email, anonymous=anonymous, now=now)
+    messages_anonymise(**who, email=customer.email, anonymous=anonymous, now=now)
+    nps_anonymise(**who, order_ids=order_ids, now=now)
     ConsentEvent.objects.filter(customer=customer).update(note="", modified_at=now)
 
     customer.email = anonymous

@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.upsert import lock_or_create
@@ -85,3 +86,12 @@ def critic_case_alert(*, case_id: int) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [case.store.support_email])
     except Exception:  # an alert must never break the buyer's page; the case is in the queue
         logger.exception("critic case alert for case %s not sent", case_id)
+
+
+def nps_anonymise(*, store_id: int, customer_id: int, order_ids: list[int], now) -> int:
+    """An erased buyer's scores stay in the store's NPS; their words, and staff notes about them, go."""
+    responses = NpsResponse.objects.filter(store_id=store_id).filter(
+        Q(customer_id=customer_id) | Q(order_id__in=order_ids)
+    )
+    CriticCase.objects.filter(response__in=responses).update(resolution_note="", modified_at=now)
+    return responses.update(comment="", modified_at=now)

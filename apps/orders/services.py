@@ -1,6 +1,7 @@
 """Every write to products, orders and carts. Integrations and the API translate, then call these."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.events import announce_after_commit
@@ -178,3 +179,16 @@ def cart_upsert(*, store: Store, data: CartIn) -> tuple[Cart, bool]:
 def _cart_lines_differ(cart: Cart, lines: list[LineIn]) -> bool:
     current = list(cart.lines.values_list("title", "variant_title", "quantity", "unit_price"))
     return current != [(line.title[:255], line.variant_title[:255], line.quantity, line.unit_price) for line in lines]
+
+
+def buyer_anonymise(*, store_id: int, customer_id: int, email: str, anonymous: str, now) -> list[int]:
+    """Blank what an erased buyer's orders and carts say about the person (their own, and guest rows under
+    their address), keeping amounts and lines so the store's figures stand. Returns the order ids."""
+    buyer = Q(customer_id=customer_id) | Q(customer__isnull=True, email=email)
+    orders = Order.objects.filter(buyer, store_id=store_id)
+    order_ids = list(orders.values_list("pk", flat=True))
+    orders.update(
+        email=anonymous, shipping_name="", shipping_city="", shipping_postcode="", order_status_url="", modified_at=now
+    )
+    Cart.objects.filter(buyer, store_id=store_id).update(email=anonymous, recovery_url="", modified_at=now)
+    return order_ids

@@ -6,78 +6,162 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('stores', '0001_initial'),
+        ("stores", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('email', models.EmailField(max_length=254)),
-                ('first_name', models.CharField(blank=True, max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('locale', models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Русский'), ('it', 'Italiano'), ('ko', '한국어'), ('kk', 'Қазақша')], max_length=5)),
-                ('time_zone', models.CharField(blank=True, max_length=64)),
-                ('marketing_consent', models.BooleanField(default=False)),
-                ('consent_source', models.CharField(blank=True, choices=[('checkout', 'Checkout'), ('newsletter', 'Newsletter form'), ('tracking_page', 'Tracking page'), ('preference_centre', 'Preference centre'), ('unsubscribe', 'Unsubscribe link'), ('esp', 'Email provider'), ('import', 'Import'), ('api', 'API'), ('staff', 'Staff')], max_length=20)),
-                ('consent_at', models.DateTimeField(blank=True, null=True)),
-                ('suppressed_at', models.DateTimeField(blank=True, null=True)),
-                ('suppression_reason', models.CharField(blank=True, choices=[('bounce', 'Hard bounce'), ('complaint', 'Spam complaint'), ('manual', 'Suppressed by staff'), ('erased', 'Personal data erased')], max_length=20)),
-                ('orders_count', models.PositiveIntegerField(default=0)),
-                ('total_spent', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('first_order_at', models.DateTimeField(blank=True, null=True)),
-                ('last_order_at', models.DateTimeField(blank=True, null=True)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("email", models.EmailField(max_length=254)),
+                ("first_name", models.CharField(blank=True, max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "locale",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("en", "English"),
+                            ("ru", "Русский"),
+                            ("it", "Italiano"),
+                            ("ko", "한국어"),
+                            ("kk", "Қазақша"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("time_zone", models.CharField(blank=True, max_length=64)),
+                ("marketing_consent", models.BooleanField(default=False)),
+                (
+                    "consent_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("checkout", "Checkout"),
+                            ("newsletter", "Newsletter form"),
+                            ("tracking_page", "Tracking page"),
+                            ("preference_centre", "Preference centre"),
+                            ("unsubscribe", "Unsubscribe link"),
+                            ("esp", "Email provider"),
+                            ("import", "Import"),
+                            ("api", "API"),
+                            ("staff", "Staff"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("consent_at", models.DateTimeField(blank=True, null=True)),
+                ("suppressed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "suppression_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("bounce", "Hard bounce"),
+                            ("complaint", "Spam complaint"),
+                            ("manual", "Suppressed by staff"),
+                            ("erased", "Personal data erased"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("orders_count", models.PositiveIntegerField(default=0)),
+                ("total_spent", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("first_order_at", models.DateTimeField(blank=True, null=True)),
+                ("last_order_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('granted', models.BooleanField()),
-                ('source', models.CharField(choices=[('checkout', 'Checkout'), ('newsletter', 'Newsletter form'), ('tracking_page', 'Tracking page'), ('preference_centre', 'Preference centre'), ('unsubscribe', 'Unsubscribe link'), ('esp', 'Email provider'), ('import', 'Import'), ('api', 'API'), ('staff', 'Staff')], max_length=20)),
-                ('occurred_at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_events', to='customers.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("granted", models.BooleanField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("checkout", "Checkout"),
+                            ("newsletter", "Newsletter form"),
+                            ("tracking_page", "Tracking page"),
+                            ("preference_centre", "Preference centre"),
+                            ("unsubscribe", "Unsubscribe link"),
+                            ("esp", "Email provider"),
+                            ("import", "Import"),
+                            ("api", "API"),
+                            ("staff", "Staff"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField()),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_events",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at'],
+                "ordering": ["-occurred_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['store', 'last_order_at'], name='customer_store_last_order'),
+            model_name="customer",
+            index=models.Index(fields=["store", "last_order_at"], name="customer_store_last_order"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.UniqueConstraint(fields=('store', 'email'), name='customer_email_unique_per_store'),
+            model_name="customer",
+            constraint=models.UniqueConstraint(fields=("store", "email"), name="customer_email_unique_per_store"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('store', 'external_id'), name='customer_external_id_unique_per_store'),
+            model_name="customer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("store", "external_id"),
+                name="customer_external_id_unique_per_store",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('email', django.db.models.functions.text.Lower('email'))), name='customer_email_lowercase'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("email", django.db.models.functions.text.Lower("email"))),
+                name="customer_email_lowercase",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('suppression_reason', ''), ('suppression_reason__in', ['bounce', 'complaint', 'manual', 'erased']), _connector='OR'), name='customer_suppression_reason_valid'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("suppression_reason", ""),
+                    ("suppression_reason__in", ["bounce", "complaint", "manual", "erased"]),
+                    _connector="OR",
+                ),
+                name="customer_suppression_reason_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='consentevent',
-            index=models.Index(fields=['customer', '-occurred_at'], name='consent_customer_recent'),
+            model_name="consentevent",
+            index=models.Index(fields=["customer", "-occurred_at"], name="consent_customer_recent"),
         ),
     ]
