@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.upsert import insert_new
 from apps.stores.models import Store
 
 from .defaults import DEFAULT_FLOWS, default_content
@@ -57,8 +58,8 @@ class Planned:
 def messages_schedule(planned: list[Planned]) -> list[Message]:
     """Write ledger rows; a (step, subject) that already has one is left alone. Returns the new rows.
 
-    `ignore_conflicts` makes a second scan, a second beat or a replayed webhook a no-op, and it is
-    safe when two run at once: the unique constraint decides.
+    A second scan, a second beat or a replayed webhook is a no-op, and it is safe when two run at once:
+    the unique constraint decides.
     """
     if not planned:
         return []
@@ -89,20 +90,16 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
         for p in planned
         if p.email
     ]
-    keys = {(row.step_id, row.subject_key) for row in rows}
-    before = set(
-        Message.objects.filter(step_id__in={k[0] for k in keys}, subject_key__in={k[1] for k in keys}).values_list(
-            "step_id", "subject_key"
-        )
-    )
-    Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    new_keys = keys - before
-    if not new_keys:
-        return []
-    created = Message.objects.filter(
-        step_id__in={k[0] for k in new_keys}, subject_key__in={k[1] for k in new_keys}, created_at__gte=now
-    )
-    return [m for m in created if (m.step_id, m.subject_key) in new_keys]
+    # Exactly the rows this call inserted: a second scan, beat or replayed webhook inserts none.
+    new = {(step_id, key): pk for pk, step_id, key in insert_new(rows, returning=("id", "step", "subject_key"))}
+    created = []
+    for row in rows:
+        pk = new.pop((row.step_id, row.subject_key), None)
+        if pk is not None:
+            row.pk = pk
+            row._state.adding, row._state.db = False, "default"
+            created.append(row)
+    return created
 
 
 def message_schedule(**fields) -> Message | None:
