@@ -64,7 +64,7 @@ def attention_counts(*, store: Store) -> dict[str, int]:
     """Shipments needing attention now: in a troubled status, flagged as stuck, and either (one query)."""
     from django.db.models import Count
 
-    return Shipment.objects.filter(store=store).aggregate(
+    return Shipment.objects.filter(store=store).filter(needs_attention_q()).aggregate(
         troubled=Count("id", filter=Q(status__in=ATTENTION_STATUSES)),
         flagged=Count("id", filter=Q(delay_flagged_at__isnull=False)),
         total=Count("id", filter=needs_attention_q()),
