@@ -33,19 +33,24 @@ def settled() -> bool:
     return not busy and not due
 
 
+def send_through_moody_esp(workers, env, flows, store, *, count: int, mood: str, handed_out: int) -> list[str]:
+    """`count` due confirmations, an ESP in `mood`, two workers, one beat tick; waits until at least
+    `handed_out` messages left `scheduled` and nothing is in flight. Returns the buyers' addresses."""
+    messages = due_confirmations(store, flows, count)
+    esp_mood(env, mood)
+    workers.start(name="a")
+    workers.start(name="b")
+    enqueue(DISPATCH)
+    assert wait_until(lambda: Message.objects.exclude(status=MessageStatus.SCHEDULED).count() >= handed_out, 60)
+    assert wait_until(settled, timeout=60)
+    return sorted(message.email for message in messages)
+
+
 def test_an_esp_that_accepts_part_of_a_batch_then_503s_gets_the_rest_on_retry_once_each(
     workers, fault_env, flows, store
 ):
-    # given 30 due confirmations and an ESP that takes 12 and then answers 503
-    messages = due_confirmations(store, flows, 30)
-    addresses = sorted(message.email for message in messages)
-    esp_mood(fault_env, "503-after 12")
-    workers.start(name="a")
-    workers.start(name="b")
-    # when beat hands the due messages out
-    enqueue(DISPATCH)
-    assert wait_until(lambda: Message.objects.exclude(status=MessageStatus.SCHEDULED).count() >= 12, timeout=60)
-    assert wait_until(settled, timeout=60)
+    # given 30 due confirmations and an ESP that takes 12 and then answers 503, when beat hands them out
+    addresses = send_through_moody_esp(workers, fault_env, flows, store, count=30, mood="503-after 12", handed_out=12)
     # then what the ESP took is sent, the rest waits for a retry with the 503 on its trace
     taken = sent_lines(fault_env)
     counts = statuses()
@@ -71,16 +76,11 @@ def test_an_esp_that_accepts_part_of_a_batch_then_503s_gets_the_rest_on_retry_on
 def test_an_esp_that_takes_emails_and_never_answers_leaves_them_unknown_and_never_resends(
     workers, fault_env, flows, store
 ):
-    # given 20 due confirmations and an ESP that answers 8 times, then takes emails without answering
-    messages = due_confirmations(store, flows, 20)
-    addresses = sorted(message.email for message in messages)
-    esp_mood(fault_env, "timeout-after 8")
-    workers.start(name="a")
-    workers.start(name="b")
+    # given 20 due confirmations and an ESP that answers 8 times, then takes emails without answering;
     # when beat hands them out
-    enqueue(DISPATCH)
-    assert wait_until(lambda: Message.objects.exclude(status=MessageStatus.SCHEDULED).count() == 20, timeout=60)
-    assert wait_until(settled, timeout=60)
+    addresses = send_through_moody_esp(
+        workers, fault_env, flows, store, count=20, mood="timeout-after 8", handed_out=20
+    )
     # then the answered ones are sent and the unanswered ones unknown: all 20 went out, once each
     counts = statuses()
     assert counts[MessageStatus.SENT] >= 8 and counts[MessageStatus.UNKNOWN] >= 1

@@ -49,11 +49,16 @@ def register(scan: Scan) -> Scan:
 
 
 def batches(queryset: QuerySet, *fields: str, size: int = BATCH) -> Iterator[list[tuple]]:
-    """Rows of a candidate query in primary-key order, a batch at a time, from a single run of the query
-    (a server-side cursor on PostgreSQL). Re-running a large anti-join for every batch (keyset paging)
-    costs nearly the whole query each time: minutes over a million orders."""
+    """Rows of a candidate query in primary-key order, a batch at a time, from a single run of the query.
+    Re-running a large anti-join for every batch (keyset paging) costs nearly the whole query each time:
+    minutes over a million orders. PostgreSQL streams the rows through a server-side cursor; SQLite (the
+    small embedded default) reads them at once, because a statement left open there would hold back the
+    commit of the batches written meanwhile, and with it every other process's writes."""
+    rows = queryset.order_by("pk").values_list("pk", *fields)
+    if connection.vendor == "postgresql":
+        rows = rows.iterator(chunk_size=size)
     batch: list[tuple] = []
-    for row in queryset.order_by("pk").values_list("pk", *fields).iterator(chunk_size=size):
+    for row in rows:
         batch.append(row)
         if len(batch) == size:
             yield batch
