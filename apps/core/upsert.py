@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from itertools import batched
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db.models.constants import OnConflict
 
 
 def lock_or_create(model: type[models.Model], *, lookup: dict, defaults: dict) -> tuple[models.Model, bool]:
@@ -22,38 +23,29 @@ def lock_or_create(model: type[models.Model], *, lookup: dict, defaults: dict) -
         return model.objects.select_for_update().get(**lookup), False
 
 
-def insert_new(
-    objs: Sequence[models.Model], *, returning: Sequence[str], batch_size: int = 500, using: str = DEFAULT_DB_ALIAS
-) -> list[tuple]:
+def insert_new(objs: Sequence[models.Model], *, returning: Sequence[str], using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
     """INSERT unsaved instances of one model, skipping those a unique constraint already holds, and return
     the `returning` fields of the rows this call really inserted.
 
     `bulk_create(ignore_conflicts=True)` cannot say which rows were new, so callers had to read them
     back; `INSERT … ON CONFLICT DO NOTHING RETURNING` (PostgreSQL, SQLite 3.35+) says it in the same
-    statement, exactly, even while another process inserts the same keys. Fields get what `save()`
-    would give them (`auto_now` timestamps included); no signals are sent.
+    statement, exactly, even while another process inserts the same keys. This is the insert that
+    `bulk_create` itself runs (`QuerySet._insert`: UNNEST arrays on PostgreSQL, `auto_now` filled in),
+    asked for the RETURNING clause that `bulk_create` leaves out when it ignores conflicts.
     """
     if not objs:
         return []
     model = type(objs[0])
     connection = connections[using]
-    quote = connection.ops.quote_name
-    fields = [field for field in model._meta.concrete_fields if not (field.primary_key and field.db_returning)]
-    columns = ", ".join(quote(field.column) for field in fields)
-    returned = ", ".join(quote(model._meta.get_field(name).column) for name in returning)
-    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    fields = [field for field in model._meta.concrete_fields if not field.generated and not field.db_returning]
+    returning_fields = [model._meta.get_field(name) for name in returning]
+    size = max(1, connection.ops.bulk_batch_size(fields, objs))
     inserted: list[tuple] = []
-    with connection.cursor() as cursor:
-        for chunk in batched(objs, batch_size):
-            params = [
-                field.get_db_prep_save(field.pre_save(obj, add=True), connection=connection)
-                for obj in chunk
-                for field in fields
-            ]
-            cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-                f"{', '.join([row_placeholder] * len(chunk))} ON CONFLICT DO NOTHING RETURNING {returned}",
-                params,
+    with transaction.atomic(using=using, savepoint=False):
+        for chunk in batched(objs, size):
+            inserted.extend(
+                model._base_manager.using(using)._insert(
+                    list(chunk), fields=fields, returning_fields=returning_fields, on_conflict=OnConflict.IGNORE
+                )
             )
-            inserted.extend(cursor.fetchall())
     return inserted
