@@ -84,7 +84,7 @@ def order_counts_by_day(*, store: Store, since) -> list[dict]:
         .exclude(status=OrderStatus.CANCELLED)
         .annotate(day=TruncDate("placed_at", tzinfo=store.tz))
         .values("day")
-        .annotate(orders=Count("id"), revenue=Sum("total"))
+        .annotate(orders=Count("*"), revenue=Sum("total"))  # "*", not "id": the index holds no id
         .order_by("day")
     )
 

@@ -65,6 +65,7 @@ class Shipment(TenantModel):
             # "Needs attention" is a few hundred rows among millions: counted from this small index.
             models.Index(
                 fields=["store"],
+                include=["status", "delay_flagged_at"],
                 condition=models.Q(status__in=ATTENTION_STATUSES) | models.Q(delay_flagged_at__isnull=False),
                 name="shipment_needs_attention",
             ),
