@@ -49,22 +49,14 @@ def register(scan: Scan) -> Scan:
 
 
 def batches(queryset: QuerySet, *fields: str, size: int = BATCH) -> Iterator[list[tuple]]:
-    """Rows of a candidate query in primary-key order, a batch at a time, from a single run of the query.
-    Re-running a large anti-join for every batch (keyset paging) costs nearly the whole query each time:
-    minutes over a million orders. PostgreSQL streams the rows through a server-side cursor; SQLite (the
-    small embedded default) reads them at once, because a statement left open there would hold back the
-    commit of the batches written meanwhile, and with it every other process's writes."""
-    rows = queryset.order_by("pk").values_list("pk", *fields)
-    if connection.vendor == "postgresql":
-        rows = rows.iterator(chunk_size=size)
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    """Rows of a candidate query in primary-key order, written a batch at a time, from one plain run of
+    the query. Paging through it instead (keyset) re-ran a large anti-join per batch, minutes over a
+    million orders; a server-side cursor forbids PostgreSQL's parallel plans, and on SQLite an open
+    statement would hold back the commit of every batch. Holding the rows costs memory in proportion
+    to the candidates: about 80 MB for the 400,000 of a first run over a million-customer store."""
+    rows = list(queryset.order_by("pk").values_list("pk", *fields))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 class _QueryCounter:
