@@ -100,13 +100,15 @@ def order_stats_for_customer(*, customer_id: int) -> dict:
     )
 
 
-BEST_SELLERS_SECONDS = 3 * 3600  # beat refreshes the list hourly, so pages find it cached
+BEST_SELLERS_SECONDS = 3 * 3600  # beat refreshes the list hourly, so pages and emails find it cached
 
 
 def best_seller_ids(*, store_id: int, days: int = 90, limit: int = 20, refresh: bool = False) -> list[int]:
     """The store's products with the most units sold lately (cancelled orders aside). It is one aggregate
-    over months of order lines (seconds at a million customers), so it is read from the cache, which
-    an hourly task keeps filled (`refresh`); a cold cache computes it once."""
+    over months of order lines (seconds at a million customers), so pages and emails only read it from
+    the cache, which an hourly task keeps filled (`refresh=True` computes it). On a cold cache (a new
+    deployment, a flushed Redis) a worker is asked to compute it and there are no best sellers until it
+    has: no buyer waits for the aggregate."""
     from datetime import timedelta
 
     from django.core.cache import cache
@@ -116,18 +118,25 @@ def best_seller_ids(*, store_id: int, days: int = 90, limit: int = 20, refresh: 
     from .models import OrderLine, OrderStatus
 
     key = f"best-sellers:v2:{store_id}:{days}:{limit}"
-    ids = None if refresh else cache.get(key)
-    if ids is None:
-        since = timezone.now() - timedelta(days=days)
-        ids = list(
-            OrderLine.objects.filter(store_id=store_id, product__isnull=False, order__placed_at__gte=since)
-            .exclude(order__status=OrderStatus.CANCELLED)
-            .values("product_id")
-            .annotate(units=Sum("quantity"))
-            .order_by("-units", "product_id")
-            .values_list("product_id", flat=True)[:limit]
-        )
-        cache.set(key, ids, BEST_SELLERS_SECONDS)
+    if not refresh:
+        ids = cache.get(key)
+        if ids is None and cache.add(f"{key}:queued", True, 300):  # one request per cold spell
+            from .tasks import best_sellers_refresh_task
+
+            best_sellers_refresh_task.delay(store_id=store_id)
+            ids = cache.get(key)  # filled already where tasks run eagerly
+        return ids or []
+    since = timezone.now() - timedelta(days=days)
+    ids = list(
+        OrderLine.objects.filter(store_id=store_id, product__isnull=False, order__placed_at__gte=since)
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .values("product_id")
+        .annotate(units=Sum("quantity"))
+        .order_by("-units", "product_id")
+        .values_list("product_id", flat=True)[:limit]
+    )
+    cache.set(key, ids, BEST_SELLERS_SECONDS)
+    cache.delete(f"{key}:queued")
     return ids
 
 

@@ -242,6 +242,25 @@ def test_the_hourly_refresh_brings_new_best_sellers_to_pages():
     assert [card["name"] for card in recommendations_for_order(order=OrderFactory(store=store))] == ["Scale", "Kettle"]
 
 
+def test_a_cold_best_seller_cache_asks_a_worker_once_and_no_page_waits_for_it(monkeypatch):
+    from apps.orders.tasks import best_sellers_refresh_task
+
+    # given a store with a best seller, a cold cache, and workers that run tasks later (a real broker)
+    store = StoreFactory()
+    OrderLineFactory(order=OrderFactory(store=store), product=ProductFactory(store=store, name="Kettle"))
+    queued = []
+    monkeypatch.setattr(best_sellers_refresh_task, "delay", lambda **kwargs: queued.append(kwargs))
+    # when two buyers open their pages before a worker got to it
+    first = recommendations_for_order(order=OrderFactory(store=store))
+    second = recommendations_for_order(order=OrderFactory(store=store))
+    # then neither waited for the aggregate, and the refresh was asked for once
+    assert first == second == []
+    assert queued == [{"store_id": store.pk}]
+    # and once the worker has run it, the next page shows the best seller
+    best_sellers_refresh_task(**queued[0])
+    assert [card["name"] for card in recommendations_for_order(order=OrderFactory(store=store))] == ["Kettle"]
+
+
 def test_another_stores_products_are_never_recommended():
     order = OrderFactory()
     OrderLineFactory(order=OrderFactory(), quantity=50)  # a best seller elsewhere

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_rfm'),
-        ('orders', '0002_learned_intervals_email_index'),
-        ('stores', '0003_invitations'),
+        ("customers", "0003_rfm"),
+        ("orders", "0002_learned_intervals_email_index"),
+        ("stores", "0003_invitations"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='order',
-            name='order_store_recent',
+            model_name="order",
+            name="order_store_recent",
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['store', '-placed_at'], include=('total', 'status'), name='order_store_recent'),
+            model_name="order",
+            index=models.Index(fields=["store", "-placed_at"], include=("total", "status"), name="order_store_recent"),
         ),
     ]
