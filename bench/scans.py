@@ -360,17 +360,15 @@ def _plan_excerpt(plan: list[str]) -> list[str]:
 
 
 def _abandoned_cart_plan(store, now: datetime) -> list[str]:
-    """EXPLAIN ANALYZE of the first batch the scan reads, exactly as `batches` asks for it."""
+    """EXPLAIN ANALYZE of the candidate query exactly as `batches` runs it (once, all rows, by key)."""
     from apps.campaigns.models import FlowKind
     from apps.campaigns.scans import abandoned_carts
-    from apps.campaigns.scans.base import BATCH
 
     steps = _live_steps(store, FlowKind.ABANDONED_CART)
     queryset = (
         abandoned_carts.candidates(store, steps[0], now)
-        .filter(pk__gt=0)
         .order_by("pk")
-        .values_list("pk", "email", "customer_id", "updated_at")[:BATCH]
+        .values_list("pk", "email", "customer_id", "updated_at")
     )
     sql, params = queryset.query.sql_with_params()
     plan = explain(sql, params, analyze=True)
@@ -379,7 +377,7 @@ def _abandoned_cart_plan(store, now: datetime) -> list[str]:
     uses_index = any("cart_open_by_idle" in line for line in plan)
     seq_scan = any("Seq Scan on orders_cart " in line + " " for line in plan)
     lines = [
-        f"EXPLAIN ANALYZE, abandoned-cart candidates of step '{steps[0].key}' (first batch as the scan reads it):",
+        f"EXPLAIN ANALYZE, abandoned-cart candidates of step '{steps[0].key}' (the query the scan runs):",
         f"  partial index cart_open_by_idle used: {'YES' if uses_index else 'NO'}; "
         f"sequential scan over orders_cart: {'YES' if seq_scan else 'no'}",
         *[f"    {line}" for line in _plan_excerpt(plan)],
@@ -477,7 +475,7 @@ def scan_once(name: str, store, now: datetime, section: Section, notes: list[str
                 count(hand_rows),
                 f"{timed.wall / (hand + write):.1f}×" if hand else "-",
             )
-            _scan_notes(name, timed, hand, notes)
+            _scan_notes(name, timed, hand + write, notes)
             raise Rollback
     except Rollback:
         pass
