@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,3 +17,16 @@ def _make_filesystem_broker_folders(sender, **kwargs) -> None:
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if key in options:
             os.makedirs(options[key], exist_ok=True)
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_without_secret_key(**kwargs) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from apps.core.checks import refuse_without_secret_key
+
+    try:
+        refuse_without_secret_key()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from exc  # Celery logs and swallows an Exception from a signal handler

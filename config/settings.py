@@ -4,6 +4,7 @@ Without DATABASE_URL / REDIS_URL / ESP settings the project runs on SQLite, a fi
 broker and a local email outbox, so `make run` needs nothing but Python.
 """
 
+import secrets
 from pathlib import Path
 
 import environ
@@ -16,7 +17,12 @@ if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production" if DEBUG else environ.Env.NOTSET)
+# Commands that sign nothing (makemigrations, collectstatic, compilemessages) run without a key. Whatever
+# signs links and sessions refuses to start without one: web, workers and beat (apps/core/checks.py).
+SECRET_KEY_SET = bool(env("SECRET_KEY", default=""))
+SECRET_KEY = env("SECRET_KEY", default="") or (
+    "dev-only-insecure-key-never-use-in-production" if DEBUG else f"unset-{secrets.token_urlsafe(40)}"
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address buyers reach, used for links in emails (tracking page, unsubscribe).

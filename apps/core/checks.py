@@ -2,6 +2,18 @@
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+SECRET_KEY_MISSING = "Set the SECRET_KEY environment variable (or SECRET_KEY in .env)."
+
+
+def refuse_without_secret_key() -> None:
+    """Called as the processes that sign links start (WSGI, ASGI, Celery worker and beat). Without a key
+    of its own each would sign with a random one: NPS and unsubscribe links signed by a worker would not
+    verify on the web, and every restart would void them. Commands that sign nothing (makemigrations,
+    collectstatic) run without a key, so this is no system check."""
+    if not settings.DEBUG and not settings.SECRET_KEY_SET:
+        raise ImproperlyConfigured(SECRET_KEY_MISSING)
 
 
 @register("celery")

@@ -1,4 +1,12 @@
-from apps.core.checks import visibility_timeout_covers_tasks
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from apps.core.checks import refuse_without_secret_key, visibility_timeout_covers_tasks
 
 
 def test_a_visibility_timeout_shorter_than_a_task_is_refused(settings):
@@ -19,3 +27,35 @@ def test_a_long_enough_visibility_timeout_passes(settings):
 def test_the_embedded_broker_has_no_visibility_timeout_to_check(settings):
     settings.CELERY_BROKER_URL = "filesystem://"
     assert visibility_timeout_covers_tasks() == []
+
+
+# --- SECRET_KEY: required to serve and send, not to run offline commands ------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def without_secret_key(*command: str) -> subprocess.CompletedProcess:
+    """Run a command the way a fresh checkout would: no SECRET_KEY, no DEBUG, no .env beyond the repo's."""
+    keep = ("PATH", "HOME", "DATABASE_URL", "LANG")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_processes_that_sign_links_refuse_to_start_without_a_secret_key(settings):
+    settings.DEBUG, settings.SECRET_KEY_SET = False, False
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        refuse_without_secret_key()
+    settings.SECRET_KEY_SET = True
+    refuse_without_secret_key()  # a key of its own: starts
+    settings.DEBUG, settings.SECRET_KEY_SET = True, False
+    refuse_without_secret_key()  # development: the built-in key is fine
+
+
+@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env sets SECRET_KEY")
+def test_without_a_key_the_web_app_and_a_worker_refuse_but_makemigrations_runs():
+    web = without_secret_key(sys.executable, "-c", "import config.wsgi")
+    assert web.returncode != 0 and "Set the SECRET_KEY" in web.stderr
+    worker = without_secret_key(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo")
+    assert worker.returncode != 0 and "Set the SECRET_KEY" in worker.stderr
+    migrations = without_secret_key(sys.executable, "manage.py", "makemigrations", "--check", "--dry-run")
+    assert migrations.returncode == 0, migrations.stderr
