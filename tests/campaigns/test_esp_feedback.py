@@ -14,7 +14,7 @@ from apps.customers.models import Customer
 from tests.customers.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "anymail"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "anymail"
 EXPECTED = {
     item["file"].split("/")[-1]: item["expected_normalized"]
     for item in json.loads((FIXTURES / "anymail_expected_normalization.json").read_text())

@@ -10,11 +10,11 @@ from django.urls import reverse
 from apps.integrations.models import Connection
 from tests.stores.factories import StoreFactory
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def fixture_bytes(relative: str) -> bytes:
-    """A real published payload from shared/fixtures, byte for byte (signatures are over these bytes)."""
+    """A real published payload from tests/fixtures (copied from the published sources, see SOURCES.md), byte for byte (signatures are over these bytes)."""
     return (FIXTURES / relative).read_bytes()
 
 
