@@ -52,20 +52,74 @@ def customer_suppress(*, customer: Customer, reason: SuppressionReason, at=None)
 
 @transaction.atomic
 def customer_upsert(*, store: Store, data: CustomerIn, consent_source: ConsentSource) -> Customer:
-    """Create or refresh a customer by email; an empty incoming field never blanks a known one."""
-    customer, _ = lock_or_create(Customer, lookup={"store": store, "email": normalise_email(data.email)}, defaults={})
+    """Create or refresh a customer; an empty incoming field never blanks a known one.
+
+    The shop's id names the person: a known id arriving with a new address is that customer changing
+    their email, not a second customer. Without an id (or for an id we have not seen) the address does.
+    """
+    email = normalise_email(data.email)
+    customer = _customer_for(store=store, email=email, external_id=data.external_id)
     changed = []
     for name in ("external_id", "first_name", "last_name", "phone", "locale", "time_zone"):
         value = getattr(data, name)
+        if name == "external_id" and value and _external_id_taken(store, value, but=customer.pk):
+            continue  # the id is held by the record of the person's other address: it stays there
         if value and getattr(customer, name) != value:
             setattr(customer, name, value)
             changed.append(name)
     if changed:
         customer.save(update_fields=[*changed, "modified_at"])
     if data.accepts_marketing is not None:
-        customer_set_marketing_consent(customer=customer, granted=data.accepts_marketing, source=consent_source)
+        customer_record_consent_statement(
+            customer=customer, granted=data.accepts_marketing, source=consent_source, at=data.consent_at
+        )
         customer.refresh_from_db()
     return customer
+
+
+def _external_id_taken(store: Store, external_id: str, *, but: int) -> bool:
+    return Customer.objects.filter(store=store, external_id=external_id).exclude(pk=but).exists()
+
+
+def _customer_for(*, store: Store, email: str, external_id: str) -> Customer:
+    """The locked row for this person, created when new. Call inside a transaction."""
+    if external_id:
+        known = Customer.objects.select_for_update().filter(store=store, external_id=external_id).first()
+        if known is not None and known.email != email:
+            holder = Customer.objects.select_for_update().filter(store=store, email=email).first()
+            if holder is not None:
+                # Both addresses have records (a guest order under the new one, say): write to the record
+                # of the address in hand; merging two people's histories is a decision for a person.
+                return holder
+            return _customer_change_email(known, email)
+        if known is not None:
+            return known
+    customer, _ = lock_or_create(Customer, lookup={"store": store, "email": email}, defaults={})
+    return customer
+
+
+def _customer_change_email(customer: Customer, email: str) -> Customer:
+    """The buyer changed address at the shop. A hard bounce belonged to the old address, so it no longer
+    suppresses; a complaint, a staff suppression or an erasure is about the person and stays."""
+    customer.email = email
+    fields = ["email", "modified_at"]
+    if customer.suppression_reason == SuppressionReason.BOUNCE:
+        customer.suppressed_at, customer.suppression_reason = None, ""
+        fields += ["suppressed_at", "suppression_reason"]
+    customer.save(update_fields=fields)
+    return customer
+
+
+@transaction.atomic
+def customer_record_consent_statement(*, customer: Customer, granted: bool, source: ConsentSource, at=None) -> Customer:
+    """Consent as a source reports it (a checkout box, a shop's customer record). Only a statement newer
+    than the consent we hold changes it: a shop re-sending an old order's "accepts marketing" after the
+    buyer unsubscribed here is history, not a new answer. A statement without a moment is taken as now."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    at = at or timezone.now()
+    if customer.consent_at is not None and at <= customer.consent_at:
+        return customer
+    return customer_set_marketing_consent(customer=customer, granted=granted, source=source, at=at)
 
 
 def customer_record_order_stats(*, customer_id: int, count: int, spent, first, last) -> None:

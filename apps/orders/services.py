@@ -1,11 +1,14 @@
 """Every write to products, orders and carts. Integrations and the API translate, then call these."""
 
+from dataclasses import replace
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.events import announce_after_commit
 from apps.core.upsert import lock_or_create
+from apps.customers.inputs import CustomerIn
 from apps.customers.models import ConsentSource
 from apps.customers.services import customer_record_order_stats, customer_upsert
 from apps.stores.models import Store
@@ -60,10 +63,14 @@ def _line_fields(store: Store, line: LineIn, products: dict[str, Product]) -> di
 @transaction.atomic
 def order_upsert(*, store: Store, data: OrderIn) -> tuple[Order, bool]:
     """Create or update an order by its external id. Replays and older deliveries change nothing."""
+    known = Order.objects.select_for_update().filter(store=store, external_id=data.external_id).first()
+    if known and data.updated_at and known.source_updated_at and data.updated_at < known.source_updated_at:
+        return known, False  # an older version of what we already have: not even its customer is applied
     customer = None
     email = (data.email or (data.customer.email if data.customer else "")).strip().lower()
     if data.customer and data.customer.email:
-        customer = customer_upsert(store=store, data=data.customer, consent_source=ConsentSource.CHECKOUT)
+        stated = _stated_at_checkout(data.customer, data.placed_at)
+        customer = customer_upsert(store=store, data=stated, consent_source=ConsentSource.CHECKOUT)
     values = {name: getattr(data, name) for name in ORDER_FIELDS}
     values.update(email=email, customer_id=customer.pk if customer else None, source_updated_at=data.updated_at)
     if values["status"] == OrderStatus.CANCELLED and not values["cancelled_at"]:
@@ -72,8 +79,6 @@ def order_upsert(*, store: Store, data: OrderIn) -> tuple[Order, bool]:
     changed = []
     previous_status = None if created else order.status
     if not created:
-        if data.updated_at and order.source_updated_at and data.updated_at < order.source_updated_at:
-            return order, False  # an older version of what we already have
         values["customer_id"] = values["customer_id"] or order.customer_id
         values["source_updated_at"] = data.updated_at or order.source_updated_at
         if values["status"] == OrderStatus.CANCELLED and not data.cancelled_at:
@@ -98,6 +103,11 @@ def order_upsert(*, store: Store, data: OrderIn) -> tuple[Order, bool]:
     if order.status == OrderStatus.CANCELLED and previous_status not in (None, OrderStatus.CANCELLED):
         announce_after_commit(events.order_cancelled, Order, order_id=order.pk)
     return order, created
+
+
+def _stated_at_checkout(customer: CustomerIn, moment) -> CustomerIn:
+    """A checkout's marketing box speaks for the moment of the checkout, however late the shop re-sends it."""
+    return customer if customer.consent_at else replace(customer, consent_at=moment)
 
 
 def _replace_order_lines(order: Order, lines: list[LineIn]) -> None:
@@ -131,10 +141,14 @@ def _convert_cart(*, store: Store, cart_external_id: str, order: Order) -> None:
 @transaction.atomic
 def cart_upsert(*, store: Store, data: CartIn) -> tuple[Cart, bool]:
     """Create or refresh a checkout. A converted cart stays converted; older deliveries are ignored."""
+    known = Cart.objects.filter(store=store, external_id=data.external_id).values_list("updated_at", flat=True).first()
+    if known and data.updated_at < known:
+        return Cart.objects.get(store=store, external_id=data.external_id), False
     customer = None
     email = (data.email or (data.customer.email if data.customer else "")).strip().lower()
     if data.customer and data.customer.email:
-        customer = customer_upsert(store=store, data=data.customer, consent_source=ConsentSource.CHECKOUT)
+        stated = _stated_at_checkout(data.customer, data.updated_at)
+        customer = customer_upsert(store=store, data=stated, consent_source=ConsentSource.CHECKOUT)
     cart, created = lock_or_create(
         Cart,
         lookup={"store": store, "external_id": data.external_id},
