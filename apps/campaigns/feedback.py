@@ -22,9 +22,10 @@ RECIPIENT_MATCH_WINDOW = timedelta(days=30)
 
 def find_message(event: AnymailTrackingEvent) -> Message | None:
     metadata = event.metadata or {}
-    if metadata.get("message_id", "").isdigit():
+    if str(metadata.get("message_id", "")).isdigit():
+        # Our own ids are sequential: one is believed only beside the address it was sent to.
         message = Message.objects.filter(pk=int(metadata["message_id"])).first()
-        if message:
+        if message and (not event.recipient or event.recipient.lower() == message.email.lower()):
             return message
     if event.message_id:
         message = Message.objects.filter(esp_message_id=str(event.message_id)).first()

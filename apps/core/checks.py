@@ -1,7 +1,7 @@
 """Start-up checks that refuse a configuration known to lose or duplicate work."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 SECRET_KEY_MISSING = "Set the SECRET_KEY environment variable (or SECRET_KEY in .env)."
@@ -34,3 +34,24 @@ def visibility_timeout_covers_tasks(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def esp_webhooks_have_a_secret(app_configs=None, **kwargs):
+    """With an ESP configured, its reports (bounces, complaints) must be authenticated: an unauthenticated
+    "complained" report would suppress a customer for good. The webhooks refuse everything until then."""
+    backend = settings.EMAIL_BACKEND
+    if not backend.startswith("anymail.backends.") or backend == "anymail.backends.test.EmailBackend":
+        return []
+    secret = (getattr(settings, "ANYMAIL", None) or {}).get("WEBHOOK_SECRET", "")
+    if secret and ":" in secret:
+        return []
+    return [
+        Error(
+            "An ESP is configured but ANYMAIL_WEBHOOK_SECRET is not set (as 'user:password'): its delivery, "
+            "bounce and complaint reports are refused until it is.",
+            hint="Set ANYMAIL_WEBHOOK_SECRET to two random strings joined by a colon, and put the same "
+            "credentials in the webhook URL you give the ESP (https://user:password@host/anymail/<esp>/tracking/).",
+            id="afterglow.E002",
+        )
+    ]
