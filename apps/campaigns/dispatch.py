@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from apps.customers.models import Customer
 from apps.orders.selectors import recommended_products
 
 from . import rules
@@ -135,13 +136,16 @@ def message_send(*, message_id: int, now=None) -> Outcome:
     message = _claim(message_id)
     if message is None:
         return Outcome("not_claimed")
-    decision = rules.decide(message, now=now)
-    if decision.action == rules.SUPPRESS:
-        return _finish(message, MessageStatus.SUPPRESSED, rule=decision.rule, reason=decision.reason)
-    if decision.action == rules.SKIP:
-        return _finish(message, MessageStatus.SKIPPED, rule=decision.rule, reason=decision.reason)
-    if decision.action == rules.DEFER:
-        return _defer(message, decision)
+    with transaction.atomic():
+        _lock_recipient(message)
+        decision = rules.decide(message, now=now)
+        # A hold is recorded before the recipient's lock is released, so the next worker sees it.
+        if decision.action == rules.SUPPRESS:
+            return _finish(message, MessageStatus.SUPPRESSED, rule=decision.rule, reason=decision.reason)
+        if decision.action == rules.SKIP:
+            return _finish(message, MessageStatus.SKIPPED, rule=decision.rule, reason=decision.reason)
+        if decision.action == rules.DEFER:
+            return _defer(message, decision)
 
     try:
         email, rendered = build_email(message)
@@ -163,6 +167,14 @@ def message_send(*, message_id: int, now=None) -> Outcome:
         esp_message_id=esp_id or "", language=rendered["language"], subject=rendered["subject"],
         body_html=rendered["html"], body_text=rendered["text"],
     )  # fmt: skip
+
+
+def _lock_recipient(message: Message) -> None:
+    """Pacing decisions for one customer are taken one at a time: two workers holding two marketing emails
+    for the same buyer would otherwise both count zero recent sends and both send. The one that decides
+    second counts the first (`sending` counts, see rules._frequency_cap)."""
+    if not message.transactional and message.customer_id:
+        list(Customer.objects.select_for_update().filter(pk=message.customer_id).values_list("pk", flat=True))
 
 
 def _defer(message: Message, decision: rules.Decision) -> Outcome:

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.orders.models import Order, OrderStatus
@@ -14,6 +15,7 @@ from apps.shipments.models import ATTENTION_STATUSES, Shipment, ShipmentStatus
 from .models import FlowKind, Message, MessageStatus, MessagingPolicy
 
 SEND, SKIP, SUPPRESS, DEFER = "send", "skip", "suppress", "defer"
+PACED_STATUSES = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -146,15 +148,17 @@ def _frequency_cap(message: Message, policy: MessagingPolicy, now: datetime) -> 
     if not message.customer_id or not policy.frequency_cap_count:
         return None
     window = timedelta(hours=policy.frequency_cap_hours)
+    # Emails another worker is handing to the ESP right now count as sent (they are, a moment later), and
+    # so do those whose fate is unknown. The dispatcher takes this decision under the customer's row lock.
     recent = list(
-        Message.objects.filter(
-            customer_id=message.customer_id, transactional=False, status=MessageStatus.SENT, sent_at__gte=now - window
-        )
+        Message.objects.filter(customer_id=message.customer_id, transactional=False, status__in=PACED_STATUSES)
         .exclude(pk=message.pk)
         # A flow's own steps are already spaced by their delays: the cap keeps different flows apart.
         .exclude(step__flow_id=message.step.flow_id)
-        .order_by("sent_at")
-        .values_list("sent_at", flat=True)
+        .annotate(paced_at=Coalesce("sent_at", "claimed_at"))
+        .filter(paced_at__gte=now - window)
+        .order_by("paced_at")
+        .values_list("paced_at", flat=True)
     )
     if len(recent) < policy.frequency_cap_count:
         return None
