@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import requests
-from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from apps.core.mailbox import InvalidMailbox, store_sender
 from apps.customers.models import Customer
 from apps.orders.selectors import recommended_products
 
@@ -109,12 +109,10 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
             context=context,
             blocks=blocks,
         )
-    sender = store.sender_email or settings.DEFAULT_FROM_EMAIL
-    from_email = f"{store.sender_name or store.name} <{sender}>" if store.sender_email else sender
     email = AnymailMessage(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=from_email,
+        from_email=store_sender(store),
         to=[message.email],
         reply_to=[store.reply_to_email or store.support_email]
         if (store.reply_to_email or store.support_email)
@@ -151,11 +149,15 @@ def message_send(*, message_id: int, now=None) -> Outcome:
         email, rendered = build_email(message)
     except TemplateError as exc:
         return _finish(message, MessageStatus.FAILED, rule="template", reason=f"template error: {exc}")
+    except InvalidMailbox as exc:
+        return _finish(message, MessageStatus.FAILED, rule="invalid_address", reason=f"invalid address: {exc}"[:255])
 
     try:
         email.send()
     except AnymailRecipientsRefused as exc:
         return _finish(message, MessageStatus.FAILED, rule="esp_refused", reason=str(exc)[:255])
+    except AnymailInvalidAddress as exc:  # raised before anything reaches the ESP: nothing was sent
+        return _finish(message, MessageStatus.FAILED, rule="invalid_address", reason=f"invalid address: {exc}"[:255])
     except AnymailAPIError as exc:
         return _esp_error(message, exc)
     status = email.anymail_status

@@ -9,6 +9,8 @@ from anymail.message import AnymailMessage
 from django.conf import settings
 from django.utils import timezone, translation
 
+from apps.core.mailbox import store_sender
+
 from .context import lines_context, money, store_context
 from .copy import copy_for
 from .defaults import BLOCKS
@@ -100,7 +102,7 @@ def send_test(*, step: FlowStep, language: str, to: str) -> None:
     message = AnymailMessage(
         subject=f"[TEST] {preview.email.subject}",
         body=preview.email.text,
-        from_email=f"{store.sender_name or store.name} <{store.sender_email}>" if store.sender_email else None,
+        from_email=store_sender(store),
         to=[to],
     )
     message.attach_alternative(preview.email.html, "text/html")
