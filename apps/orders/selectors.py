@@ -41,21 +41,25 @@ def order_for_store(*, store: Store, pk: int) -> Order:
     return get_object_or_404(queryset, pk=pk)
 
 
-def order_by_tracking_token(*, token: str) -> Order | None:
-    return (
-        Order.objects.select_related("store", "customer")
-        .prefetch_related(
-            "lines",
-            Prefetch(
-                "shipments",
-                queryset=Shipment.objects.order_by("created_at").prefetch_related(
-                    Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
-                ),
+def _orders_for_page():
+    """Orders with everything a buyer page shows, in a fixed number of queries."""
+    return Order.objects.select_related("store", "customer").prefetch_related(
+        "lines",
+        Prefetch(
+            "shipments",
+            queryset=Shipment.objects.order_by("created_at").prefetch_related(
+                Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
             ),
-        )
-        .filter(tracking_token=token)
-        .first()
+        ),
     )
+
+
+def order_by_tracking_token(*, token: str) -> Order | None:
+    return _orders_for_page().filter(tracking_token=token).first()
+
+
+def order_by_id_for_page(*, store: Store, order_id: int) -> Order | None:
+    return _orders_for_page().filter(store=store, pk=order_id).first()
 
 
 def order_for_lookup(*, store: Store, number: str, email_or_postcode: str) -> Order | None:

@@ -4,12 +4,15 @@ The target travels in the URL signed with Django's signing, with the block in th
 cannot be edited to lead elsewhere (no open redirect), nor moved to another block.
 """
 
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from django.core import signing
 from django.urls import reverse
 
 GO_SALT = "afterglow.tracking.go"
+LOOKUP_SALT = "afterglow.tracking.lookup"
+LOOKUP_MAX_AGE = timedelta(hours=24)
 
 
 def is_web_url(url: str) -> bool:
@@ -49,3 +52,20 @@ def go_path(*, token: str, block: str, url: str) -> str:
         return ""
     path = reverse("tracking:go", kwargs={"token": token, "block": block})
     return f"{path}?{urlencode({'to': sign_target(block, url)})}"
+
+
+def lookup_path(order) -> str:
+    """Where an order lookup leads: the order's page in its limited form, valid for a day (see views)."""
+    signed = signing.dumps([order.store_id, order.pk], salt=LOOKUP_SALT, compress=True)
+    return reverse("tracking:lookup_result", kwargs={"store_slug": order.store.slug, "signed": signed})
+
+
+def lookup_order_id(signed: str, *, store_id: int) -> int | None:
+    """The order a lookup link names for this store; None when changed, expired or made for another store."""
+    try:
+        value = signing.loads(signed, salt=LOOKUP_SALT, max_age=LOOKUP_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and value[0] == store_id and isinstance(value[1], int)):
+        return None
+    return value[1]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from apps.feedback.links import nps_scale, preferences_path
 from apps.feedback.selectors import nps_response_for_order
 from apps.orders.models import Order, OrderStatus
-from apps.orders.selectors import order_by_tracking_token, order_for_lookup
+from apps.orders.selectors import order_by_id_for_page, order_by_tracking_token, order_for_lookup
 from apps.shipments.carriers import CARRIERS
 from apps.shipments.models import Shipment, ShipmentStatus
 from apps.stores.models import SocialNetwork, Store
@@ -27,7 +27,7 @@ from .buyer import (
     use_language,
 )
 from .forms import NewsletterForm, OrderLookupForm
-from .links import unsign_target, web_url_or_empty
+from .links import lookup_order_id, lookup_path, unsign_target, web_url_or_empty
 from .models import PageBlock, PageEventKind
 from .progress import FINAL_STATUSES, Progress, order_progress_preparing, shipment_progress, status_label
 from .selectors import recommendations_for_order, shipment_delay
@@ -83,7 +83,7 @@ def _order_or_404(token: str) -> Order:
     return order
 
 
-def _live_context(order: Order) -> dict:
+def _live_context(order: Order, *, limited: bool = False) -> dict:
     """What the self-refreshing part of the page shows: shipments, and the NPS prompt once delivered."""
     now = timezone.now()
     today = timezone.localdate(now)  # the buyer's zone is active
@@ -91,16 +91,20 @@ def _live_context(order: Order) -> dict:
     cancelled = order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
     polling = not cancelled and (not cards or any(c.shipment.status not in FINAL_STATUSES for c in cards))
     delivered = any(card.is_delivered for card in cards)
-    nps_response = nps_response_for_order(order=order) if delivered else None
+    asks_nps = delivered and not limited
+    nps_response = nps_response_for_order(order=order) if asks_nps else None
     return {
+        "limited": limited,
+        "live_url": (reverse("tracking:live", args=[order.tracking_token]) if not limited else ""),
         "shipments": cards,
         "preparing_steps": order_progress_preparing().steps if not cards else [],
         "cancelled": cancelled,
         "polling": polling,
         "poll_seconds": POLL_SECONDS,
         "delivered": delivered,
+        "asks_nps": asks_nps,
         "nps_response": nps_response,
-        "nps_scale": nps_scale(order) if delivered else [],
+        "nps_scale": nps_scale(order) if asks_nps else [],
         "review_url": web_url_or_empty(order.store.review_url),
     }
 
@@ -114,16 +118,19 @@ def _social_links(store: Store) -> list[dict]:
     return links
 
 
-def _buyer_context(request, order: Order) -> tuple[dict, str]:
+def _buyer_context(request, order: Order, *, limited: bool = False) -> tuple[dict, str]:
     store = order.store
     language, remember = choose_language(request, store=store, customer=order.customer, order=order)
     use_language(request, language)
+    personal = order.customer if order.customer and not limited else None
     return {
         "order": order,
         "store": store,
+        "limited": limited,
+        "buyer_name": personal.first_name if personal else "",
         "brand_css": brand_css(store),
         "languages": language_links(store, language),
-        "preferences_path": preferences_path(order.customer) if order.customer else "",
+        "preferences_path": preferences_path(personal) if personal else "",
     }, remember
 
 
@@ -147,15 +154,59 @@ def _newsletter_state(order: Order, request) -> str:
 @never_cache
 @require_safe
 def tracking_page(request, token: str):
-    order = _order_or_404(token)
+    return _tracking_response(request, _order_or_404(token))
+
+
+@never_cache
+@require_safe
+def tracking_live(request, token: str):
+    """The part of the page htmx refreshes every minute; without `hx-trigger` once all is final."""
+    return _live_response(request, _order_or_404(token))
+
+
+@never_cache
+@require_safe
+def lookup_result(request, store_slug: str, signed: str):
+    """The order found by a lookup, in its limited form.
+
+    A lookup proves that someone knows an order number and a postcode (or the email), not that they
+    read the buyer's mail. So this page shows where the parcels are and what was ordered, but nothing
+    that names the buyer or acts for them: no name, no preference centre, no newsletter signup, no
+    NPS answer, no coupon; its links never carry the emailed token. The link lasts a day."""
+    return _tracking_response(request, _looked_up_order_or_404(store_slug, signed), limited=True, signed=signed)
+
+
+@never_cache
+@require_safe
+def lookup_result_live(request, store_slug: str, signed: str):
+    return _live_response(request, _looked_up_order_or_404(store_slug, signed), limited=True, signed=signed)
+
+
+def _looked_up_order_or_404(store_slug: str, signed: str) -> Order:
+    store = get_object_or_404(Store, slug=store_slug)
+    order_id = lookup_order_id(signed, store_id=store.pk)
+    order = order_by_id_for_page(store=store, order_id=order_id) if order_id else None
+    if order is None:
+        raise Http404
+    return order
+
+
+def _live_for(order: Order, *, limited: bool, signed: str) -> dict:
+    live = _live_context(order, limited=limited)
+    if limited:
+        live["live_url"] = reverse("tracking:lookup_result_live", args=[order.store.slug, signed])
+    return live
+
+
+def _tracking_response(request, order: Order, *, limited: bool = False, signed: str = ""):
     store = order.store
-    context, remember = _buyer_context(request, order)
+    context, remember = _buyer_context(request, order, limited=limited)
     with timezone.override(buyer_time_zone(store=store, customer=order.customer)):
-        context.update(_live_context(order))
+        context.update(_live_for(order, limited=limited, signed=signed))
     recommendations = recommendations_for_order(order=order)
-    coupon = blocks.coupon_for_order(order)
+    coupon = None if limited else blocks.coupon_for_order(order)
     social = _social_links(store)
-    newsletter = _newsletter_state(order, request)
+    newsletter = "" if limited else _newsletter_state(order, request)
     context.update(
         {
             "lines": list(order.lines.all()),
@@ -184,14 +235,10 @@ def tracking_page(request, token: str):
     return response
 
 
-@never_cache
-@require_safe
-def tracking_live(request, token: str):
-    """The part of the page htmx refreshes every minute; without `hx-trigger` once all is final."""
-    order = _order_or_404(token)
-    context, _remember = _buyer_context(request, order)
+def _live_response(request, order: Order, *, limited: bool = False, signed: str = ""):
+    context, _remember = _buyer_context(request, order, limited=limited)
     with timezone.override(buyer_time_zone(store=order.store, customer=order.customer)):
-        context.update(_live_context(order))
+        context.update(_live_for(order, limited=limited, signed=signed))
     return _render_in_buyer_zone(request, order, "tracking/_live.html", context)
 
 
@@ -248,7 +295,7 @@ def order_lookup(request, store_slug: str):
         elif form.is_valid():
             order = order_for_lookup(store=store, **form.cleaned_data)
             if order is not None:
-                return redirect(order.get_tracking_url())
+                return redirect(lookup_path(order))
             # One answer for a wrong number and a wrong email alike, so orders cannot be enumerated.
             form.add_error(None, _("We could not find an order with those details."))
     context = {

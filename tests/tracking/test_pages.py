@@ -29,17 +29,18 @@ def lookup(client, store, number, proof):
     return client.post(reverse("tracking:lookup", args=[store.slug]), {"number": number, "email_or_postcode": proof})
 
 
-def test_lookup_by_number_and_email_leads_to_the_tracking_page(client):
+def test_lookup_by_number_and_email_leads_to_the_orders_page(client):
     order = OrderFactory(number="#2001")
     response = lookup(client, order.store, "2001", order.email.upper())
     assert response.status_code == 302
-    assert response["Location"] == order.get_tracking_url()
+    assert response["Location"].startswith(f"/track/{order.store.slug}/order/")
+    assert client.get(response["Location"]).context["order"] == order
 
 
-def test_lookup_by_number_and_postcode_leads_to_the_tracking_page(client):
+def test_lookup_by_number_and_postcode_leads_to_the_orders_page(client):
     order = OrderFactory(number="#2002", shipping_postcode="SW1A 1AA")
     response = lookup(client, order.store, "#2002", "sw1a1aa")
-    assert response["Location"] == order.get_tracking_url()
+    assert client.get(response["Location"]).context["order"] == order
 
 
 def test_a_wrong_number_and_a_wrong_email_get_the_same_answer(client):

@@ -102,9 +102,12 @@ def web_url(value) -> str:
     return web_url_or_empty(str(value or ""))
 
 
-@register.simple_tag
-def go(order, block: str, url: str) -> str:
-    """The counted, signed link from a block of this order's tracking page to `url` ('' if unusable)."""
+@register.simple_tag(takes_context=True)
+def go(context, order, block: str, url: str) -> str:
+    """The counted, signed link from a block of this order's tracking page to `url` ('' if unusable).
+    A page reached by lookup links straight to `url`: a counted link would carry the emailed token."""
+    if context.get("limited"):
+        return web_url_or_empty(url)
     return go_path(token=order.tracking_token, block=block, url=url)
 
 
