@@ -4,6 +4,7 @@ Without DATABASE_URL / REDIS_URL / ESP settings the project runs on SQLite, a fi
 broker and a local email outbox, so `make run` needs nothing but Python.
 """
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -145,7 +146,21 @@ AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Failures count under the name the backend looks up (stripped, lower-cased), not the name as typed.
+AXES_USERNAME_CALLABLE = "apps.stores.auth.axes_username"
+# The lockout and the order-lookup throttle share one definition of the client's address.
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_ip.client_ip"
+
+# --- Client address behind reverse proxies (apps/core/client_ip.py) -------------------------
+# How many reverse proxies we run in front of Django, each appending to X-Forwarded-For. 0: the header is
+# ignored and the socket's address is the client's (a client cannot spoof it). N: the N-th address from
+# the right of X-Forwarded-For, the one our outermost proxy saw, is the client's.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+if PROXY_COUNT < 0:
+    raise ValueError("PROXY_COUNT must be 0 or more (the number of reverse proxies in front of Django).")
+# Optional: the networks our proxies connect from (e.g. 127.0.0.1/32,10.0.0.0/8). When set, X-Forwarded-For
+# is read only on requests from them, so a client reaching the app port directly cannot choose its address.
+TRUSTED_PROXIES = [str(ipaddress.ip_network(net, strict=False)) for net in env.list("TRUSTED_PROXIES", default=[])]
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -224,6 +239,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Outbound fetches (product feeds, API calls: apps/core/outbound.py) only reach public addresses. List
+# CIDRs here to allow an internal network anyway, e.g. an on-premises feed server: "10.20.0.0/16,192.168.5.7/32".
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 # Content Security Policy (Django's built-in support): no inline script anywhere.
 from django.utils.csp import CSP  # noqa: E402
 

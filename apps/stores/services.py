@@ -37,6 +37,11 @@ def user_get_or_create(*, email: str, password: str | None = None, first_name: s
 
 @transaction.atomic
 def membership_grant(*, store: Store, user, role: Role) -> Membership:
+    """Give `user` a role in `store` (joining it, or changing their role); never demotes the last owner."""
+    _lock_team(store_id=store.pk)
+    existing = Membership.objects.select_for_update().filter(store=store, user=user).first()
+    if existing is not None and existing.role == Role.OWNER and role != Role.OWNER:
+        _refuse_without_other_owner(existing, LAST_OWNER_DEMOTED)
     membership, _ = Membership.objects.update_or_create(store=store, user=user, defaults={"role": role})
     return membership
 
@@ -127,17 +132,41 @@ class MembershipError(ValueError):
     """A change to the team that would leave the store without an owner, or similar."""
 
 
-def _owners_left(store: Store, *, without: Membership) -> int:
-    return Membership.objects.filter(store=store, role=Role.OWNER).exclude(pk=without.pk).count()
+LAST_OWNER_DEMOTED = "A store keeps at least one owner: make someone else owner first."
+LAST_OWNER_REMOVED = "The last owner cannot be removed: make someone else owner first."
+MEMBER_GONE = "This person is no longer a member of the store."
+
+
+def _lock_team(*, store_id: int) -> None:
+    """Serialise changes to one store's team: every membership write takes the store's row lock first
+    (then the membership's), so two owners removing or demoting each other at once run one after the
+    other and the second sees the first's result. Counting owners without it lets both pass the check.
+    SQLite has no row locks, but its IMMEDIATE transactions serialise writers anyway."""
+    list(Store.objects.select_for_update().filter(pk=store_id).values_list("pk", flat=True))
+
+
+def _locked_membership(membership: Membership) -> Membership:
+    _lock_team(store_id=membership.store_id)
+    locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if locked is None:  # removed by someone else meanwhile
+        raise MembershipError(MEMBER_GONE)
+    return locked
+
+
+def _refuse_without_other_owner(membership: Membership, message: str) -> None:
+    """Called with the team lock held, so the count cannot change before the caller's write commits."""
+    others = Membership.objects.filter(store_id=membership.store_id, role=Role.OWNER).exclude(pk=membership.pk)
+    if not others.exists():
+        raise MembershipError(message)
 
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: Role) -> Membership:
     if role not in Role.values:
         raise MembershipError("Unknown role.")
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.role == Role.OWNER and role != Role.OWNER and not _owners_left(membership.store, without=membership):
-        raise MembershipError("A store keeps at least one owner: make someone else owner first.")
+    membership = _locked_membership(membership)
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _refuse_without_other_owner(membership, LAST_OWNER_DEMOTED)
     membership.role = role
     membership.save(update_fields=["role", "modified_at"])
     return membership
@@ -145,9 +174,9 @@ def membership_change_role(*, membership: Membership, role: Role) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.role == Role.OWNER and not _owners_left(membership.store, without=membership):
-        raise MembershipError("The last owner cannot be removed.")
+    membership = _locked_membership(membership)
+    if membership.role == Role.OWNER:
+        _refuse_without_other_owner(membership, LAST_OWNER_REMOVED)
     membership.delete()
 
 

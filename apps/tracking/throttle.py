@@ -2,6 +2,8 @@
 
 from django.core.cache import cache
 
+from apps.core.client_ip import client_ip
+
 
 def allow(key: str, *, limit: int, window_seconds: int) -> bool:
     bucket = f"throttle:{key}"
@@ -15,4 +17,5 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """Who to count against: the client's address as apps.core.client_ip defines it (proxy-aware)."""
+    return client_ip(request) or "unknown"
