@@ -1,15 +1,15 @@
 """Fetching product feeds and applying them through the product service."""
 
 import logging
-import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlparse
+from http import HTTPStatus
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core import outbound
 from apps.orders.services import product_upsert
 from apps.stores.models import Store
 
@@ -51,18 +51,28 @@ def _apply_batch(store: Store, products) -> int:
 
 
 def download(url: str) -> bytes:
-    """The feed's bytes over http(s), refusing anything larger than MAX_FEED_BYTES."""
-    if urlparse(url).scheme not in ("http", "https"):
-        raise PayloadError("Only http and https feed addresses are fetched.")
-    request = urllib.request.Request(url, headers={"User-Agent": "Afterglow product feed reader"})
+    """The feed's bytes over http(s) from a public address (apps.core.outbound: private, loopback and
+    metadata addresses are refused, on every redirect too), refusing anything larger than MAX_FEED_BYTES."""
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-            content = response.read(MAX_FEED_BYTES + 1)
-    except OSError as exc:
+        result = outbound.fetch(
+            url,
+            max_bytes=MAX_FEED_BYTES,
+            timeout=FETCH_TIMEOUT_SECONDS,
+            headers={"User-Agent": "Afterglow product feed reader"},
+        )
+    except outbound.OutboundTooLarge as exc:
+        raise PayloadError(f"The feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB.") from exc
+    except outbound.OutboundFailed as exc:
         raise PayloadError(f"Could not fetch the feed: {exc}") from exc
-    if len(content) > MAX_FEED_BYTES:
-        raise PayloadError(f"The feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB.")
-    return content
+    except outbound.OutboundError as exc:  # refused: the message says why, for the merchant
+        raise PayloadError(str(exc)) from exc
+    if not 200 <= result.status < 300:
+        try:
+            reason = HTTPStatus(result.status).phrase
+        except ValueError:
+            reason = ""
+        raise PayloadError(f"Could not fetch the feed: the server answered {result.status} {reason}".rstrip() + ".")
+    return result.content
 
 
 def feed_refresh(*, feed_id: int, fetch=None) -> ProductFeed:

@@ -1,5 +1,6 @@
 """Product feeds: YML and Google Merchant files become products; reading twice adds nothing."""
 
+import socket
 from decimal import Decimal
 
 import pytest
@@ -142,6 +143,9 @@ def test_a_manager_adds_a_feed_address_and_it_is_read_after_commit(
     client, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr("apps.integrations.feed_import.download", lambda url: GOOGLE)
+    # shop.example resolves to a public address (the form checks where a feed address leads)
+    public = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))]
+    monkeypatch.setattr("socket.getaddrinfo", lambda host, port, *args, **kwargs: public)
     manager = MembershipFactory(role="manager")
     client.force_login(manager.user)
     form = {"action": "add-feed", "add-url": "https://shop.example/feed.xml", "add-refresh_hours": 12}
