@@ -18,7 +18,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import formats, translation
 
-from apps.core.contrast import readable_text_on
+from apps.core.contrast import DEFAULT_ACCENT, DEFAULT_PRIMARY, readable_text_on
+from apps.core.safe_values import css_colour
 
 from . import links
 from .copy import copy_for
@@ -49,8 +50,9 @@ def store_context(store) -> dict:
         "primary_colour": store.primary_colour,
         "accent_colour": store.accent_colour,
         "background_colour": store.background_colour,
-        "on_primary": readable_text_on(store.primary_colour),
-        "on_accent": readable_text_on(store.accent_colour),
+        # A colour stored before validation existed must not break the email: its fallback's text colour.
+        "on_primary": readable_text_on(css_colour(store.primary_colour, DEFAULT_PRIMARY)),
+        "on_accent": readable_text_on(css_colour(store.accent_colour, DEFAULT_ACCENT)),
         "font_family": store.font_family,
         "social_links": dict(store.social_links or {}),
         "postal_address": store.postal_address,

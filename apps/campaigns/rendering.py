@@ -2,10 +2,14 @@
 
 Merchant-edited subject, preheader and body are rendered by a restricted template engine (the tags
 and filters in template_library, a plain-dict context, so no model method or setting is reachable),
-then the body HTML is sanitised with nh3 and placed in our own branded layout.
+then the body HTML is sanitised with nh3 and placed in our own branded layout. Each render runs on
+a copy of the context (a template can call a list's `pop` or a dict's `clear`: it only empties its
+copy) and within a budget of steps, loop iterations, output and time (template_budget).
 """
 
+import copy
 import html
+import logging
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -14,6 +18,10 @@ import css_inline
 import nh3
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
+
+from .template_budget import RenderLimits, TemplateError, check_nesting, instrument, metered
+
+logger = logging.getLogger(__name__)
 
 MERCHANT_TAGS = {
     "a", "b", "strong", "i", "em", "u", "p", "br", "ul", "ol", "li", "h1", "h2", "h3", "blockquote", "span",
@@ -38,18 +46,36 @@ ENGINE = RestrictedEngine(
 )
 
 
-class TemplateError(ValueError):
-    """A merchant template that does not compile; the message says where."""
-
-
-def render_merchant(source: str, context: dict) -> str:
+def compile_merchant(source: str, limits: RenderLimits):
+    """The compiled template, metered (template_budget.instrument). Raises TemplateError."""
     if len(source) > MAX_TEMPLATE_CHARS:
         raise TemplateError(f"The template is longer than {MAX_TEMPLATE_CHARS} characters.")
+    check_nesting(source, limits)
     try:
         template = ENGINE.from_string(source)
     except TemplateSyntaxError as exc:
         raise TemplateError(str(exc)) from exc
-    return template.render(Context(context, autoescape=True))
+    except RecursionError as exc:  # e.g. `{% if not not not … %}` thousands deep
+        raise TemplateError("The template is nested too deeply to read.") from exc
+    return instrument(template)
+
+
+def render_merchant(source: str, context: dict) -> str:
+    """Render a merchant template within its budget. Raises TemplateError (RenderBudgetExceeded when it
+    asks for too much), whatever went wrong: the caller shows it to the merchant or fails the message."""
+    limits = RenderLimits.from_settings()
+    template = compile_merchant(source, limits)
+    with metered(limits) as budget:
+        try:
+            return template.render(Context(copy.deepcopy(context), autoescape=True))
+        except TemplateError:
+            raise
+        except Exception as exc:
+            budget.check()  # an exceeded budget, swallowed by a tag on the way, is the real cause
+            logger.info("A merchant template failed to render", exc_info=True)
+            if isinstance(exc, RecursionError):
+                raise TemplateError("The template is nested too deeply to render.") from exc
+            raise TemplateError(f"The template could not be rendered: {exc}") from exc
 
 
 def validate_merchant_template(source: str) -> None:
@@ -83,7 +109,7 @@ def render_email(*, subject: str, preheader: str, body: str, context: dict, bloc
         "campaigns/email/base.html",
         {**context, "subject": subject_text, "preheader": preheader_text, "body": body_html, "blocks": blocks},
     )
-    inlined = css_inline.inline(page)
+    inlined = css_inline.inline(page, load_remote_stylesheets=False)  # never fetch: see core/outbound
     return RenderedEmail(subject=subject_text, preheader=preheader_text, html=inlined, text=html_to_text(page))
 
 

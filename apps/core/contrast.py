@@ -12,6 +12,10 @@ AA_NON_TEXT = 3.0
 
 WHITE = "#ffffff"
 NEAR_BLACK = "#111827"
+# A store's brand colours when it sets none (or a stored one is not a colour): pages and emails alike.
+DEFAULT_PRIMARY = "#1f2937"
+DEFAULT_ACCENT = "#2563eb"
+DEFAULT_PAGE = "#f8fafc"
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.outbound import OutboundError, check_url
+from apps.core.safe_values import validate_font_family, validate_single_line, validate_web_url
 from apps.integrations.csv_import import FIELDS
 from apps.integrations.models import ImportKind
 from apps.stores.services import BRAND_FIELDS
@@ -35,6 +37,17 @@ def mapping_form_for(job) -> type[forms.Form]:
 class FeedForm(forms.Form):
     url = forms.URLField(label=_("Feed address"), max_length=1000, assume_scheme="https")
     refresh_hours = forms.IntegerField(label=_("Refresh every (hours)"), min_value=1, max_value=168, initial=24)
+
+    def clean_url(self):
+        """Tell the merchant now if the address is one Afterglow will never fetch: not http(s), a host
+        that is not found, or one that resolves to a private, loopback or metadata address. Every fetch
+        checks again when it connects (the answer of DNS can change)."""
+        url = self.cleaned_data["url"]
+        try:
+            check_url(url)
+        except OutboundError as exc:
+            raise forms.ValidationError(str(exc), code="address_refused") from exc
+        return url
 
 
 class FeedUploadForm(forms.Form):
@@ -300,12 +313,22 @@ class BrandForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["languages"].choices = Language.choices
         self.fields["time_zone"].choices = _time_zone_choices()
+        # Values that land in the email's <style>, its From header or a link: refused here with the other
+        # field errors (the service's full_clean checks them again, and the templates neutralise them).
+        self.fields["font_family"].validators.append(validate_font_family)
+        self.fields["name"].validators.append(validate_single_line)
+        self.fields["sender_name"].validators.append(validate_single_line)
         self.social_names = []
         links = self.instance.social_links or {}
         for network, label in SocialNetwork.choices:
             name = f"social_{network}"
             self.fields[name] = forms.URLField(
-                label=label, required=False, max_length=500, assume_scheme="https", initial=links.get(network, "")
+                label=label,
+                required=False,
+                max_length=500,
+                assume_scheme="https",
+                initial=links.get(network, ""),
+                validators=[validate_web_url],
             )
             self.social_names.append(name)
 

@@ -9,6 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
+from apps.core.safe_values import (
+    is_web_url,
+    validate_font_family,
+    validate_single_line,
+    validate_stored_file_name,
+)
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))
 currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR."))
@@ -42,18 +48,24 @@ class Store(TimeStampedModel):
     """A merchant's shop, with the brand its buyers see on pages and in emails."""
 
     slug = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_single_line])
     website_url = models.URLField(blank=True)
 
-    # Brand
-    logo = models.ImageField(upload_to="logos/", blank=True)
+    # Brand. Each value is checked for where it lands (apps/core/safe_values.py): the colours and the font in
+    # <style>, the logo and links in URL attributes, the names in the From header.
+    logo = models.ImageField(upload_to="logos/", blank=True, validators=[validate_stored_file_name])
     primary_colour = models.CharField(max_length=7, default="#1f2937", validators=[hex_colour])
     accent_colour = models.CharField(max_length=7, default="#2563eb", validators=[hex_colour])
     background_colour = models.CharField(max_length=7, default="#f8fafc", validators=[hex_colour])
-    font_family = models.CharField(max_length=120, blank=True, help_text=_("A system font stack, e.g. Georgia, serif."))
+    font_family = models.CharField(
+        max_length=120,
+        blank=True,
+        validators=[validate_font_family],
+        help_text=_("A system font stack, e.g. Georgia, serif."),
+    )
 
     # Sending identity and contact
-    sender_name = models.CharField(max_length=120, blank=True)
+    sender_name = models.CharField(max_length=120, blank=True, validators=[validate_single_line])
     sender_email = models.EmailField(blank=True)
     reply_to_email = models.EmailField(blank=True)
     support_email = models.EmailField(blank=True)
@@ -79,9 +91,16 @@ class Store(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
+        if not isinstance(self.social_links or {}, dict):
+            raise ValidationError({"social_links": _("Social links map a network to its address.")})
         unknown = set(self.social_links or {}) - set(SocialNetwork.values)
         if unknown:
             raise ValidationError({"social_links": _("Unknown networks: %s") % ", ".join(sorted(unknown))})
+        not_web = sorted(network for network, url in (self.social_links or {}).items() if not is_web_url(url))
+        if not_web:
+            raise ValidationError(
+                {"social_links": _("Use a full web address (https://…) for: %s") % ", ".join(not_web)}
+            )
         bad_languages = set(self.languages or []) - set(Language.values)
         if bad_languages:
             raise ValidationError({"languages": _("Unknown languages: %s") % ", ".join(sorted(bad_languages))})

@@ -13,6 +13,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from apps.core.contrast import (
     AA_NON_TEXT,
+    DEFAULT_ACCENT,
+    DEFAULT_PAGE,
+    DEFAULT_PRIMARY,
     NEAR_BLACK,
     WHITE,
     contrast_ratio,
@@ -20,6 +23,7 @@ from apps.core.contrast import (
     is_hex_colour,
     readable_text_on,
 )
+from apps.core.safe_values import css_font_family
 
 # The buyer's explicit choice (?lang=) is remembered in its own cookie, not Django's, so a
 # merchant previewing their buyer page in Korean does not get a Korean dashboard.
@@ -122,11 +126,7 @@ def buyer_time_zone(*, store, customer=None) -> zoneinfo.ZoneInfo:
 
 
 # --- Brand ----------------------------------------------------------------------------------
-DEFAULT_PRIMARY = "#1f2937"
-DEFAULT_ACCENT = "#2563eb"
-DEFAULT_PAGE = "#f8fafc"
 SYSTEM_FONTS = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans KR", sans-serif'
-_FONT_UNSAFE = re.compile(r"[^\w\s,'\"-]")
 
 
 def _colour(value: str, default: str) -> str:
@@ -134,12 +134,9 @@ def _colour(value: str, default: str) -> str:
 
 
 def safe_font_stack(font_family: str) -> str:
-    """The merchant's font stack with anything that could end a CSS declaration removed."""
-    cleaned = _FONT_UNSAFE.sub("", font_family or "")[:120].strip(" ,")
-    for quote in "\"'":
-        if cleaned.count(quote) % 2:  # an unclosed string would swallow the rest of the rule
-            cleaned = cleaned.replace(quote, "")
-    return f"{cleaned}, {SYSTEM_FONTS}" if cleaned else SYSTEM_FONTS
+    """The merchant's font list, when it is one (apps/core/safe_values), ahead of the system fonts."""
+    chosen = css_font_family(font_family, SYSTEM_FONTS)
+    return SYSTEM_FONTS if chosen == SYSTEM_FONTS else f"{chosen}, {SYSTEM_FONTS}"
 
 
 def brand_palette(store) -> dict[str, str]:
