@@ -1,7 +1,11 @@
-"""The shape every inbound source implements: check the signature, read the delivery, apply it."""
+"""The shape every inbound source implements: check the signature, read the delivery, apply it.
+
+`read` is pure: it parses the body and validates everything the delivery will write into typed inputs
+(`Delivery.data`), so a malformed delivery is refused with the fields named before any service runs.
+`apply` then only looks objects up and calls services.
+"""
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -11,11 +15,18 @@ from apps.stores.models import Store
 
 
 class PayloadError(ValueError):
-    """The delivery is signed correctly but cannot be applied: it says which fields are wrong."""
+    """The delivery is signed correctly but cannot be applied: it says which fields are wrong.
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+    `status` is the HTTP answer (400 for a body that is not JSON or a bad header, 422 for fields that are
+    wrong or name something unknown). `public` is what the caller is told when the message (kept on the
+    inbound log for staff) names values from the payload; it never carries payload text.
+    """
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, status: int = 422, public: str = ""):
         super().__init__(message)
         self.fields = fields or {}
+        self.status = status
+        self.public = public or message
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,7 @@ class Delivery:
     topic: str
     delivery_id: str
     payload: Any
+    data: Any = None  # the typed inputs `read` validated; None when the topic is not used
 
 
 @dataclass
@@ -35,6 +47,7 @@ class Applied:
 
 class Adapter(Protocol):
     source: ClassVar[str]
+    signature_header: ClassVar[str]
 
     def is_ping(self, request: HttpRequest, body: bytes) -> bool: ...
 
@@ -43,21 +56,6 @@ class Adapter(Protocol):
     def read(self, *, headers, body: bytes) -> Delivery: ...
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied: ...
-
-
-def parse_json(body: bytes) -> Any:
-    """JSON as sent (big integers stay exact); a clear PayloadError otherwise."""
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"The body is not valid JSON: {exc}") from exc
-
-
-def parse_json_object(body: bytes) -> dict:
-    payload = parse_json(body)
-    if not isinstance(payload, dict):
-        raise PayloadError("Expected a JSON object.")
-    return payload
 
 
 class JsonWebhookAdapter:
@@ -69,16 +67,3 @@ class JsonWebhookAdapter:
 
 def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
-
-
-def require(mapping: Any, *keys: str, where: str = "") -> None:
-    """Raise a PayloadError naming every missing key at once."""
-    if not isinstance(mapping, dict):
-        raise PayloadError(f"Expected a JSON object{' in ' + where if where else ''}.")
-    missing = [key for key in keys if mapping.get(key) in (None, "")]
-    if missing:
-        prefix = f"{where}." if where else ""
-        raise PayloadError(
-            "Missing required fields: " + ", ".join(prefix + key for key in missing),
-            fields={prefix + key: "required" for key in missing},
-        )

@@ -4,9 +4,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from apps.core.bounds import InputError, bound, bounded_value, column, text_problem
 from apps.customers.inputs import CustomerIn
 
-from .models import OrderSource, OrderStatus
+from .models import Cart, CartLine, Order, OrderLine, OrderSource, OrderStatus, Product
+
+# Every input checks its values against the columns they go to (apps.core.bounds): text without NUL or lone
+# surrogates and cut to fit, identifiers/addresses/links refused when too long, amounts and quantities
+# within the column, datetimes with a time zone. A translator's bug is an InputError naming the field,
+# never a database error half-way through a service.
+
+ID = column(Product, "external_id")
+
+
+def _bound_id(value: str, name: str) -> None:
+    bounded_value(ID, value, name=name, exact=True)
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,9 @@ class ProductIn:
     in_stock: bool = True
     replenishment_days: int | None = None
 
+    def __post_init__(self):
+        bound(self, Product, exact=("external_id",))
+
 
 @dataclass(frozen=True)
 class LineIn:
@@ -33,6 +48,11 @@ class LineIn:
     sku: str = ""
     variant_title: str = ""
     image_url: str = ""
+
+    def __post_init__(self):
+        bound(self, OrderLine, exact=("external_id",))
+        bound(self, CartLine)  # the same line goes to a cart: the columns are alike, checked all the same
+        _bound_id(self.product_external_id, "product_external_id")
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,14 @@ class OrderIn:
     cart_external_id: str = ""  # the checkout this order came from, if the source says
     lines: list[LineIn] | None = None  # None: keep the lines we have
 
+    def __post_init__(self):
+        bound(self, Order, renames={"updated_at": "source_updated_at"}, exact=("external_id",))
+        _bound_id(self.cart_external_id, "cart_external_id")
+        for index, code in enumerate(self.discount_codes):
+            problem = text_problem(code) if isinstance(code, str) else "is not text"
+            if problem:
+                raise InputError(f"discount_codes[{index}]", problem)
+
 
 @dataclass(frozen=True)
 class CartIn:
@@ -74,3 +102,7 @@ class CartIn:
     recovery_url: str = ""
     completed_order_external_id: str = ""
     lines: list[LineIn] = field(default_factory=list)
+
+    def __post_init__(self):
+        bound(self, Cart, exact=("external_id",))
+        _bound_id(self.completed_order_external_id, "completed_order_external_id")

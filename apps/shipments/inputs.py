@@ -4,6 +4,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from apps.core.bounds import bound, bounded_value, column
+
+from .models import Shipment, TrackingEvent
+
+# Both inputs check their values against the columns they go to (see apps.core.bounds): a translator's bug
+# is an InputError naming the field, never a database error half-way through a service.
+
 
 @dataclass(frozen=True)
 class ShipmentIn:
@@ -14,6 +21,9 @@ class ShipmentIn:
     external_id: str = ""
     shipped_at: datetime | None = None
     estimated_delivery: date | None = None
+
+    def __post_init__(self):
+        bound(self, Shipment, exact=("tracking_number", "external_id"))
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,11 @@ class EventIn:
     country: str = ""
     external_id: str = ""
     estimated_delivery: date | None = None
+
+    def __post_init__(self):
+        bound(self, TrackingEvent)
+        # Not a column of its own: it keys the event (see dedupe_key), so it must be storable text too.
+        bounded_value(column(TrackingEvent, "dedupe_key"), self.external_id, name="external_id")
 
     @property
     def dedupe_key(self) -> str:

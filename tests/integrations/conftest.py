@@ -14,7 +14,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def fixture_bytes(relative: str) -> bytes:
-    """A real published payload from tests/fixtures (copied from the published sources, see SOURCES.md), byte for byte (signatures are over these bytes)."""
+    """A real published payload from tests/fixtures (see its SOURCES.md), byte for byte: signatures are over these."""
     return (FIXTURES / relative).read_bytes()
 
 

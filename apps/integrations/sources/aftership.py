@@ -1,25 +1,26 @@
 """AfterShip Tracking webhooks: `tracking_update` (and its cousins) carry the whole tracking with its checkpoints.
 
-Also home to the helpers the three carrier sources share (AfterShip, EasyPost, 17TRACK): finding the
-store's shipment by tracking number, creating it for a named order, the status-summary event and
-recording events without letting an older delivery rewrite a newer estimate.
+Also home to the helpers the three carrier sources share (AfterShip, EasyPost, 17TRACK): the typed
+TrackingUpdateIn their `read` validates a delivery into, finding the store's shipment by tracking number,
+creating it for a named order, the status-summary event and recording events without letting an older
+delivery rewrite a newer estimate.
 """
 
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.db.models import Q
 
 from apps.orders.models import Order
 from apps.shipments.inputs import EventIn, ShipmentIn
-from apps.shipments.models import Shipment
+from apps.shipments.models import Shipment, TrackingEvent
 from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
 from ..models import Source
-from ..parsing import day, ident, moment, text
+from ..parsing import Obj, moment, parse_json, text
 from ..signatures import matches_base64_hmac
 
 # AfterShip's delivery status (`tag`) → our statuses. Source: aftership_delivery_statuses.json.
@@ -72,12 +73,42 @@ def map_status(tag: str | None, subtag: str | None = None) -> str:
     return STATUS_MAP.get(tag) or STATUS_MAP.get(subtag.split("_", 1)[0], S.UNKNOWN)
 
 
-def country_code(value) -> str:
-    code = text(value, 3).upper()
-    return code if len(code) == 2 else ISO3_TO_ISO2.get(code, "")
+def country_code(value, *, field: str = "country") -> str:
+    code = text(value, None, field=field)[:3].upper()
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else ISO3_TO_ISO2.get(code, "")
 
 
 # --- shared by the carrier sources -------------------------------------------------------------
+
+# The columns each value goes to: their lengths bound what is read (see parsing).
+SHIPMENT, EVENT = Shipment._meta.get_field, TrackingEvent._meta.get_field
+
+
+@dataclass(frozen=True)
+class TrackingUpdateIn:
+    """What a carrier delivery says about one parcel, validated: its number, carrier and events, and, when
+    the source names the order, how to create the shipment the store does not know yet."""
+
+    tracking_number: str
+    carrier: str  # our carrier code, "" when we have none for it
+    carrier_label: str  # the source's own name for the carrier, for the log
+    events: list[EventIn]
+    order_id: str = ""
+    order_number: str = ""
+    shipment: ShipmentIn | None = None
+
+
+def apply_tracking_update(store: Store, data: TrackingUpdateIn) -> Applied:
+    shipment = shipment_for(store, tracking_number=data.tracking_number, carrier=data.carrier)
+    if shipment is None:
+        order = None
+        if data.shipment is not None:
+            order = order_for(store, order_id=data.order_id, order_number=data.order_number)
+        if order is None:
+            raise unknown_shipment(data.tracking_number, data.carrier_label)
+        shipment, _ = shipment_upsert(order=order, data=data.shipment)
+    new = record_events(shipment, data.events)
+    return Applied(summary=f"{new} new event(s) on shipment {data.tracking_number}", object_id=data.tracking_number)
 
 
 def header(headers, name: str) -> str:
@@ -120,6 +151,7 @@ def unknown_shipment(tracking_number: str, carrier: str) -> PayloadError:
         f"Shipment {tracking_number or '(no number)'} ({carrier or 'carrier not named'}) is unknown in this store; "
         "replay this delivery once the shipment exists.",
         fields={"tracking_number": "unknown shipment"},
+        public="The shipment is unknown in this store; the delivery is kept and can be replayed once it exists.",
     )
 
 
@@ -153,113 +185,104 @@ def record_events(shipment: Shipment, events: list[EventIn]) -> int:
 # --- AfterShip ---------------------------------------------------------------------------------
 
 
-def checkpoint_time(value, *, field: str) -> datetime:
+def checkpoint_time(checkpoint: Obj, key: str) -> datetime:
     """AfterShip sends `YYYY-MM-DD`, `YYYY-MM-DDTHH:mm:ss` or with an offset; without one it is read as UTC."""
+    value = checkpoint.raw(key)
     if isinstance(value, str) and len(value.strip()) == 10:
         value = value.strip() + "T00:00:00"
-    return moment(value, field=field)
+    return moment(value, field=checkpoint.path(key))
 
 
-def estimated_delivery(msg: dict):
+def estimated_delivery(msg: Obj):
     """The newest estimate AfterShip gives, whichever of its (versioned) fields holds it."""
-
-    def inner(name: str, key: str):
-        value = msg.get(name)
-        return value.get(key) if isinstance(value, dict) else None
-
     candidates = (
-        ("latest_estimated_delivery.datetime", inner("latest_estimated_delivery", "datetime")),
-        ("expected_delivery", msg.get("expected_delivery")),
-        ("courier_estimated_delivery_date", inner("courier_estimated_delivery_date", "estimated_delivery_date")),
-        ("aftership_estimated_delivery_date", inner("aftership_estimated_delivery_date", "estimated_delivery_date")),
+        (msg.obj("latest_estimated_delivery"), "datetime"),
+        (msg, "expected_delivery"),
+        (msg.obj("courier_estimated_delivery_date"), "estimated_delivery_date"),
+        (msg.obj("aftership_estimated_delivery_date"), "estimated_delivery_date"),
     )
-    for field, value in candidates:
-        if value:
-            return day(value, field=field)
+    for where, key in candidates:
+        if where.raw(key):
+            return where.day(key)
     return None
 
 
-def checkpoint_event(checkpoint: dict, *, where: str, estimate) -> EventIn:
-    require(checkpoint, "checkpoint_time", where=where)
-    tag, subtag = text(checkpoint.get("tag"), 50), text(checkpoint.get("subtag"), 50)
-    location = text(checkpoint.get("location"), 120)
+def checkpoint_event(checkpoint: Obj, *, estimate) -> EventIn:
+    checkpoint.require("checkpoint_time")
+    tag, subtag = checkpoint.text("tag", 50), checkpoint.text("subtag", 50)
+    location = checkpoint.text("location", EVENT("city"))
+    place = checkpoint.first("country_region", "country_iso3")
     return EventIn(
-        occurred_at=checkpoint_time(checkpoint["checkpoint_time"], field=f"{where}.checkpoint_time"),
+        occurred_at=checkpoint_time(checkpoint, "checkpoint_time"),
         status=map_status(tag, subtag),
         raw_status=subtag or tag,
         source=Source.AFTERSHIP,
-        message=text(checkpoint.get("message") or checkpoint.get("subtag_message"), 500),
-        city=text(checkpoint.get("city"), 120) or (location if not checkpoint.get("state") else ""),
-        region=text(checkpoint.get("state"), 120),
-        postal_code=text(checkpoint.get("zip"), 20),
-        country=country_code(checkpoint.get("country_region") or checkpoint.get("country_iso3")),
+        message=checkpoint.text(checkpoint.first("message", "subtag_message"), EVENT("message")),
+        city=checkpoint.text("city", EVENT("city")) or (location if not checkpoint.raw("state") else ""),
+        region=checkpoint.text("state", EVENT("region")),
+        postal_code=checkpoint.text("zip", EVENT("postal_code")),
+        country=country_code(checkpoint.raw(place), field=checkpoint.path(place)),
         estimated_delivery=estimate,
+    )
+
+
+def update_in(payload: Obj) -> TrackingUpdateIn:
+    msg = payload.obj("msg")
+    msg.require("tracking_number")
+    number = msg.ident("tracking_number", limit=SHIPMENT("tracking_number"))
+    slug = msg.text("slug", 60).lower()
+    carrier = CARRIER_CODES.get(slug, "")
+    estimate = estimated_delivery(msg)
+    events = [checkpoint_event(checkpoint, estimate=estimate) for checkpoint in msg.objs("checkpoints")]
+    tag, subtag = msg.text("tag", 50), msg.text("subtag", 50)
+    sent_at = payload.timestamp("ts")
+    updated = msg.moment("updated_at") or sent_at
+    summary = summary_event(
+        events, status=map_status(tag, subtag), raw=subtag or tag, source=Source.AFTERSHIP, fallback_at=updated,
+        message=msg.text("subtag_message", EVENT("message")),
+    )  # fmt: skip
+    if summary is not None:
+        events.append(replace(summary, estimated_delivery=estimate))
+    return TrackingUpdateIn(
+        tracking_number=number,
+        carrier=carrier,
+        carrier_label=slug,
+        events=events,
+        order_id=msg.ident("order_id"),
+        order_number=msg.text("order_number", Order._meta.get_field("number")),
+        shipment=ShipmentIn(
+            tracking_number=number,
+            carrier=carrier,
+            carrier_name="" if carrier else slug,
+            tracking_url=msg.url("courier_tracking_link", SHIPMENT("tracking_url")),
+            shipped_at=msg.moment("shipment_pickup_date"),
+            estimated_delivery=estimate,
+        ),
     )
 
 
 class AfterShipAdapter(JsonWebhookAdapter):
     source = Source.AFTERSHIP
+    signature_header = "aftership-hmac-sha256"
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
-        return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, "aftership-hmac-sha256"))
+        return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, self.signature_header))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json_object(body)
-        require(payload, "event")
+        payload = Obj(parse_json(body))
+        payload.require("event")
+        topic = payload.text("event", 80)
         return Delivery(
-            topic=text(payload["event"], 80),
-            delivery_id=text(payload.get("event_id"), 128) or body_digest(body),
-            payload=payload,
+            topic=topic,
+            delivery_id=payload.text("event_id", 128) or body_digest(body),
+            payload=payload.data,
+            data=update_in(payload) if topic in EVENTS else None,
         )
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        if delivery.topic not in EVENTS:
+        if delivery.data is None:
             return Applied(summary=f"Event {delivery.topic} is not used", ignored=True)
-        msg = delivery.payload.get("msg")
-        require(msg, "tracking_number", where="msg")
-        number = text(msg["tracking_number"], 100)
-        slug = text(msg.get("slug"), 60).lower()
-        carrier = CARRIER_CODES.get(slug, "")
-        estimate = estimated_delivery(msg)
-        checkpoints = msg.get("checkpoints") or []
-        if not isinstance(checkpoints, list):
-            raise PayloadError("msg.checkpoints is not a list.", fields={"msg.checkpoints": "not a list"})
-        events = [
-            checkpoint_event(checkpoint, where=f"msg.checkpoints[{index}]", estimate=estimate)
-            for index, checkpoint in enumerate(checkpoints)
-        ]
-        tag, subtag = text(msg.get("tag"), 50), text(msg.get("subtag"), 50)
-        updated = moment(msg.get("updated_at"), field="msg.updated_at", required=False)
-        if updated is None and isinstance(delivery.payload.get("ts"), int):
-            updated = datetime.fromtimestamp(delivery.payload["ts"], tz=UTC)
-        summary = summary_event(
-            events, status=map_status(tag, subtag), raw=subtag or tag, source=Source.AFTERSHIP, fallback_at=updated,
-            message=text(msg.get("subtag_message"), 500),
-        )  # fmt: skip
-        if summary is not None:
-            events.append(replace(summary, estimated_delivery=estimate))
-
-        shipment = shipment_for(store, tracking_number=number, carrier=carrier)
-        if shipment is None:
-            order = order_for(
-                store, order_id=ident(msg.get("order_id")), order_number=text(msg.get("order_number"), 40)
-            )
-            if order is None:
-                raise unknown_shipment(number, slug)
-            picked_up = moment(msg.get("shipment_pickup_date"), field="msg.shipment_pickup_date", required=False)
-            shipment, _ = shipment_upsert(
-                order=order,
-                data=ShipmentIn(
-                    tracking_number=number,
-                    carrier=carrier,
-                    carrier_name="" if carrier else slug,
-                    tracking_url=text(msg.get("courier_tracking_link"), 500),
-                    shipped_at=picked_up,
-                    estimated_delivery=estimate,
-                ),
-            )
-        new = record_events(shipment, events)
-        return Applied(summary=f"{new} new event(s) on shipment {number}", object_id=number)
+        return apply_tracking_update(store, delivery.data)
 
 
 ADAPTER = AfterShipAdapter()

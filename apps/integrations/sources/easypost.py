@@ -1,4 +1,8 @@
-"""EasyPost webhooks: `tracker.created` / `tracker.updated` Events whose `result` is the whole Tracker."""
+"""EasyPost webhooks: `tracker.created` / `tracker.updated` Events whose `result` is the whole Tracker.
+
+`read` validates the Tracker into a TrackingUpdateIn before anything is stored; `apply` finds the
+shipment and records the events.
+"""
 
 import re
 
@@ -6,11 +10,11 @@ from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
 from ..models import Source
-from ..parsing import day, moment, text
+from ..parsing import Obj, parse_json, text
 from ..signatures import matches_easypost
-from .aftership import header, record_events, shipment_for, summary_event, unknown_shipment
+from .aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
 
 # Tracker `status` → our statuses. https://docs.easypost.com/docs/trackers
 STATUS_MAP: dict[str, str] = {
@@ -71,72 +75,68 @@ def raw_word(status, detail) -> str:
     return f"{status}:{detail}" if status and detail else status or detail
 
 
-def detail_event(detail: dict, *, where: str, estimate) -> EventIn:
-    require(detail, "datetime", where=where)
-    place = detail.get("tracking_location") or {}
+def detail_event(detail: Obj, *, estimate) -> EventIn:
+    detail.require("datetime")
+    place = detail.obj("tracking_location")
+    status, status_detail = detail.text("status", 50), detail.text("status_detail", 49)
     return EventIn(
-        occurred_at=moment(detail["datetime"], field=f"{where}.datetime"),
-        status=map_status(detail.get("status"), detail.get("status_detail")),
-        raw_status=raw_word(detail.get("status"), detail.get("status_detail")),
+        occurred_at=detail.moment("datetime", required=True),
+        status=map_status(status, status_detail),
+        raw_status=raw_word(status, status_detail),
         source=Source.EASYPOST,
-        message=text(detail.get("message") or detail.get("description"), 500),
-        city=text(place.get("city"), 120),
-        region=text(place.get("state"), 120),
-        postal_code=text(place.get("zip"), 20),
-        country=text(place.get("country"), 2).upper(),
+        message=detail.text(detail.first("message", "description"), EVENT("message")),
+        city=place.text("city", EVENT("city")),
+        region=place.text("state", EVENT("region")),
+        postal_code=place.text("zip", EVENT("postal_code")),
+        country=place.code("country", 2),
         estimated_delivery=estimate,
     )
 
 
+def update_in(payload: Obj) -> TrackingUpdateIn:
+    tracker = payload.obj("result")
+    tracker.require("tracking_code", "status")
+    number = tracker.ident("tracking_code", limit=SHIPMENT("tracking_number"))
+    local = tracker.obj("carrier_detail")
+    estimate = local.day("est_delivery_date_local") if local.raw("est_delivery_date_local") else None
+    estimate = estimate or tracker.day("est_delivery_date")
+    events = [detail_event(detail, estimate=estimate) for detail in tracker.objs("tracking_details")]
+    status, status_detail = tracker.text("status", 50), tracker.text("status_detail", 49)
+    summary = summary_event(
+        events,
+        status=map_status(status, status_detail),
+        raw=raw_word(status, status_detail),
+        source=Source.EASYPOST,
+        fallback_at=tracker.moment("updated_at"),
+    )
+    if summary is not None:
+        events.append(summary)
+    name = tracker.text("carrier", 60)
+    return TrackingUpdateIn(tracking_number=number, carrier=carrier_code(name), carrier_label=name, events=events)
+
+
 class EasyPostAdapter(JsonWebhookAdapter):
     source = Source.EASYPOST
+    signature_header = "X-Hmac-Signature"
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
-        return matches_easypost(secrets=secrets, body=body, signature=header(headers, "X-Hmac-Signature"))
+        return matches_easypost(secrets=secrets, body=body, signature=header(headers, self.signature_header))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json_object(body)
-        require(payload, "description")
+        payload = Obj(parse_json(body))
+        payload.require("description")
+        topic = payload.text("description", 80)
         return Delivery(
-            topic=text(payload["description"], 80),
-            delivery_id=text(payload.get("id"), 128) or body_digest(body),
-            payload=payload,
+            topic=topic,
+            delivery_id=payload.text("id", 128) or body_digest(body),
+            payload=payload.data,
+            data=update_in(payload) if topic in TOPICS else None,
         )
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        if delivery.topic not in TOPICS:
+        if delivery.data is None:
             return Applied(summary=f"Event {delivery.topic} is not used", ignored=True)
-        tracker = delivery.payload.get("result")
-        require(tracker, "tracking_code", "status", where="result")
-        number = text(tracker["tracking_code"], 100)
-        estimate = day(
-            (tracker.get("carrier_detail") or {}).get("est_delivery_date_local") or tracker.get("est_delivery_date"),
-            field="result.est_delivery_date",
-        )
-        details = tracker.get("tracking_details") or []
-        if not isinstance(details, list):
-            raise PayloadError(
-                "result.tracking_details is not a list.", fields={"result.tracking_details": "not a list"}
-            )
-        events = [
-            detail_event(detail, where=f"result.tracking_details[{index}]", estimate=estimate)
-            for index, detail in enumerate(details)
-        ]
-        summary = summary_event(
-            events,
-            status=map_status(tracker["status"], tracker.get("status_detail")),
-            raw=raw_word(tracker["status"], tracker.get("status_detail")),
-            source=Source.EASYPOST,
-            fallback_at=moment(tracker.get("updated_at"), field="result.updated_at", required=False),
-        )
-        if summary is not None:
-            events.append(summary)
-        carrier = carrier_code(tracker.get("carrier"))
-        shipment = shipment_for(store, tracking_number=number, carrier=carrier)
-        if shipment is None:
-            raise unknown_shipment(number, text(tracker.get("carrier"), 60))
-        new = record_events(shipment, events)
-        return Applied(summary=f"{new} new event(s) on shipment {number}", object_id=number)
+        return apply_tracking_update(store, delivery.data)
 
 
 ADAPTER = EasyPostAdapter()

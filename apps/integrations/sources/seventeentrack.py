@@ -1,15 +1,19 @@
-"""17TRACK webhooks (API v2.x): `TRACKING_UPDATED` carries the number, its carrier and the whole `track_info`."""
+"""17TRACK webhooks (API v2.x): `TRACKING_UPDATED` carries the number, its carrier and the whole `track_info`.
+
+`read` validates it into a TrackingUpdateIn before anything is stored; `apply` finds the shipment and
+records the events.
+"""
 
 from apps.shipments.carriers import detect_carrier
 from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
 from ..models import Source
-from ..parsing import day, moment, text
+from ..parsing import Obj, parse_json
 from ..signatures import matches_17track
-from .aftership import header, record_events, shipment_for, summary_event, unknown_shipment
+from .aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
 
 # 17TRACK main statuses (`latest_status.status`) → our statuses.
 STATUS_MAP: dict[str, str] = {
@@ -88,10 +92,11 @@ def map_status(status: str | None, sub_status: str | None = None) -> str:
     return STATUS_MAP.get(status) or STATUS_MAP.get(sub_status.split("_", 1)[0], S.UNKNOWN)
 
 
-def event_status(event: dict) -> tuple[str, str]:
+def event_status(event: Obj | dict) -> tuple[str, str]:
     """(status, raw) from the event's own words: sub_status, else stage. A plain carrier scan between
     the label and the delivery carries neither: 17TRACK counts it as in transit, and so do we."""
-    sub_status, stage = text(event.get("sub_status"), 60), text(event.get("stage"), 60)
+    event = event if isinstance(event, Obj) else Obj(event)
+    sub_status, stage = event.text("sub_status", 60), event.text("stage", 60)
     if sub_status:
         return map_status("", sub_status), sub_status
     if stage:
@@ -99,81 +104,81 @@ def event_status(event: dict) -> tuple[str, str]:
     return S.IN_TRANSIT, ""
 
 
-def carrier_for(data: dict, providers: list) -> str:
+def carrier_for(data: Obj | dict, providers: list) -> str:
     """Our code for the provider that tracked it, else the carrier key, else what the number looks like."""
-    keys = [((p or {}).get("provider") or {}).get("key") for p in providers] + [data.get("carrier")]
+    data = data if isinstance(data, Obj) else Obj(data)
+    providers = [p if isinstance(p, Obj) else Obj(p) for p in providers]
+    keys = [provider.obj("provider").raw("key") for provider in providers] + [data.raw("carrier")]
     for key in keys:
-        if isinstance(key, int) and key in CARRIER_CODES:
+        if isinstance(key, int) and not isinstance(key, bool) and key in CARRIER_CODES:
             return CARRIER_CODES[key]
-    return detect_carrier(text(data.get("number"), 100)) or ""
+    return detect_carrier(data.ident("number", limit=SHIPMENT("tracking_number"))) or ""
 
 
-def provider_event(event: dict, *, where: str, estimate) -> EventIn:
-    when = event.get("time_utc") or event.get("time_iso")
-    if not when:
-        raise PayloadError(f"{where}.time_utc is required.", fields={f"{where}.time_utc": "required"})
-    address = event.get("address") or {}
+def provider_event(event: Obj, *, estimate) -> EventIn:
+    if not (event.has("time_utc") or event.has("time_iso")):
+        event.require("time_utc")
+    address = event.obj("address")
     status, raw = event_status(event)
-    location = text(event.get("location"), 120)
+    location = event.text("location", EVENT("city"))
     return EventIn(
-        occurred_at=moment(when, field=f"{where}.time_utc"),
+        occurred_at=event.moment(event.first("time_utc", "time_iso"), required=True),
         status=status,
         raw_status=raw,
         source=Source.SEVENTEENTRACK,
-        message=text(event.get("description"), 500),
-        city=text(address.get("city"), 120) or ("" if address.get("country") else location),
-        region=text(address.get("state"), 120),
-        postal_code=text(address.get("postal_code"), 20),
-        country=text(address.get("country"), 2).upper(),
+        message=event.text("description", EVENT("message")),
+        city=address.text("city", EVENT("city")) or ("" if address.raw("country") else location),
+        region=address.text("state", EVENT("region")),
+        postal_code=address.text("postal_code", EVENT("postal_code")),
+        country=address.code("country", 2),
         estimated_delivery=estimate,
     )
 
 
+def update_in(payload: Obj) -> TrackingUpdateIn:
+    data = payload.obj("data")
+    data.require("number")
+    number = data.ident("number", limit=SHIPMENT("tracking_number"))
+    info = data.obj("track_info")
+    providers = info.obj("tracking").objs("providers")
+    estimate_range = info.obj("time_metrics").obj("estimated_delivery_date")
+    estimate = estimate_range.day(estimate_range.first("to", "from"))
+    events = [provider_event(event, estimate=estimate) for provider in providers for event in provider.objs("events")]
+    latest = info.obj("latest_status")
+    status, sub_status = latest.text("status", 60), latest.text("sub_status", 60)
+    summary = summary_event(
+        events, status=map_status(status, sub_status), raw=sub_status or status, source=Source.SEVENTEENTRACK,
+        fallback_at=None, message=latest.text("sub_status_descr", EVENT("message")),
+    )  # fmt: skip
+    if summary is not None:
+        events.append(summary)
+    carrier = carrier_for(data, providers)
+    return TrackingUpdateIn(tracking_number=number, carrier=carrier, carrier_label=carrier, events=events)
+
+
 class SeventeenTrackAdapter(JsonWebhookAdapter):
     source = Source.SEVENTEENTRACK
+    signature_header = "sign"
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
-        return matches_17track(secrets=secrets, body=body, signature=header(headers, "sign"))
+        return matches_17track(secrets=secrets, body=body, signature=header(headers, self.signature_header))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json_object(body)
-        require(payload, "event")
+        payload = Obj(parse_json(body))
+        payload.require("event")
+        topic = payload.text("event", 80)
         # 17TRACK's pushes carry no delivery id: the same body twice is the same delivery.
         return Delivery(
-            topic=text(payload["event"], 80),
-            delivery_id=text(payload.get("id"), 128) or body_digest(body),
-            payload=payload,
+            topic=topic,
+            delivery_id=payload.text("id", 128) or body_digest(body),
+            payload=payload.data,
+            data=update_in(payload) if topic in TOPICS else None,
         )
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        if delivery.topic not in TOPICS:
+        if delivery.data is None:
             return Applied(summary=f"Event {delivery.topic} is not used", ignored=True)
-        data = delivery.payload.get("data")
-        require(data, "number", where="data")
-        number = text(data["number"], 100)
-        info = data.get("track_info") or {}
-        providers = (info.get("tracking") or {}).get("providers") or []
-        estimate_range = (info.get("time_metrics") or {}).get("estimated_delivery_date") or {}
-        estimate = day(estimate_range.get("to") or estimate_range.get("from"), field="estimated_delivery_date")
-        events = [
-            provider_event(event, where=f"data.track_info.tracking.providers[{p}].events[{e}]", estimate=estimate)
-            for p, provider in enumerate(providers)
-            for e, event in enumerate((provider or {}).get("events") or [])
-        ]
-        latest = info.get("latest_status") or {}
-        status, sub_status = text(latest.get("status"), 60), text(latest.get("sub_status"), 60)
-        summary = summary_event(
-            events, status=map_status(status, sub_status), raw=sub_status or status, source=Source.SEVENTEENTRACK,
-            fallback_at=None, message=text(latest.get("sub_status_descr"), 500),
-        )  # fmt: skip
-        if summary is not None:
-            events.append(summary)
-        carrier = carrier_for(data, providers)
-        shipment = shipment_for(store, tracking_number=number, carrier=carrier)
-        if shipment is None:
-            raise unknown_shipment(number, carrier)
-        new = record_events(shipment, events)
-        return Applied(summary=f"{new} new event(s) on shipment {number}", object_id=number)
+        return apply_tracking_update(store, delivery.data)
 
 
 ADAPTER = SeventeenTrackAdapter()

@@ -1,21 +1,27 @@
-"""Shopify webhooks: orders, checkouts, fulfillments and their events, customers."""
+"""Shopify webhooks: orders, checkouts, fulfillments and their events, customers.
+
+`read` validates a delivery into typed inputs (OrderIn, CartIn, FulfillmentIn, FulfillmentEventIn,
+CustomerIn) before anything is stored; `apply` looks up what they name and calls the services.
+"""
+
+from dataclasses import dataclass
 
 from apps.customers.inputs import CustomerIn
-from apps.customers.models import ConsentSource
+from apps.customers.models import ConsentSource, Customer
 from apps.customers.services import customer_upsert
 from apps.orders.inputs import CartIn, LineIn, OrderIn
-from apps.orders.models import Order, OrderSource, OrderStatus
+from apps.orders.models import Cart, Order, OrderLine, OrderSource, OrderStatus
 from apps.orders.services import cart_upsert, order_upsert
 from apps.shipments.carriers import carrier_code_for_name
 from apps.shipments.inputs import EventIn, ShipmentIn
-from apps.shipments.models import Shipment
+from apps.shipments.models import Shipment, TrackingEvent
 from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
-from apps.stores.models import Store
+from apps.stores.models import Language, Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
 from ..models import Source
-from ..parsing import day, ident, moment, money, text
+from ..parsing import Obj, header_text, ident, parse_json, url
 from ..signatures import matches_base64_hmac
 
 # Shopify's fulfillment event / shipment_status words (FulfillmentEventStatus) → our statuses.
@@ -39,219 +45,290 @@ CHECKOUT_TOPICS = {"checkouts/create", "checkouts/update"}
 FULFILLMENT_TOPICS = {"fulfillments/create", "fulfillments/update"}
 CUSTOMER_TOPICS = {"customers/create", "customers/update"}
 
+# The columns each value goes to: their lengths, digits and ranges bound what is read (see parsing).
+ORDER, LINE, CART = Order._meta.get_field, OrderLine._meta.get_field, Cart._meta.get_field
+SHIPMENT, EVENT, PERSON = Shipment._meta.get_field, TrackingEvent._meta.get_field, Customer._meta.get_field
+
+
+@dataclass(frozen=True)
+class FulfillmentIn:
+    """fulfillments/create|update: the shipment of an order, and its status as an event when it has one."""
+
+    order_id: str
+    shipment: ShipmentIn
+    event: EventIn | None = None
+
+
+@dataclass(frozen=True)
+class FulfillmentEventIn:
+    """fulfillment_events/create: one carrier event on a fulfillment of an order."""
+
+    order_id: str
+    fulfillment_id: str
+    event: EventIn
+
 
 def map_status(raw: str | None) -> str:
     return STATUS_MAP.get((raw or "").lower(), S.UNKNOWN)
 
 
-def order_status(payload: dict) -> OrderStatus:
-    if payload.get("cancelled_at"):
+def order_status(payload: Obj) -> OrderStatus:
+    financial, fulfillment = payload.text("financial_status", 40), payload.text("fulfillment_status", 40)
+    if payload.has("cancelled_at"):
         return OrderStatus.CANCELLED
-    if payload.get("financial_status") in ("refunded",):
+    if financial == "refunded":
         return OrderStatus.REFUNDED
-    fulfillment = payload.get("fulfillment_status")
     if fulfillment == "fulfilled":
         return OrderStatus.FULFILLED
     if fulfillment == "partial":
         return OrderStatus.PARTIALLY_FULFILLED
-    if payload.get("financial_status") in ("pending", "authorized", None):
+    if financial in ("pending", "authorized", ""):
         return OrderStatus.PENDING
     return OrderStatus.PAID
 
 
-def customer_in(payload: dict, *, email: str, locale: str = "") -> CustomerIn | None:
-    customer = payload.get("customer") or {}
-    email = email or customer.get("email") or ""
+def language(value: str) -> str:
+    """The store language of a locale such as "en-CA", or "" when the stores do not offer it."""
+    word = value.replace("_", "-").split("-")[0].lower()
+    return word if word in Language.values else ""
+
+
+def customer_in(payload: Obj, *, email: str, locale: str = "") -> CustomerIn | None:
+    customer = payload.obj("customer")
+    email = email or customer.email("email")
     if not email:
         return None
-    consent = payload.get("buyer_accepts_marketing")
+    consent = payload.flag("buyer_accepts_marketing")
     if consent is None:
-        consent = (customer.get("email_marketing_consent") or {}).get("state") == "subscribed" or None
+        state = customer.obj("email_marketing_consent").text("state", 40)
+        consent = state == "subscribed" or None
     return CustomerIn(
         email=email,
-        external_id=ident(customer.get("id")),
-        first_name=text(customer.get("first_name"), 100),
-        last_name=text(customer.get("last_name"), 100),
-        phone=text(customer.get("phone"), 40),
-        locale=(locale or "")[:2],
+        external_id=customer.ident("id", limit=PERSON("external_id")),
+        first_name=customer.text("first_name", PERSON("first_name")),
+        last_name=customer.text("last_name", PERSON("last_name")),
+        phone=customer.text("phone", PERSON("phone")),
+        locale=language(locale),
         accepts_marketing=consent,
     )
 
 
-def lines_in(items: list, *, where: str) -> list[LineIn]:
+def lines_in(payload: Obj, key: str) -> list[LineIn]:
     lines = []
-    for index, item in enumerate(items or []):
-        require(item, "quantity", where=f"{where}[{index}]")
+    for item in payload.objs(key):
+        item.require("quantity")
         lines.append(
             LineIn(
-                title=text(item.get("title") or item.get("name")),
-                quantity=int(item["quantity"]),
-                unit_price=money(item.get("price"), field=f"{where}[{index}].price"),
-                product_external_id=ident(item.get("product_id")),
-                external_id=ident(item.get("id")),
-                sku=text(item.get("sku"), 100),
-                variant_title=text(item.get("variant_title")),
+                title=item.text(item.first("title", "name"), LINE("title")),
+                quantity=item.quantity("quantity", LINE("quantity")),
+                unit_price=item.money("price", LINE("unit_price")),
+                product_external_id=item.ident("product_id"),
+                external_id=item.ident("id", limit=LINE("external_id")),
+                sku=item.text("sku", LINE("sku")),
+                variant_title=item.text("variant_title", LINE("variant_title")),
             )
         )
     return lines
 
 
-def order_in(payload: dict) -> OrderIn:
-    require(payload, "id", "created_at", "currency")
-    shipping = payload.get("shipping_address") or {}
-    email = (payload.get("email") or payload.get("contact_email") or "").strip()
-    shipping_total = (((payload.get("total_shipping_price_set") or {}).get("shop_money")) or {}).get("amount")
+def order_in(payload: Obj) -> OrderIn:
+    payload.require("id", "created_at", "currency")
+    shipping = payload.obj("shipping_address")
+    email = payload.email(payload.first("email", "contact_email"))
+    locale = payload.text("customer_locale", 20)
+    placed = payload.first("processed_at", "created_at")
+    shipping_money = payload.obj("total_shipping_price_set").obj("shop_money")
     return OrderIn(
-        external_id=ident(payload["id"]),
-        number=text(payload.get("name") or payload.get("order_number") or payload["id"], 40),
-        placed_at=moment(payload.get("processed_at") or payload["created_at"], field="created_at"),
-        updated_at=moment(payload.get("updated_at"), field="updated_at", required=False),
-        currency=text(payload["currency"], 3).upper(),
+        external_id=payload.ident("id", limit=ORDER("external_id")),
+        number=payload.text(payload.first("name", "order_number", "id"), ORDER("number")),
+        placed_at=payload.moment(placed, required=True),
+        updated_at=payload.moment("updated_at"),
+        currency=payload.code("currency", 3, required=True, strict=True),
         source=OrderSource.SHOPIFY,
         status=order_status(payload),
         email=email,
-        locale=text(payload.get("customer_locale"), 5)[:2],
-        customer=customer_in(payload, email=email, locale=payload.get("customer_locale") or ""),
-        subtotal=money(payload.get("subtotal_price"), field="subtotal_price"),
-        discount_total=money(payload.get("total_discounts"), field="total_discounts"),
-        shipping_total=money(shipping_total, field="total_shipping_price_set"),
-        tax_total=money(payload.get("total_tax"), field="total_tax"),
-        total=money(payload.get("total_price"), field="total_price"),
-        discount_codes=[text(code.get("code"), 100) for code in payload.get("discount_codes") or []],
-        order_status_url=text(payload.get("order_status_url"), 500),
-        shipping_name=text(shipping.get("name"), 200),
-        shipping_city=text(shipping.get("city"), 120),
-        shipping_postcode=text(shipping.get("zip"), 20),
-        shipping_country=text(shipping.get("country_code"), 2).upper(),
-        cancelled_at=moment(payload.get("cancelled_at"), field="cancelled_at", required=False),
-        cart_external_id=ident(payload.get("checkout_token") or ""),
-        lines=lines_in(payload.get("line_items"), where="line_items"),
+        locale=locale[:2],
+        customer=customer_in(payload, email=email, locale=locale),
+        subtotal=payload.money("subtotal_price", ORDER("subtotal")),
+        discount_total=payload.money("total_discounts", ORDER("discount_total")),
+        shipping_total=shipping_money.money("amount", ORDER("shipping_total")),
+        tax_total=payload.money("total_tax", ORDER("tax_total")),
+        total=payload.money("total_price", ORDER("total")),
+        discount_codes=[code.text("code", 100) for code in payload.objs("discount_codes")],
+        order_status_url=payload.url("order_status_url", ORDER("order_status_url")),
+        shipping_name=shipping.text("name", ORDER("shipping_name")),
+        shipping_city=shipping.text("city", ORDER("shipping_city")),
+        shipping_postcode=shipping.text("zip", ORDER("shipping_postcode")),
+        shipping_country=shipping.code("country_code", 2),
+        cancelled_at=payload.moment("cancelled_at"),
+        cart_external_id=payload.ident("checkout_token", limit=CART("external_id")),
+        lines=lines_in(payload, "line_items"),
     )
 
 
-def cart_in(payload: dict) -> CartIn:
+def cart_in(payload: Obj) -> CartIn:
     # The documented samples carry no top-level id: the checkout token names the cart.
-    require(payload, "token", "updated_at", "currency")
-    email = (payload.get("email") or "").strip()
+    payload.require("token", "updated_at", "currency")
+    email = payload.email("email")
+    locale = payload.text("customer_locale", 20)
     return CartIn(
-        external_id=ident(payload["token"]),
-        updated_at=moment(payload["updated_at"], field="updated_at"),
-        currency=text(payload["currency"], 3).upper(),
+        external_id=payload.ident("token", limit=CART("external_id")),
+        updated_at=payload.moment("updated_at", required=True),
+        currency=payload.code("currency", 3, required=True, strict=True),
         email=email,
-        customer=customer_in(payload, email=email, locale=payload.get("customer_locale") or ""),
-        subtotal=money(payload.get("subtotal_price") or payload.get("total_line_items_price"), field="subtotal_price"),
-        recovery_url=text(payload.get("abandoned_checkout_url"), 1000),
-        completed_order_external_id=ident(payload.get("order_id")) if payload.get("completed_at") else "",
-        lines=lines_in(payload.get("line_items"), where="line_items"),
+        customer=customer_in(payload, email=email, locale=locale),
+        subtotal=payload.money(payload.first("subtotal_price", "total_line_items_price"), CART("subtotal")),
+        recovery_url=payload.url("abandoned_checkout_url", CART("recovery_url")),
+        completed_order_external_id=payload.ident("order_id") if payload.has("completed_at") else "",
+        lines=lines_in(payload, "line_items"),
     )
 
 
-def find_order(store: Store, order_id) -> Order:
-    order = Order.objects.filter(store=store, external_id=ident(order_id)).first()
+def fulfillment_in(payload: Obj) -> FulfillmentIn:
+    payload.require("id", "order_id")
+    number_field = "tracking_numbers[0]" if payload.list("tracking_numbers") else "tracking_number"
+    url_field = "tracking_urls[0]" if payload.list("tracking_urls") else "tracking_url"
+    numbers = payload.list("tracking_numbers") or [payload.raw("tracking_number")]
+    urls = payload.list("tracking_urls") or [payload.raw("tracking_url")]
+    number = ident(numbers[0], field=number_field, limit=SHIPMENT("tracking_number"))
+    link = url(urls[0], SHIPMENT("tracking_url"), field=url_field)
+    company = payload.text("tracking_company", SHIPMENT("carrier_name"))
+    raw = payload.text("shipment_status", EVENT("raw_status"))
+    event = None
+    if raw:
+        at = payload.moment(payload.first("updated_at", "created_at"), required=True)
+        event = EventIn(occurred_at=at, status=map_status(raw), raw_status=raw, source=Source.SHOPIFY)
+    return FulfillmentIn(
+        order_id=payload.ident("order_id"),
+        shipment=ShipmentIn(
+            external_id=payload.ident("id", limit=SHIPMENT("external_id")),
+            tracking_number=number,
+            tracking_url=link,
+            carrier=carrier_code_for_name(company),
+            carrier_name=company,
+            shipped_at=payload.moment("created_at"),
+        ),
+        event=event,
+    )
+
+
+def fulfillment_event_in(payload: Obj) -> FulfillmentEventIn:
+    payload.require("id", "fulfillment_id", "order_id", "status", "happened_at")
+    raw = payload.text("status", EVENT("raw_status"))
+    return FulfillmentEventIn(
+        order_id=payload.ident("order_id"),
+        fulfillment_id=payload.ident("fulfillment_id", limit=SHIPMENT("external_id")),
+        event=EventIn(
+            occurred_at=payload.moment("happened_at", required=True),
+            status=map_status(raw),
+            raw_status=raw,
+            source=Source.SHOPIFY,
+            message=payload.text("message", EVENT("message")),
+            city=payload.text("city", EVENT("city")),
+            region=payload.text("province", EVENT("region")),
+            postal_code=payload.text("zip", EVENT("postal_code")),
+            country=payload.code("country", 2),
+            external_id=payload.ident("id"),
+            estimated_delivery=payload.day("estimated_delivery_at"),
+        ),
+    )
+
+
+def customer_only_in(payload: Obj) -> CustomerIn:
+    payload.require("email")
+    consent = payload.obj("email_marketing_consent").text("state", 40)
+    return CustomerIn(
+        email=payload.email("email"),
+        external_id=payload.ident("id", limit=PERSON("external_id")),
+        first_name=payload.text("first_name", PERSON("first_name")),
+        last_name=payload.text("last_name", PERSON("last_name")),
+        phone=payload.text("phone", PERSON("phone")),
+        accepts_marketing=None if not consent else consent == "subscribed",
+    )
+
+
+def translate(topic: str, payload: Obj):
+    """The typed inputs a delivery of this topic applies; None for a topic we do not use."""
+    if topic in ORDER_TOPICS:
+        return order_in(payload)
+    if topic in CHECKOUT_TOPICS:
+        return cart_in(payload)
+    if topic in FULFILLMENT_TOPICS:
+        return fulfillment_in(payload)
+    if topic == "fulfillment_events/create":
+        return fulfillment_event_in(payload)
+    if topic in CUSTOMER_TOPICS:
+        return customer_only_in(payload)
+    return None
+
+
+def find_order(store: Store, order_id: str) -> Order:
+    order = Order.objects.filter(store=store, external_id=order_id).first()
     if order is None:
-        raise PayloadError(f"Order {order_id} is not known yet; replay this delivery once it has arrived.")
+        raise PayloadError(
+            f"Order {order_id} is not known yet; replay this delivery once it has arrived.",
+            fields={"order_id": "unknown order"},
+            public="The order is not known yet; the delivery is kept and can be replayed once the order has arrived.",
+        )
     return order
 
 
-def apply_fulfillment(store: Store, payload: dict) -> Applied:
-    require(payload, "id", "order_id")
-    order = find_order(store, payload["order_id"])
-    numbers = payload.get("tracking_numbers") or [payload.get("tracking_number")]
-    urls = payload.get("tracking_urls") or [payload.get("tracking_url")]
-    company = text(payload.get("tracking_company"), 100)
-    shipment, created = shipment_upsert(
-        order=order,
-        data=ShipmentIn(
-            external_id=ident(payload["id"]),
-            tracking_number=text(numbers[0] if numbers else "", 100),
-            tracking_url=text(urls[0] if urls else "", 500),
-            carrier=carrier_code_for_name(company),
-            carrier_name=company,
-            shipped_at=moment(payload.get("created_at"), field="created_at", required=False),
-        ),
-    )
-    raw = payload.get("shipment_status")
-    if raw:
-        at = moment(payload.get("updated_at") or payload.get("created_at"), field="updated_at")
-        shipment_record_events(
-            shipment=shipment,
-            incoming=[EventIn(occurred_at=at, status=map_status(raw), raw_status=raw, source=Source.SHOPIFY)],
-        )
+def apply_fulfillment(store: Store, data: FulfillmentIn) -> Applied:
+    order = find_order(store, data.order_id)
+    shipment, created = shipment_upsert(order=order, data=data.shipment)
+    if data.event is not None:
+        shipment_record_events(shipment=shipment, incoming=[data.event])
     return Applied(summary=f"Shipment {shipment.tracking_number or shipment.pk} {'created' if created else 'updated'}",
                    object_id=shipment.external_id)  # fmt: skip
 
 
-def apply_fulfillment_event(store: Store, payload: dict) -> Applied:
-    require(payload, "id", "fulfillment_id", "order_id", "status", "happened_at")
-    order = find_order(store, payload["order_id"])
-    shipment = Shipment.objects.filter(store=store, external_id=ident(payload["fulfillment_id"])).first()
+def apply_fulfillment_event(store: Store, data: FulfillmentEventIn) -> Applied:
+    order = find_order(store, data.order_id)
+    shipment = Shipment.objects.filter(store=store, external_id=data.fulfillment_id).first()
     if shipment is None:
-        shipment, _ = shipment_upsert(
-            order=order, data=ShipmentIn(tracking_number="", external_id=ident(payload["fulfillment_id"]))
-        )
-    event = EventIn(
-        occurred_at=moment(payload["happened_at"], field="happened_at"),
-        status=map_status(payload["status"]),
-        raw_status=text(payload["status"], 100),
-        source=Source.SHOPIFY,
-        message=text(payload.get("message"), 500),
-        city=text(payload.get("city"), 120),
-        region=text(payload.get("province"), 120),
-        postal_code=text(payload.get("zip"), 20),
-        country=text(payload.get("country"), 2),
-        external_id=ident(payload["id"]),
-        estimated_delivery=day(payload.get("estimated_delivery_at"), field="estimated_delivery_at"),
-    )
-    new = shipment_record_events(shipment=shipment, incoming=[event])
+        shipment, _ = shipment_upsert(order=order, data=ShipmentIn(tracking_number="", external_id=data.fulfillment_id))
+    new = shipment_record_events(shipment=shipment, incoming=[data.event])
     return Applied(summary=f"{new} new event(s) on shipment {shipment.pk}", object_id=shipment.external_id)
 
 
 class ShopifyAdapter(JsonWebhookAdapter):
     source = Source.SHOPIFY
+    signature_header = "X-Shopify-Hmac-Sha256"
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
-        return matches_base64_hmac(secrets=secrets, body=body, signature=headers.get("X-Shopify-Hmac-Sha256", ""))
+        return matches_base64_hmac(secrets=secrets, body=body, signature=headers.get(self.signature_header, ""))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json_object(body)
-        topic = headers.get("X-Shopify-Topic", "")
+        payload = parse_json(body)
+        topic = header_text(headers.get("X-Shopify-Topic"), 80)
         if not topic:
-            raise PayloadError("The X-Shopify-Topic header is missing.", fields={"X-Shopify-Topic": "required"})
-        return Delivery(
-            topic=topic, delivery_id=headers.get("X-Shopify-Webhook-Id") or body_digest(body), payload=payload
-        )
+            raise PayloadError(
+                "The X-Shopify-Topic header is missing.", fields={"X-Shopify-Topic": "required"}, status=400
+            )
+        data = translate(topic, Obj(payload))
+        delivery_id = header_text(headers.get("X-Shopify-Webhook-Id"), 128) or body_digest(body)
+        return Delivery(topic=topic, delivery_id=delivery_id, payload=payload, data=data)
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        topic, payload = delivery.topic, delivery.payload
-        if topic in ORDER_TOPICS:
-            order, created = order_upsert(store=store, data=order_in(payload))
+        data = delivery.data
+        if isinstance(data, OrderIn):
+            order, created = order_upsert(store=store, data=data)
             return Applied(
                 summary=f"Order {order.number} {'created' if created else 'updated'}", object_id=order.external_id
             )
-        if topic in CHECKOUT_TOPICS:
-            cart, created = cart_upsert(store=store, data=cart_in(payload))
+        if isinstance(data, CartIn):
+            cart, created = cart_upsert(store=store, data=data)
             return Applied(
                 summary=f"Cart {cart.external_id} {'created' if created else 'updated'}", object_id=cart.external_id
             )
-        if topic in FULFILLMENT_TOPICS:
-            return apply_fulfillment(store, payload)
-        if topic == "fulfillment_events/create":
-            return apply_fulfillment_event(store, payload)
-        if topic in CUSTOMER_TOPICS:
-            require(payload, "email")
-            consent = (payload.get("email_marketing_consent") or {}).get("state")
-            customer = customer_upsert(
-                store=store,
-                data=CustomerIn(
-                    email=payload["email"], external_id=ident(payload.get("id")),
-                    first_name=text(payload.get("first_name"), 100), last_name=text(payload.get("last_name"), 100),
-                    phone=text(payload.get("phone"), 40),
-                    accepts_marketing=None if consent is None else consent == "subscribed",
-                ),
-                consent_source=ConsentSource.CHECKOUT,
-            )  # fmt: skip
+        if isinstance(data, FulfillmentIn):
+            return apply_fulfillment(store, data)
+        if isinstance(data, FulfillmentEventIn):
+            return apply_fulfillment_event(store, data)
+        if isinstance(data, CustomerIn):
+            customer = customer_upsert(store=store, data=data, consent_source=ConsentSource.CHECKOUT)
             return Applied(summary=f"Customer {customer.email} saved", object_id=customer.external_id)
-        return Applied(summary=f"Topic {topic} is not used", ignored=True)
+        return Applied(summary=f"Topic {delivery.topic} is not used", ignored=True)
 
 
 ADAPTER = ShopifyAdapter()

@@ -5,26 +5,31 @@ WooCommerce's own behaviour this follows (class-wc-webhook.php):
 - creating a webhook sends an unsigned form-encoded `webhook_id=<id>` ping that must get a 200;
 - `X-WC-Webhook-Delivery-ID` is `wp_hash(webhook id . current second)` in current versions, so two
   deliveries of one webhook in the same second share it: the delivery key adds a digest of the body.
+
+`read` validates an order delivery into a WooOrderIn (the order and its plugin tracking numbers) before
+anything is stored; `apply` only looks up and calls the services.
 """
 
 import html
-import json
 import re
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
+from apps.core.bounds import money_limit
 from apps.customers.inputs import CustomerIn
+from apps.customers.models import Customer
 from apps.orders.inputs import LineIn, OrderIn
-from apps.orders.models import Order, OrderSource, OrderStatus
+from apps.orders.models import Order, OrderLine, OrderSource, OrderStatus
 from apps.orders.services import order_upsert
 from apps.shipments.inputs import ShipmentIn
 from apps.shipments.models import Shipment
 from apps.shipments.services import shipment_upsert
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest, parse_json_object, require
+from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
 from ..models import Source
-from ..parsing import ident, moment, money, text
+from ..parsing import Obj, header_text, moment, money, parse_json, text
 from ..signatures import matches_base64_hmac
 from .aftership import header
 
@@ -51,7 +56,27 @@ PROVIDER_CODES: dict[str, str] = {
 
 ORDER_TOPICS = {"order.created", "order.updated", "order.restored"}
 TRACKING_META_KEY = "_wc_shipment_tracking_items"
+MAX_META = 10_000  # plugins keep much in an order's and a line's meta; only a few entries are read
 PING = re.compile(rb"webhook_id=\d+")
+
+
+# The columns each value goes to: their lengths, digits and ranges bound what is read (see parsing).
+ORDER, LINE, SHIPMENT, PERSON = (
+    Order._meta.get_field,
+    OrderLine._meta.get_field,
+    Shipment._meta.get_field,
+    Customer._meta.get_field,
+)
+
+
+@dataclass(frozen=True)
+class WooOrderIn:
+    """An order delivery: the order, whether it is an unplaced block-checkout draft, and the tracking numbers
+    that shipment-tracking plugins keep in its meta."""
+
+    order: OrderIn
+    draft: bool = False
+    shipments: list[ShipmentIn] = field(default_factory=list)
 
 
 def order_status(raw: str | None, *, paid: bool) -> OrderStatus:
@@ -62,9 +87,9 @@ def order_status(raw: str | None, *, paid: bool) -> OrderStatus:
     return OrderStatus.PAID if paid else OrderStatus.PENDING
 
 
-def order_number(value) -> str:
+def order_number(value: str) -> str:
     """Buyers see WooCommerce numbers as "#727"; a plugin's formatted number stays as it is."""
-    number = text(value, 39)
+    number = value[: ORDER("number").max_length - 1]
     return f"#{number}" if number.isdigit() else number
 
 
@@ -72,189 +97,232 @@ def provider_code(name: str) -> str:
     return PROVIDER_CODES.get(re.sub(r"[^a-z0-9]", "", name.lower()), "")
 
 
-def variant_title(meta: list) -> str:
+def variant_title(entries: list[Obj]) -> str:
     parts = []
-    for entry in meta or []:
-        if not isinstance(entry, dict) or str(entry.get("key", "")).startswith("_"):
+    for entry in entries:
+        key_text = entry.text("key", None)
+        if key_text.startswith("_"):
             continue
-        key = entry.get("display_key") or str(entry.get("key", "")).removeprefix("pa_")
-        value = entry.get("display_value") or entry.get("value")
-        if isinstance(value, str | int | float) and value != "":
-            parts.append(f"{html.unescape(str(key))}: {html.unescape(str(value))}")
-    return ", ".join(parts)[:255]
+        key = entry.text("display_key", None) or key_text.removeprefix("pa_")
+        value = entry.raw("display_value") or entry.raw("value")
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
+            shown = text(value, None, field=entry.path("display_value" if entry.has("display_value") else "value"))
+            parts.append(f"{html.unescape(key)}: {html.unescape(shown)}")
+    return ", ".join(parts)[: LINE("variant_title").max_length]
 
 
-def lines_in(items: list, *, where: str) -> list[LineIn]:
+def lines_in(payload: Obj, key: str) -> list[LineIn]:
     lines = []
-    for index, item in enumerate(items or []):
-        here = f"{where}[{index}]"
-        require(item, "quantity", where=here)
-        try:
-            quantity = int(item["quantity"])
-        except (TypeError, ValueError) as exc:
-            raise PayloadError(
-                f"{here}.quantity is not a whole number.", fields={f"{here}.quantity": "not a number"}
-            ) from exc
-        price = item.get("price")
-        if price in (None, "") and quantity:
-            price = money(item.get("subtotal"), field=f"{here}.subtotal") / quantity
+    for item in payload.objs(key):
+        item.require("quantity")
+        quantity = item.quantity("quantity", LINE("quantity"))
+        if item.has("price"):
+            price = item.money("price", LINE("unit_price"))
+        elif quantity:
+            # The line's subtotal spread over its units, bounded first by what an order's subtotal holds.
+            per_unit = item.money("subtotal", ORDER("subtotal")) / quantity
+            price = money(per_unit, field=item.path("subtotal"), column=LINE("unit_price"))
+        else:
+            price = Decimal(0)
+        meta = item.objs("meta_data" if item.raw("meta_data") else "meta", skip_others=True, most=MAX_META)
         lines.append(
             LineIn(
-                title=html.unescape(text(item.get("name"))),
+                title=html.unescape(item.text("name", LINE("title"))),
                 quantity=quantity,
-                unit_price=money(price, field=f"{here}.price"),
-                product_external_id=ident(item.get("product_id")) if item.get("product_id") else "",
-                external_id=ident(item.get("id")),
-                sku=text(item.get("sku"), 100),
-                variant_title=variant_title(item.get("meta_data") or item.get("meta")),
+                unit_price=price,
+                product_external_id=item.ident("product_id") if item.raw("product_id") not in (0, "0") else "",
+                external_id=item.ident("id", limit=LINE("external_id")),
+                sku=item.text("sku", LINE("sku")),
+                variant_title=variant_title(meta),
             )
         )
     return lines
 
 
-def customer_in(*, email: str, customer_id, person: dict) -> CustomerIn | None:
+def customer_in(*, email: str, customer_id: str, person: Obj, fallback: Obj | None = None) -> CustomerIn | None:
     if not email:
         return None
+
+    def name(key: str) -> str:
+        found = person.text(key, PERSON(key))
+        return found or (fallback.text(key, PERSON(key)) if fallback is not None else "")
+
     return CustomerIn(
         email=email,
-        external_id=ident(customer_id) if customer_id not in (None, 0, "0", "") else "",
-        first_name=text(person.get("first_name"), 100),
-        last_name=text(person.get("last_name"), 100),
-        phone=text(person.get("phone"), 40),
+        external_id="" if customer_id in ("", "0") else customer_id,
+        first_name=name("first_name"),
+        last_name=name("last_name"),
+        phone=name("phone"),
     )
 
 
-def address_fields(shipping: dict, billing: dict) -> dict:
+def address_fields(shipping: Obj, billing: Obj) -> dict:
     """Where it goes: the shipping address, or the billing one for orders that ship nothing."""
-    place = shipping if any(shipping.get(k) for k in ("city", "postcode", "country")) else billing
-    name = " ".join(part for part in (text(place.get("first_name")), text(place.get("last_name"))) if part)
+    place = shipping if any(shipping.has(k) for k in ("city", "postcode", "country")) else billing
+    name = " ".join(part for part in (place.text("first_name"), place.text("last_name")) if part)
     return {
-        "shipping_name": text(name, 200),
-        "shipping_city": text(place.get("city"), 120),
-        "shipping_postcode": text(place.get("postcode"), 20),
-        "shipping_country": text(place.get("country"), 2).upper(),
+        "shipping_name": name[: ORDER("shipping_name").max_length],
+        "shipping_city": place.text("city", ORDER("shipping_city")),
+        "shipping_postcode": place.text("postcode", ORDER("shipping_postcode")),
+        "shipping_country": place.code("country", 2),
     }
 
 
-def v3_order_in(order: dict) -> OrderIn:
+def coupon_codes(order: Obj) -> list[str]:
+    return [coupon.text("code", 100) for coupon in order.objs("coupon_lines", skip_others=True)]
+
+
+def v3_order_in(order: Obj) -> OrderIn:
     """An order as the wc/v1-v3 REST API shows it. `date_*_gmt` are UTC without an offset."""
-    require(order, "id", "currency", "status")
-    placed = order.get("date_created_gmt") or order.get("date_created")
-    billing, shipping = order.get("billing") or {}, order.get("shipping") or {}
-    email = text(billing.get("email"), 254)
-    items = order.get("line_items") or []
-    lines = lines_in(items, where="line_items")
-    subtotal = sum(
-        (money(item.get("subtotal"), field=f"line_items[{i}].subtotal") for i, item in enumerate(items)), Decimal(0)
-    )
+    order.require("id", "currency", "status")
+    billing, shipping = order.obj("billing"), order.obj("shipping")
+    email = billing.email("email")
+    lines = lines_in(order, "line_items")
+    subtotal = sum((item.money("subtotal", ORDER("subtotal")) for item in order.objs("line_items")), Decimal(0))
+    if subtotal > money_limit(ORDER("subtotal")):
+        raise PayloadError(
+            "line_items: the subtotals add up to more than an order holds.",
+            fields={"line_items": f"subtotals add up to more than {money_limit(ORDER('subtotal'))}"},
+        )
     return OrderIn(
-        external_id=ident(order["id"]),
-        number=order_number(order.get("number") or order["id"]),
-        placed_at=moment(placed, field="date_created_gmt"),
-        updated_at=moment(
-            order.get("date_modified_gmt") or order.get("date_modified"), field="date_modified_gmt", required=False
-        ),
-        currency=text(order["currency"], 3).upper(),
+        external_id=order.ident("id", limit=ORDER("external_id")),
+        number=order_number(order.text(order.first("number", "id"), None)),
+        placed_at=order.moment(order.first("date_created_gmt", "date_created"), required=True),
+        updated_at=order.moment(order.first("date_modified_gmt", "date_modified")),
+        currency=order.code("currency", 3, required=True, strict=True),
         source=OrderSource.WOOCOMMERCE,
-        status=order_status(order["status"], paid=bool(order.get("date_paid_gmt") or order.get("date_paid"))),
+        status=order_status(order.text("status", 40), paid=bool(order.raw("date_paid_gmt") or order.raw("date_paid"))),
         email=email,
-        customer=customer_in(email=email, customer_id=order.get("customer_id"), person=billing),
+        customer=customer_in(
+            email=email, customer_id=order.ident("customer_id", limit=PERSON("external_id")), person=billing
+        ),
         subtotal=subtotal,
-        discount_total=money(order.get("discount_total"), field="discount_total"),
-        shipping_total=money(order.get("shipping_total"), field="shipping_total"),
-        tax_total=money(order.get("total_tax"), field="total_tax"),
-        total=money(order.get("total"), field="total"),
-        discount_codes=[text(c.get("code"), 100) for c in order.get("coupon_lines") or [] if isinstance(c, dict)],
+        discount_total=order.money("discount_total", ORDER("discount_total")),
+        shipping_total=order.money("shipping_total", ORDER("shipping_total")),
+        tax_total=order.money("total_tax", ORDER("tax_total")),
+        total=order.money("total", ORDER("total")),
+        discount_codes=coupon_codes(order),
         lines=lines,
         **address_fields(shipping, billing),
     )
 
 
-def legacy_order_in(order: dict) -> OrderIn:
+def legacy_order_in(order: Obj) -> OrderIn:
     """An order in the legacy REST API (v1-v3) envelope: `created_at` and friends carry a `Z`."""
-    require(order, "id", "currency", "status", "created_at", where="order")
-    billing, shipping = order.get("billing_address") or {}, order.get("shipping_address") or {}
-    customer = order.get("customer") or {}
-    email = text(billing.get("email") or customer.get("email"), 254)
+    order.require("id", "currency", "status", "created_at")
+    billing, shipping = order.obj("billing_address"), order.obj("shipping_address")
+    customer = order.obj("customer")
+    email = billing.email("email") or customer.email("email")
+    paid = bool(order.obj("payment_details").raw("paid"))
     return OrderIn(
-        external_id=ident(order["id"]),
-        number=order_number(order.get("order_number") or order["id"]),
-        placed_at=moment(order["created_at"], field="order.created_at"),
-        updated_at=moment(order.get("updated_at"), field="order.updated_at", required=False),
-        currency=text(order["currency"], 3).upper(),
+        external_id=order.ident("id", limit=ORDER("external_id")),
+        number=order_number(order.text(order.first("order_number", "id"), None)),
+        placed_at=order.moment("created_at", required=True),
+        updated_at=order.moment("updated_at"),
+        currency=order.code("currency", 3, required=True, strict=True),
         source=OrderSource.WOOCOMMERCE,
-        status=order_status(order["status"], paid=bool((order.get("payment_details") or {}).get("paid"))),
+        status=order_status(order.text("status", 40), paid=paid),
         email=email,
-        customer=customer_in(email=email, customer_id=order.get("customer_id"), person={**customer, **billing}),
-        subtotal=money(order.get("subtotal"), field="order.subtotal"),
-        discount_total=money(order.get("total_discount"), field="order.total_discount"),
-        shipping_total=money(order.get("total_shipping"), field="order.total_shipping"),
-        tax_total=money(order.get("total_tax"), field="order.total_tax"),
-        total=money(order.get("total"), field="order.total"),
-        discount_codes=[text(c.get("code"), 100) for c in order.get("coupon_lines") or [] if isinstance(c, dict)],
-        order_status_url=text(order.get("view_order_url"), 500),
-        lines=lines_in(order.get("line_items"), where="order.line_items"),
+        customer=customer_in(
+            email=email,
+            customer_id=order.ident("customer_id", limit=PERSON("external_id")),
+            person=billing,
+            fallback=customer,
+        ),
+        subtotal=order.money("subtotal", ORDER("subtotal")),
+        discount_total=order.money("total_discount", ORDER("discount_total")),
+        shipping_total=order.money("total_shipping", ORDER("shipping_total")),
+        tax_total=order.money("total_tax", ORDER("tax_total")),
+        total=order.money("total", ORDER("total")),
+        discount_codes=coupon_codes(order),
+        order_status_url=order.url("view_order_url", ORDER("order_status_url")),
+        lines=lines_in(order, "line_items"),
         **address_fields(shipping, billing),
     )
 
 
-def tracking_items(order: dict) -> list[dict]:
+def tracking_items(order: Obj) -> list[Obj]:
     """Tracking numbers that shipment-tracking plugins keep in the order's meta (`_wc_shipment_tracking_items`)."""
-    value = None
-    for meta in order.get("meta_data") or []:
-        if isinstance(meta, dict) and meta.get("key") == TRACKING_META_KEY:
-            value = meta.get("value")
-    if value is None and isinstance(order.get("order_meta"), dict):
-        value = order["order_meta"].get(TRACKING_META_KEY)
+    value, where = None, ""
+    for meta in order.objs("meta_data", skip_others=True, most=MAX_META):
+        if meta.raw("key") == TRACKING_META_KEY:
+            value, where = meta.raw("value"), meta.path("value")
+    order_meta = order.raw("order_meta")
+    if value is None and isinstance(order_meta, dict):
+        value, where = order_meta.get(TRACKING_META_KEY), order.obj("order_meta").path(TRACKING_META_KEY)
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = parse_json(value.encode())
+        except PayloadError:
             return []
     if isinstance(value, dict):
         value = list(value.values())
-    return [item for item in value or [] if isinstance(item, dict)] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    return [Obj(item, f"{where}[{index}]") for index, item in enumerate(value) if isinstance(item, dict)]
 
 
-def shipped_at(value) -> datetime | None:
+def shipped_at(item: Obj) -> datetime | None:
     """The plugins store `date_shipped` as a Unix timestamp; some write a date. Anything else is left out."""
-    if value in (None, ""):
-        return None
-    raw = str(value).strip()
-    if raw.isdigit():
-        return datetime.fromtimestamp(int(raw), tz=UTC)
+    raw = item.raw("date_shipped")
     try:
-        return moment(raw + "T00:00:00" if len(raw) == 10 else raw, field="date_shipped")
+        if isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit()):
+            return item.timestamp("date_shipped")
+        if isinstance(raw, str) and len(raw.strip()) == 10:
+            return moment(raw.strip() + "T00:00:00", field=item.path("date_shipped"))
+        return item.moment("date_shipped")
     except PayloadError:
         return None
 
 
-def apply_tracking(store: Store, order: Order, items: list[dict]) -> int:
-    """A shipment for every tracking number the order's meta names and the store does not track yet."""
-    added = 0
+def shipments_in(items: list[Obj]) -> list[ShipmentIn]:
+    shipments = []
     for item in items:
-        number = text(item.get("tracking_number"), 100)
-        if not number or Shipment.objects.filter(store=store, tracking_number__iexact=number).exists():
+        number = item.ident("tracking_number", limit=SHIPMENT("tracking_number"))
+        if not number:
             continue
-        provider = text(item.get("tracking_provider"), 100)
-        custom = text(item.get("custom_tracking_provider"), 100)
+        provider = item.text("tracking_provider", SHIPMENT("carrier_name"))
+        custom = item.text("custom_tracking_provider", SHIPMENT("carrier_name"))
         carrier = provider_code(provider or custom)
-        shipment_upsert(
-            order=order,
-            data=ShipmentIn(
+        shipments.append(
+            ShipmentIn(
                 tracking_number=number,
                 carrier=carrier,
                 carrier_name=custom or ("" if carrier else provider),
-                tracking_url=text(item.get("custom_tracking_link"), 500),
-                shipped_at=shipped_at(item.get("date_shipped")),
-            ),
+                tracking_url=item.url("custom_tracking_link", SHIPMENT("tracking_url")),
+                shipped_at=shipped_at(item),
+            )
         )
+    return shipments
+
+
+def translate(topic: str, payload: Obj) -> WooOrderIn | None:
+    if topic not in ORDER_TOPICS:
+        return None
+    legacy = isinstance(payload.raw("order"), dict) and "id" not in payload.data
+    order = payload.obj("order") if legacy else payload
+    status = order.text("status", 40).lower()
+    return WooOrderIn(
+        order=legacy_order_in(order) if legacy else v3_order_in(order),
+        draft=status == "checkout-draft",
+        shipments=shipments_in(tracking_items(order)),
+    )
+
+
+def apply_tracking(store: Store, order: Order, shipments: list[ShipmentIn]) -> int:
+    """A shipment for every tracking number the order's meta names and the store does not track yet."""
+    added = 0
+    for data in shipments:
+        if Shipment.objects.filter(store=store, tracking_number__iexact=data.tracking_number).exists():
+            continue
+        shipment_upsert(order=order, data=data)
         added += 1
     return added
 
 
 class WooCommerceAdapter(JsonWebhookAdapter):
     source = Source.WOOCOMMERCE
+    signature_header = "X-WC-Webhook-Signature"
 
     def is_ping(self, request, body: bytes) -> bool:
         """The unsigned `webhook_id=<id>` form post WooCommerce sends when a webhook is saved."""
@@ -263,30 +331,31 @@ class WooCommerceAdapter(JsonWebhookAdapter):
         return request.content_type == "application/x-www-form-urlencoded" and PING.fullmatch(body.strip()) is not None
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
-        return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, "X-WC-Webhook-Signature"))
+        return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, self.signature_header))
 
     def read(self, *, headers, body: bytes) -> Delivery:
-        payload = parse_json_object(body)
-        topic = header(headers, "X-WC-Webhook-Topic").strip()
+        payload = parse_json(body)
+        topic = header_text(header(headers, "X-WC-Webhook-Topic"), 80)
         if not topic:
-            raise PayloadError("The X-WC-Webhook-Topic header is missing.", fields={"X-WC-Webhook-Topic": "required"})
-        sent_id = header(headers, "X-WC-Webhook-Delivery-ID").strip()[:60]
+            raise PayloadError(
+                "The X-WC-Webhook-Topic header is missing.", fields={"X-WC-Webhook-Topic": "required"}, status=400
+            )
+        data = translate(topic, Obj(payload))
+        sent_id = header_text(header(headers, "X-WC-Webhook-Delivery-ID"), 60)
         digest = body_digest(body)
-        return Delivery(topic=topic, delivery_id=f"{sent_id}:{digest}" if sent_id else digest, payload=payload)
+        return Delivery(
+            topic=topic, delivery_id=f"{sent_id}:{digest}" if sent_id else digest, payload=payload, data=data
+        )
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        if delivery.topic not in ORDER_TOPICS:
+        data: WooOrderIn | None = delivery.data
+        if data is None:
             return Applied(summary=f"Topic {delivery.topic} is not used", ignored=True)
-        payload = delivery.payload
-        legacy = isinstance(payload.get("order"), dict) and "id" not in payload
-        order = payload["order"] if legacy else payload
-        if (
-            str(order.get("status", "")).lower() == "checkout-draft"
-            and not Order.objects.filter(store=store, external_id=ident(order.get("id"))).exists()
-        ):
-            return Applied(summary=f"Order {order.get('id')} is a checkout draft, not placed yet", ignored=True)
-        saved, created = order_upsert(store=store, data=legacy_order_in(order) if legacy else v3_order_in(order))
-        shipments = apply_tracking(store, saved, tracking_items(order))
+        external_id = data.order.external_id
+        if data.draft and not Order.objects.filter(store=store, external_id=external_id).exists():
+            return Applied(summary=f"Order {external_id} is a checkout draft, not placed yet", ignored=True)
+        saved, created = order_upsert(store=store, data=data.order)
+        shipments = apply_tracking(store, saved, data.shipments)
         summary = f"Order {saved.number} {'created' if created else 'updated'}"
         if shipments:
             summary += f", {shipments} shipment(s) added"
