@@ -16,7 +16,7 @@ from .log import api_call_record
 from .resources import Resource, apply_batch, apply_one
 from .schemas import ErrorOut
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
+READ_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 BATCH_ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
@@ -57,7 +57,8 @@ def batch(request: HttpRequest, resource: Resource, payload) -> dict:
 BATCH_DESCRIPTION = (
     "Up to 1,000 items, each validated and applied on its own: an invalid item is reported with its fields "
     "and the others still apply; no item is ever half-applied. Items are applied in order, so a later item "
-    "may refer to an earlier one."
+    "may refer to an earlier one. A body that cannot be read at all (400, 413) or holds more than 1,000 "
+    "items (422) is refused whole: then no item is applied."
 )
 
 # --- Products ---------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 The delivery id is a digest of method, path and body: the identical call sent again finds its row and
 counts up `deliveries`; the row then shows the latest outcome. Calls that fail before a store is known
-(no key, a wrong key) are not recorded: the log belongs to a store. The key itself is never stored.
+(no key, a wrong key) are not recorded: the log belongs to a store. The key itself is never stored, and no
+text the database cannot store (a NUL, an unpaired surrogate in a path, a header or a malformed body) is
+written: such characters become U+FFFD, so logging a refused call cannot fail on it.
 """
 
 import hashlib
@@ -15,6 +17,8 @@ from django.utils import timezone
 
 from apps.integrations.models import InboundEvent, Outcome, Source
 from apps.integrations.services import MAX_STORED_BODY, kept_headers
+
+from .limits import storable
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RESOURCES = frozenset({"products", "customers", "orders", "carts", "shipments"})
@@ -58,21 +62,22 @@ def api_call_record(
         call_digest(method=request.method, path=request.get_full_path(), body=body) if body is not None else ""
     )
     values = {
-        "topic": topic[:80],
-        "object_id": object_id[:128],
+        "topic": storable(topic[:80]),
+        "object_id": storable(object_id[:128]),
         "outcome": outcome,
         "http_status": http_status,
-        "summary": summary[:255],
-        "error": error,
+        "summary": storable(summary[:255]),
+        "error": storable(error),
         "processed_at": now,
         "last_received_at": now,
     }
-    stored_body = (body or b"")[:MAX_STORED_BODY].decode("utf-8", "replace")
+    stored_body = storable((body or b"")[:MAX_STORED_BODY].decode("utf-8", "replace"))
+    headers = {storable(name): storable(value) for name, value in kept_headers(request.headers).items()}
     if delivery_id:
         try:
             with transaction.atomic():
                 return InboundEvent.objects.create(
-                    store=store, source=Source.API, delivery_id=delivery_id, headers=kept_headers(request.headers),
+                    store=store, source=Source.API, delivery_id=delivery_id, headers=headers,
                     body=stored_body, received_at=now, **values,
                 )  # fmt: skip
         except IntegrityError:
@@ -81,7 +86,7 @@ def api_call_record(
             return events.first()
     # A body too large to read: kept without body or delivery id, like a rejected webhook.
     return InboundEvent.objects.create(
-        store=store, source=Source.API, headers=kept_headers(request.headers), body="", received_at=now, **values
+        store=store, source=Source.API, headers=headers, body="", received_at=now, **values
     )
 
 

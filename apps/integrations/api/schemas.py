@@ -1,8 +1,13 @@
 """What the JSON API accepts and returns. Inputs are strict: unknown fields, naive times, floats for ids,
-three-decimal money and unknown statuses are refused with the field named; outputs mirror what is stored."""
+three-decimal money and unknown statuses are refused with the field named; outputs mirror what is stored.
+
+Every input value is bounded by the column it lands in, read from the model (`limits`): text by its length and
+refused when it holds what no database stores (NUL, unpaired surrogates), money by the column's digits,
+integers by the column's range, times and dates by a sane range. Nothing valid here fails in the database.
+"""
 
 import zoneinfo
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -14,9 +19,12 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from apps.orders.models import OrderStatus
-from apps.shipments.models import ShipmentStatus
+from apps.customers.models import Customer
+from apps.orders.models import Cart, CartLine, Order, OrderLine, OrderStatus, Product
+from apps.shipments.models import Shipment, ShipmentStatus, TrackingEvent
 from apps.stores.models import Language
+
+from . import limits
 
 MAX_BATCH_ITEMS = 1000
 MAX_LINES = 1000
@@ -27,8 +35,11 @@ MAX_EVENTS = 1000
 
 
 def _text_only(value: Any) -> Any:
+    """Every text type's first check: a string, and one a database can store."""
     if not isinstance(value, str):
         raise PydanticCustomError("string_type", "Input should be a string")
+    if not limits.is_storable(value):
+        raise PydanticCustomError("text_unstorable", limits.UNSTORABLE)
     return value
 
 
@@ -39,7 +50,10 @@ def _moment(value: Any) -> datetime:
         except ValueError:
             parsed = None
         if parsed is not None and parsed.tzinfo is not None and parsed.utcoffset() is not None:
-            return parsed.astimezone(UTC)  # one instant, one value: the same event sent as +01:00 or Z is one
+            moment = limits.utc(parsed)  # one instant, one value: the same event sent as +01:00 or Z is one
+            if moment is None or not limits.moment_in_range(moment):
+                raise PydanticCustomError("datetime_range", f"Use a moment {limits.time_range_text()}")
+            return moment
     raise PydanticCustomError(
         "datetime_with_offset", "Use an ISO 8601 date and time with an offset, e.g. 2025-03-01T14:30:00+01:00"
     )
@@ -48,9 +62,13 @@ def _moment(value: Any) -> datetime:
 def _day(value: Any) -> date:
     if isinstance(value, str) and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if not limits.day_in_range(day):
+                raise PydanticCustomError("date_range", f"Use a date {limits.time_range_text()}")
+            return day
     raise PydanticCustomError("date_format", "Use an ISO 8601 date, e.g. 2025-03-01")
 
 
@@ -96,10 +114,6 @@ def _upper_code(length: int, what: str):
     return check
 
 
-def _quantize(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"))
-
-
 @cache
 def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -126,36 +140,58 @@ def _text(max_length: int, *, min_length: int = 0):
     ]
 
 
+def _column_text(*columns: tuple[type, str], min_length: int = 0):
+    """Text bound by the column(s) it lands in."""
+    return _text(limits.max_length(*columns), min_length=min_length)
+
+
+ID_LENGTH = limits.max_length(
+    (Product, "external_id"), (Customer, "external_id"), (Order, "external_id"), (OrderLine, "external_id"),
+    (Cart, "external_id"), (Shipment, "external_id"),
+)  # fmt: skip
 ExternalId = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=100),
+    StringConstraints(min_length=1, max_length=ID_LENGTH),
     BeforeValidator(_text_only),  # an id sent as a JSON number could already have lost digits
-    Field(description="The id in your system: exact string, 1–100 characters.", examples=["1001"]),
+    Field(description=f"The id in your system: exact string, 1–{ID_LENGTH} characters.", examples=["1001"]),
 ]
-OptionalExternalId = Annotated[str, StringConstraints(max_length=100), BeforeValidator(_text_only)]
+OptionalExternalId = Annotated[str, StringConstraints(max_length=ID_LENGTH), BeforeValidator(_text_only)]
 Moment = Annotated[
     datetime,
     PlainValidator(_moment),
-    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2025-03-01T14:30:00+01:00"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "With an offset; from 2000 to five years ahead.",
+            "examples": ["2025-03-01T14:30:00+01:00"],
+        }
+    ),
 ]
-Day = Annotated[date, PlainValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
+Day = Annotated[
+    date,
+    PlainValidator(_day),
+    WithJsonSchema({"type": "string", "format": "date", "description": "From 2000 to five years ahead."}),
+]
+EMAIL_LENGTH = limits.max_length((Customer, "email"), (Order, "email"), (Cart, "email"))
 Email = Annotated[
     str,
-    StringConstraints(max_length=254),
+    StringConstraints(max_length=EMAIL_LENGTH),
     BeforeValidator(_text_only),
     AfterValidator(_email),
-    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_LENGTH}),
 ]
 OptionalEmail = Annotated[
     str,
-    StringConstraints(max_length=254),
+    StringConstraints(max_length=EMAIL_LENGTH),
     BeforeValidator(_text_only),
     AfterValidator(lambda value: _email(value) if value.strip() else ""),
-    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_LENGTH}),
 ]
 
 
-def _url_type(max_length: int):
+def _url_type(*columns: tuple[type, str]):
+    max_length = limits.max_length(*columns)
     return Annotated[
         str,
         StringConstraints(max_length=max_length),
@@ -165,8 +201,6 @@ def _url_type(max_length: int):
     ]
 
 
-Url500 = _url_type(500)
-Url1000 = _url_type(1000)
 Currency = Annotated[
     str,
     BeforeValidator(_text_only),
@@ -185,19 +219,43 @@ Country = Annotated[
     AfterValidator(_upper_code(2, "ISO 3166-1 country code, e.g. IT")),
     WithJsonSchema({"type": "string", "pattern": "^([A-Za-z]{2})?$", "examples": ["IT"]}),
 ]
-Money = Annotated[
-    Decimal,
-    Field(ge=0, max_digits=12, decimal_places=2),
-    AfterValidator(_quantize),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"}, {"type": "number", "minimum": 0}],
-            "description": "An amount with at most two decimals, as a string (preferred) or a number.",
-            "examples": ["19.90"],
-        }
-    ),
+
+
+def _money(*columns: tuple[type, str]):
+    """A non-negative amount bound by the DecimalField(s) it lands in: their digits and decimal places."""
+    digits = [limits.decimal_digits(model, name) for model, name in columns]
+    places = min(p for _, p in digits)
+    whole = min(d - p for d, p in digits)
+    largest = Decimal(10) ** whole - Decimal(1).scaleb(-places)
+    return Annotated[
+        Decimal,
+        Field(ge=0, max_digits=whole + places, decimal_places=places),
+        AfterValidator(lambda value: value.quantize(Decimal(1).scaleb(-places))),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": rf"^\d{{1,{whole}}}(\.\d{{1,{places}}})?$"},
+                    {"type": "number", "minimum": 0, "maximum": float(largest)},
+                ],
+                "description": f"An amount from 0 to {largest} with at most {places} decimals, as a string "
+                "(preferred) or a number.",
+                "examples": ["19.90"],
+            }
+        ),
+    ]
+
+
+def _count(business_max: int, *columns: tuple[type, str], ge: int = 1, **field):
+    """A whole number from `ge` to the business limit, never past what the column(s) hold."""
+    return Field(ge=ge, le=min(business_max, limits.integer_max(*columns)), **field)
+
+
+TimeZone = Annotated[
+    str,
+    StringConstraints(max_length=limits.max_length((Customer, "time_zone"))),
+    BeforeValidator(_text_only),
+    AfterValidator(_time_zone),
 ]
-TimeZone = Annotated[str, StringConstraints(max_length=64), BeforeValidator(_text_only), AfterValidator(_time_zone)]
 Locale = Annotated[str, StringConstraints(max_length=16), BeforeValidator(_text_only), AfterValidator(_language)]
 
 
@@ -214,24 +272,27 @@ class ProductIn(Strict):
     external_id: OptionalExternalId = Field(
         "", description="Optional in a PUT (the path names it; if sent, it must match); required in a batch."
     )
-    name: _text(255, min_length=1)
-    sku: _text(100) = ""
-    url: Url500 = ""
-    image_url: Url500 = ""
-    price: Money | None = None
+    name: _column_text((Product, "name"), min_length=1)
+    sku: _column_text((Product, "sku")) = ""
+    url: _url_type((Product, "url")) = ""
+    image_url: _url_type((Product, "image_url")) = ""
+    price: _money((Product, "price")) | None = None
     currency: OptionalCurrency = ""
-    category: _text(120) = ""
+    category: _column_text((Product, "category")) = ""
     in_stock: bool = True
-    replenishment_days: int | None = Field(
-        None, ge=1, le=3650, description="Typical days until a buyer runs out. Leave out to keep the current value."
+    replenishment_days: int | None = _count(
+        3650,
+        (Product, "replenishment_days"),
+        default=None,
+        description="Typical days until a buyer runs out. Leave out to keep the current value.",
     )
 
 
 class CustomerFieldsIn(Strict):
     external_id: OptionalExternalId = ""
-    first_name: _text(100) = ""
-    last_name: _text(100) = ""
-    phone: _text(40) = ""
+    first_name: _column_text((Customer, "first_name")) = ""
+    last_name: _column_text((Customer, "last_name")) = ""
+    phone: _column_text((Customer, "phone")) = ""
     locale: Locale = Field("", description="Language for emails: en, ru, it, ko or kk (en-GB counts as en).")
     time_zone: TimeZone = ""
     accepts_marketing: bool | None = Field(
@@ -252,37 +313,41 @@ class BuyerIn(CustomerFieldsIn):
 
 
 class LineIn(Strict):
-    title: _text(255, min_length=1)
-    quantity: int = Field(1, ge=1, le=1_000_000)
-    unit_price: Money = Decimal(0)
+    title: _column_text((OrderLine, "title"), (CartLine, "title"), min_length=1)
+    quantity: int = _count(1_000_000, (OrderLine, "quantity"), (CartLine, "quantity"), default=1)
+    unit_price: _money((OrderLine, "unit_price"), (CartLine, "unit_price")) = Decimal(0)
     product_external_id: OptionalExternalId = Field("", description="Links the line to a product sent before.")
     external_id: OptionalExternalId = ""
-    sku: _text(100) = ""
-    variant_title: _text(255) = ""
-    image_url: Url500 = ""
+    sku: _column_text((OrderLine, "sku")) = ""
+    variant_title: _column_text((OrderLine, "variant_title"), (CartLine, "variant_title")) = ""
+    image_url: _url_type((OrderLine, "image_url"), (CartLine, "image_url")) = ""
 
 
 class OrderIn(Strict):
     external_id: OptionalExternalId = Field(
         "", description="Optional in a PUT (the path names it; if sent, it must match); required in a batch."
     )
-    number: _text(40, min_length=1) = Field(..., description="The order name buyers see, e.g. #1001.")
+    number: _column_text((Order, "number"), min_length=1) = Field(
+        ..., description="The order name buyers see, e.g. #1001."
+    )
     placed_at: Moment
     currency: Currency
     status: OrderStatus = OrderStatus.PAID
     customer: BuyerIn | None = None
     email: OptionalEmail = Field("", description="The buyer's email when no customer object is sent.")
-    locale: Annotated[str, StringConstraints(max_length=5), BeforeValidator(_text_only)] = ""
-    subtotal: Money = Decimal(0)
-    discount_total: Money = Decimal(0)
-    shipping_total: Money = Decimal(0)
-    tax_total: Money = Decimal(0)
-    total: Money = Decimal(0)
+    locale: Annotated[
+        str, StringConstraints(max_length=limits.max_length((Order, "locale"))), BeforeValidator(_text_only)
+    ] = ""
+    subtotal: _money((Order, "subtotal")) = Decimal(0)
+    discount_total: _money((Order, "discount_total")) = Decimal(0)
+    shipping_total: _money((Order, "shipping_total")) = Decimal(0)
+    tax_total: _money((Order, "tax_total")) = Decimal(0)
+    total: _money((Order, "total")) = Decimal(0)
     discount_codes: list[_text(100, min_length=1)] = Field(default_factory=list, max_length=50)
-    order_status_url: Url500 = ""
-    shipping_name: _text(200) = ""
-    shipping_city: _text(120) = ""
-    shipping_postcode: _text(20) = ""
+    order_status_url: _url_type((Order, "order_status_url")) = ""
+    shipping_name: _column_text((Order, "shipping_name")) = ""
+    shipping_city: _column_text((Order, "shipping_city")) = ""
+    shipping_postcode: _column_text((Order, "shipping_postcode")) = ""
     shipping_country: Country = ""
     cancelled_at: Moment | None = None
     updated_at: Moment | None = Field(
@@ -302,22 +367,30 @@ class CartIn(Strict):
     currency: Currency
     email: OptionalEmail = ""
     customer: BuyerIn | None = None
-    subtotal: Money = Decimal(0)
-    recovery_url: Url1000 = Field("", description="Where the buyer can finish this checkout.")
+    subtotal: _money((Cart, "subtotal")) = Decimal(0)
+    recovery_url: _url_type((Cart, "recovery_url")) = Field("", description="Where the buyer can finish this checkout.")
     completed_order_external_id: OptionalExternalId = Field("", description="The order that completed the cart.")
     lines: list[LineIn] = Field(default_factory=list, max_length=MAX_LINES)
+
+
+EVENT_SOURCE = "api"  # the source of the events the API records
+# An event's id keys it as "api:<id>" in its dedupe key: a longer id would be cut, and two ids alike in their
+# first characters would be taken for one event.
+EVENT_ID_LENGTH = limits.max_length((TrackingEvent, "dedupe_key")) - len(f"{EVENT_SOURCE}:")
 
 
 class EventIn(Strict):
     occurred_at: Moment
     status: ShipmentStatus = Field(..., description="The normalised status this event means.")
-    raw_status: _text(100) = Field("", description="Your or the carrier's own word for it, kept beside the status.")
-    message: _text(500) = ""
-    city: _text(120) = ""
-    region: _text(120) = ""
-    postal_code: _text(20) = ""
+    raw_status: _column_text((TrackingEvent, "raw_status"), (Shipment, "raw_status")) = Field(
+        "", description="Your or the carrier's own word for it, kept beside the status."
+    )
+    message: _column_text((TrackingEvent, "message")) = ""
+    city: _column_text((TrackingEvent, "city")) = ""
+    region: _column_text((TrackingEvent, "region")) = ""
+    postal_code: _column_text((TrackingEvent, "postal_code")) = ""
     country: Country = ""
-    external_id: OptionalExternalId = Field(
+    external_id: Annotated[str, StringConstraints(max_length=EVENT_ID_LENGTH), BeforeValidator(_text_only)] = Field(
         "", description="The event's id, if it has one: an event sent twice is stored once either way."
     )
     estimated_delivery: Day | None = None
@@ -332,12 +405,15 @@ class ShipmentIn(Strict):
         "", description="Optional in a PUT (the path names it; if sent, it must match); required in a batch."
     )
     order_external_id: ExternalId = Field(..., description="The order this shipment belongs to, sent before.")
-    tracking_number: _text(100) = ""
+    tracking_number: _column_text((Shipment, "tracking_number")) = ""
     carrier: Annotated[
-        str, StringConstraints(max_length=40), BeforeValidator(_text_only), AfterValidator(str.lower)
+        str,
+        StringConstraints(max_length=limits.max_length((Shipment, "carrier"))),
+        BeforeValidator(_text_only),
+        AfterValidator(str.lower),
     ] = Field("", description="Carrier code, e.g. ups, dhl, poste_italiane; detected from the number when left out.")
-    carrier_name: _text(100) = ""
-    tracking_url: Url500 = ""
+    carrier_name: _column_text((Shipment, "carrier_name")) = ""
+    tracking_url: _url_type((Shipment, "tracking_url")) = ""
     shipped_at: Moment | None = None
     estimated_delivery: Day | None = None
     events: list[EventIn] | None = Field(None, max_length=MAX_EVENTS, description="Tracking events to add.")
