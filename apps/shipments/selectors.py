@@ -65,10 +65,14 @@ def attention_counts(*, store: Store) -> dict[str, int]:
     from django.db.models import Count
 
     # Counted over store_id, not id: the partial index shipment_needs_attention answers it alone.
-    return Shipment.objects.filter(store=store).filter(needs_attention_q()).aggregate(
-        troubled=Count("store_id", filter=Q(status__in=ATTENTION_STATUSES)),
-        flagged=Count("store_id", filter=Q(delay_flagged_at__isnull=False)),
-        total=Count("store_id"),
+    return (
+        Shipment.objects.filter(store=store)
+        .filter(needs_attention_q())
+        .aggregate(
+            troubled=Count("store_id", filter=Q(status__in=ATTENTION_STATUSES)),
+            flagged=Count("store_id", filter=Q(delay_flagged_at__isnull=False)),
+            total=Count("store_id"),
+        )
     )
 
 

@@ -6,109 +6,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('stores', '0002_apikey'),
+        ("stores", "0002_apikey"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('source', models.CharField(choices=[('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('aftership', 'AfterShip'), ('easypost', 'EasyPost'), ('17track', '17TRACK'), ('api', 'API'), ('csv', 'CSV'), ('feed', 'Product feed')], max_length=20)),
-                ('secret', models.CharField(help_text='Webhook signing secret or API key, as the source names it.', max_length=255)),
-                ('previous_secret', models.CharField(blank=True, max_length=255)),
-                ('previous_secret_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('enabled', models.BooleanField(default=True)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("shopify", "Shopify"),
+                            ("woocommerce", "WooCommerce"),
+                            ("aftership", "AfterShip"),
+                            ("easypost", "EasyPost"),
+                            ("17track", "17TRACK"),
+                            ("api", "API"),
+                            ("csv", "CSV"),
+                            ("feed", "Product feed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(
+                        help_text="Webhook signing secret or API key, as the source names it.", max_length=255
+                    ),
+                ),
+                ("previous_secret", models.CharField(blank=True, max_length=255)),
+                ("previous_secret_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('store', 'source'), name='connection_one_per_store_source')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("store", "source"), name="connection_one_per_store_source")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('orders', 'Orders with tracking numbers'), ('customers', 'Customers with consent')], max_length=20)),
-                ('file', models.FileField(upload_to='imports/%Y/%m/')),
-                ('original_name', models.CharField(max_length=255)),
-                ('columns', models.JSONField(blank=True, default=list, help_text='The header row of the file.')),
-                ('mapping', models.JSONField(blank=True, default=dict, help_text="Our field name to the file's column.")),
-                ('status', models.CharField(choices=[('uploaded', 'Waiting for column mapping'), ('queued', 'Queued'), ('running', 'Importing'), ('done', 'Done'), ('failed', 'Failed')], default='uploaded', max_length=12)),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('processed_rows', models.PositiveIntegerField(default=0)),
-                ('created_count', models.PositiveIntegerField(default=0)),
-                ('updated_count', models.PositiveIntegerField(default=0)),
-                ('error_count', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list, help_text='[row, field, message] for the report.')),
-                ('failure', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("orders", "Orders with tracking numbers"), ("customers", "Customers with consent")],
+                        max_length=20,
+                    ),
+                ),
+                ("file", models.FileField(upload_to="imports/%Y/%m/")),
+                ("original_name", models.CharField(max_length=255)),
+                ("columns", models.JSONField(blank=True, default=list, help_text="The header row of the file.")),
+                (
+                    "mapping",
+                    models.JSONField(blank=True, default=dict, help_text="Our field name to the file's column."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Waiting for column mapping"),
+                            ("queued", "Queued"),
+                            ("running", "Importing"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="uploaded",
+                        max_length=12,
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("processed_rows", models.PositiveIntegerField(default=0)),
+                ("created_count", models.PositiveIntegerField(default=0)),
+                ("updated_count", models.PositiveIntegerField(default=0)),
+                ("error_count", models.PositiveIntegerField(default=0)),
+                (
+                    "errors",
+                    models.JSONField(blank=True, default=list, help_text="[row, field, message] for the report."),
+                ),
+                ("failure", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['uploaded', 'queued', 'running', 'done', 'failed'])), name='import_job_status_valid')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["uploaded", "queued", "running", "done", "failed"])),
+                        name="import_job_status_valid",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InboundEvent',
+            name="InboundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('source', models.CharField(choices=[('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('aftership', 'AfterShip'), ('easypost', 'EasyPost'), ('17track', '17TRACK'), ('api', 'API'), ('csv', 'CSV'), ('feed', 'Product feed')], max_length=20)),
-                ('topic', models.CharField(blank=True, max_length=80)),
-                ('delivery_id', models.CharField(blank=True, max_length=128)),
-                ('object_id', models.CharField(blank=True, help_text='The order, cart or shipment it is about.', max_length=128)),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('body', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField()),
-                ('last_received_at', models.DateTimeField()),
-                ('deliveries', models.PositiveIntegerField(default=1)),
-                ('outcome', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('ignored', 'Ignored (topic not used)'), ('rejected', 'Rejected (signature)'), ('failed', 'Failed')], default='received', max_length=12)),
-                ('http_status', models.PositiveSmallIntegerField(default=200)),
-                ('summary', models.CharField(blank=True, max_length=255)),
-                ('error', models.TextField(blank=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('replays', models.PositiveIntegerField(default=0)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("shopify", "Shopify"),
+                            ("woocommerce", "WooCommerce"),
+                            ("aftership", "AfterShip"),
+                            ("easypost", "EasyPost"),
+                            ("17track", "17TRACK"),
+                            ("api", "API"),
+                            ("csv", "CSV"),
+                            ("feed", "Product feed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("topic", models.CharField(blank=True, max_length=80)),
+                ("delivery_id", models.CharField(blank=True, max_length=128)),
+                (
+                    "object_id",
+                    models.CharField(blank=True, help_text="The order, cart or shipment it is about.", max_length=128),
+                ),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("body", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField()),
+                ("last_received_at", models.DateTimeField()),
+                ("deliveries", models.PositiveIntegerField(default=1)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("ignored", "Ignored (topic not used)"),
+                            ("rejected", "Rejected (signature)"),
+                            ("failed", "Failed"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("http_status", models.PositiveSmallIntegerField(default=200)),
+                ("summary", models.CharField(blank=True, max_length=255)),
+                ("error", models.TextField(blank=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("replays", models.PositiveIntegerField(default=0)),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
-                'indexes': [models.Index(fields=['store', '-received_at'], name='inbound_store_recent'), models.Index(condition=models.Q(('outcome__in', ['failed', 'rejected'])), fields=['store', 'outcome', '-received_at'], name='inbound_store_failures')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('delivery_id', ''), _negated=True), fields=('store', 'source', 'delivery_id'), name='inbound_event_once_per_delivery'), models.CheckConstraint(condition=models.Q(('outcome__in', ['received', 'processed', 'ignored', 'rejected', 'failed'])), name='inbound_event_outcome_valid')],
+                "ordering": ["-received_at"],
+                "indexes": [
+                    models.Index(fields=["store", "-received_at"], name="inbound_store_recent"),
+                    models.Index(
+                        condition=models.Q(("outcome__in", ["failed", "rejected"])),
+                        fields=["store", "outcome", "-received_at"],
+                        name="inbound_store_failures",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("delivery_id", ""), _negated=True),
+                        fields=("store", "source", "delivery_id"),
+                        name="inbound_event_once_per_delivery",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("outcome__in", ["received", "processed", "ignored", "rejected", "failed"])),
+                        name="inbound_event_outcome_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProductFeed',
+            name="ProductFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('url', models.URLField(max_length=1000)),
-                ('refresh_hours', models.PositiveSmallIntegerField(default=24)),
-                ('enabled', models.BooleanField(default=True)),
-                ('last_fetched_at', models.DateTimeField(blank=True, null=True)),
-                ('last_ok', models.BooleanField(null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('products_seen', models.PositiveIntegerField(default=0)),
-                ('products_created', models.PositiveIntegerField(default=0)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("url", models.URLField(max_length=1000)),
+                ("refresh_hours", models.PositiveSmallIntegerField(default=24)),
+                ("enabled", models.BooleanField(default=True)),
+                ("last_fetched_at", models.DateTimeField(blank=True, null=True)),
+                ("last_ok", models.BooleanField(null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("products_seen", models.PositiveIntegerField(default=0)),
+                ("products_created", models.PositiveIntegerField(default=0)),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
             ],
             options={
-                'ordering': ['url'],
-                'constraints': [models.UniqueConstraint(fields=('store', 'url'), name='product_feed_url_unique_per_store')],
+                "ordering": ["url"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("store", "url"), name="product_feed_url_unique_per_store")
+                ],
             },
         ),
     ]

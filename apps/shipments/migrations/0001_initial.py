@@ -5,93 +5,198 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("orders", "0001_initial"),
+        ("stores", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('carrier', models.CharField(blank=True, help_text='Carrier code, e.g. ups, dhl, cdek.', max_length=40)),
-                ('carrier_name', models.CharField(blank=True, max_length=100)),
-                ('tracking_number', models.CharField(blank=True, max_length=100)),
-                ('tracking_url', models.URLField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('info_received', 'Label created'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('available_for_pickup', 'Ready for pickup'), ('attempt_failed', 'Delivery attempt failed'), ('delivered', 'Delivered'), ('exception', 'Exception'), ('returned', 'Returned to sender'), ('expired', 'Tracking expired'), ('unknown', 'Unknown')], default='pending', max_length=24)),
-                ('raw_status', models.CharField(blank=True, help_text="The source's own word for it.", max_length=100)),
-                ('status_source', models.CharField(blank=True, max_length=20)),
-                ('shipped_at', models.DateTimeField(blank=True, null=True)),
-                ('estimated_delivery', models.DateField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('last_event_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipments', to='orders.order')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                (
+                    "carrier",
+                    models.CharField(blank=True, help_text="Carrier code, e.g. ups, dhl, cdek.", max_length=40),
+                ),
+                ("carrier_name", models.CharField(blank=True, max_length=100)),
+                ("tracking_number", models.CharField(blank=True, max_length=100)),
+                ("tracking_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("info_received", "Label created"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("available_for_pickup", "Ready for pickup"),
+                            ("attempt_failed", "Delivery attempt failed"),
+                            ("delivered", "Delivered"),
+                            ("exception", "Exception"),
+                            ("returned", "Returned to sender"),
+                            ("expired", "Tracking expired"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="pending",
+                        max_length=24,
+                    ),
+                ),
+                ("raw_status", models.CharField(blank=True, help_text="The source's own word for it.", max_length=100)),
+                ("status_source", models.CharField(blank=True, max_length=20)),
+                ("shipped_at", models.DateTimeField(blank=True, null=True)),
+                ("estimated_delivery", models.DateField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("last_event_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="shipments", to="orders.order"
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TrackingEvent',
+            name="TrackingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('occurred_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('info_received', 'Label created'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('available_for_pickup', 'Ready for pickup'), ('attempt_failed', 'Delivery attempt failed'), ('delivered', 'Delivered'), ('exception', 'Exception'), ('returned', 'Returned to sender'), ('expired', 'Tracking expired'), ('unknown', 'Unknown')], max_length=24)),
-                ('raw_status', models.CharField(blank=True, max_length=100)),
-                ('source', models.CharField(blank=True, max_length=20)),
-                ('message', models.CharField(blank=True, max_length=500)),
-                ('city', models.CharField(blank=True, max_length=120)),
-                ('region', models.CharField(blank=True, max_length=120)),
-                ('postal_code', models.CharField(blank=True, max_length=20)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('dedupe_key', models.CharField(max_length=64)),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='shipments.shipment')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("info_received", "Label created"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("available_for_pickup", "Ready for pickup"),
+                            ("attempt_failed", "Delivery attempt failed"),
+                            ("delivered", "Delivered"),
+                            ("exception", "Exception"),
+                            ("returned", "Returned to sender"),
+                            ("expired", "Tracking expired"),
+                            ("unknown", "Unknown"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("raw_status", models.CharField(blank=True, max_length=100)),
+                ("source", models.CharField(blank=True, max_length=20)),
+                ("message", models.CharField(blank=True, max_length=500)),
+                ("city", models.CharField(blank=True, max_length=120)),
+                ("region", models.CharField(blank=True, max_length=120)),
+                ("postal_code", models.CharField(blank=True, max_length=20)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("dedupe_key", models.CharField(max_length=64)),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="shipments.shipment"
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="stores.store"),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at'],
+                "ordering": ["-occurred_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['store', 'status'], name='shipment_store_status'),
+            model_name="shipment",
+            index=models.Index(fields=["store", "status"], name="shipment_store_status"),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['store', '-created_at'], name='shipment_store_recent'),
+            model_name="shipment",
+            index=models.Index(fields=["store", "-created_at"], name="shipment_store_recent"),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(condition=models.Q(('tracking_number', ''), _negated=True), fields=('store', 'carrier', 'tracking_number'), name='shipment_tracking_number_unique_per_store_carrier'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("tracking_number", ""), _negated=True),
+                fields=("store", "carrier", "tracking_number"),
+                name="shipment_tracking_number_unique_per_store_carrier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('store', 'external_id'), name='shipment_external_id_unique_per_store'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("store", "external_id"),
+                name="shipment_external_id_unique_per_store",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'info_received', 'in_transit', 'out_for_delivery', 'available_for_pickup', 'attempt_failed', 'delivered', 'exception', 'returned', 'expired', 'unknown'])), name='shipment_status_valid'),
+            model_name="shipment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "pending",
+                            "info_received",
+                            "in_transit",
+                            "out_for_delivery",
+                            "available_for_pickup",
+                            "attempt_failed",
+                            "delivered",
+                            "exception",
+                            "returned",
+                            "expired",
+                            "unknown",
+                        ],
+                    )
+                ),
+                name="shipment_status_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='trackingevent',
-            index=models.Index(fields=['shipment', '-occurred_at'], name='event_shipment_recent'),
+            model_name="trackingevent",
+            index=models.Index(fields=["shipment", "-occurred_at"], name="event_shipment_recent"),
         ),
         migrations.AddConstraint(
-            model_name='trackingevent',
-            constraint=models.UniqueConstraint(fields=('shipment', 'dedupe_key'), name='tracking_event_once_per_shipment'),
+            model_name="trackingevent",
+            constraint=models.UniqueConstraint(
+                fields=("shipment", "dedupe_key"), name="tracking_event_once_per_shipment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackingevent',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'info_received', 'in_transit', 'out_for_delivery', 'available_for_pickup', 'attempt_failed', 'delivered', 'exception', 'returned', 'expired', 'unknown'])), name='tracking_event_status_valid'),
+            model_name="trackingevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "pending",
+                            "info_received",
+                            "in_transit",
+                            "out_for_delivery",
+                            "available_for_pickup",
+                            "attempt_failed",
+                            "delivered",
+                            "exception",
+                            "returned",
+                            "expired",
+                            "unknown",
+                        ],
+                    )
+                ),
+                name="tracking_event_status_valid",
+            ),
         ),
     ]

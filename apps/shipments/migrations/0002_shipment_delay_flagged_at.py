@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shipments', '0001_initial'),
+        ("shipments", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shipment',
-            name='delay_flagged_at',
+            model_name="shipment",
+            name="delay_flagged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

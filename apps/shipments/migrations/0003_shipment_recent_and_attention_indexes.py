@@ -4,24 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_order_recent_covering_index'),
-        ('shipments', '0002_shipment_delay_flagged_at'),
-        ('stores', '0003_invitations'),
+        ("orders", "0003_order_recent_covering_index"),
+        ("shipments", "0002_shipment_delay_flagged_at"),
+        ("stores", "0003_invitations"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='shipment',
-            name='shipment_store_recent',
+            model_name="shipment",
+            name="shipment_store_recent",
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['store', '-created_at'], include=('status',), name='shipment_store_recent'),
+            model_name="shipment",
+            index=models.Index(fields=["store", "-created_at"], include=("status",), name="shipment_store_recent"),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(('status__in', ('exception', 'attempt_failed', 'returned')), ('delay_flagged_at__isnull', False), _connector='OR'), fields=['store'], include=('status', 'delay_flagged_at'), name='shipment_needs_attention'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(
+                    ("status__in", ("exception", "attempt_failed", "returned")),
+                    ("delay_flagged_at__isnull", False),
+                    _connector="OR",
+                ),
+                fields=["store"],
+                include=("status", "delay_flagged_at"),
+                name="shipment_needs_attention",
+            ),
         ),
     ]

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,50 +16,129 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Store',
+            name="Store",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('website_url', models.URLField(blank=True)),
-                ('logo', models.ImageField(blank=True, upload_to='logos/')),
-                ('primary_colour', models.CharField(default='#1f2937', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1f6feb.')])),
-                ('accent_colour', models.CharField(default='#2563eb', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1f6feb.')])),
-                ('background_colour', models.CharField(default='#f8fafc', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1f6feb.')])),
-                ('font_family', models.CharField(blank=True, help_text='A system font stack, e.g. Georgia, serif.', max_length=120)),
-                ('sender_name', models.CharField(blank=True, max_length=120)),
-                ('sender_email', models.EmailField(blank=True, max_length=254)),
-                ('reply_to_email', models.EmailField(blank=True, max_length=254)),
-                ('support_email', models.EmailField(blank=True, max_length=254)),
-                ('support_phone', models.CharField(blank=True, max_length=40)),
-                ('support_url', models.URLField(blank=True)),
-                ('postal_address', models.TextField(blank=True, help_text='Shown in the footer of every email.')),
-                ('social_links', models.JSONField(blank=True, default=dict, help_text='Network name to profile URL.')),
-                ('newsletter_url', models.URLField(blank=True)),
-                ('review_url', models.URLField(blank=True)),
-                ('default_language', models.CharField(choices=[('en', 'English'), ('ru', 'Русский'), ('it', 'Italiano'), ('ko', '한국어'), ('kk', 'Қазақша')], default='en', max_length=5)),
-                ('languages', models.JSONField(blank=True, default=list, help_text='Languages offered to buyers.')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[apps.stores.models.validate_time_zone])),
-                ('currency', models.CharField(default='EUR', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter ISO 4217 code such as EUR.')])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("website_url", models.URLField(blank=True)),
+                ("logo", models.ImageField(blank=True, upload_to="logos/")),
+                (
+                    "primary_colour",
+                    models.CharField(
+                        default="#1f2937",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "Use a colour like #1f6feb.")
+                        ],
+                    ),
+                ),
+                (
+                    "accent_colour",
+                    models.CharField(
+                        default="#2563eb",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "Use a colour like #1f6feb.")
+                        ],
+                    ),
+                ),
+                (
+                    "background_colour",
+                    models.CharField(
+                        default="#f8fafc",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "Use a colour like #1f6feb.")
+                        ],
+                    ),
+                ),
+                (
+                    "font_family",
+                    models.CharField(blank=True, help_text="A system font stack, e.g. Georgia, serif.", max_length=120),
+                ),
+                ("sender_name", models.CharField(blank=True, max_length=120)),
+                ("sender_email", models.EmailField(blank=True, max_length=254)),
+                ("reply_to_email", models.EmailField(blank=True, max_length=254)),
+                ("support_email", models.EmailField(blank=True, max_length=254)),
+                ("support_phone", models.CharField(blank=True, max_length=40)),
+                ("support_url", models.URLField(blank=True)),
+                ("postal_address", models.TextField(blank=True, help_text="Shown in the footer of every email.")),
+                ("social_links", models.JSONField(blank=True, default=dict, help_text="Network name to profile URL.")),
+                ("newsletter_url", models.URLField(blank=True)),
+                ("review_url", models.URLField(blank=True)),
+                (
+                    "default_language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("ru", "Русский"),
+                            ("it", "Italiano"),
+                            ("ko", "한국어"),
+                            ("kk", "Қазақша"),
+                        ],
+                        default="en",
+                        max_length=5,
+                    ),
+                ),
+                ("languages", models.JSONField(blank=True, default=list, help_text="Languages offered to buyers.")),
+                (
+                    "time_zone",
+                    models.CharField(default="UTC", max_length=64, validators=[apps.stores.models.validate_time_zone]),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        default="EUR",
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR."
+                            )
+                        ],
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('manager', 'Manager'), ('support', 'Support')], max_length=10)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='stores.store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("manager", "Manager"), ("support", "Support")], max_length=10
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="stores.store"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('store', 'user'), name='membership_one_per_store_user'), models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'manager', 'support'])), name='membership_role_valid')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("store", "user"), name="membership_one_per_store_user"),
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["owner", "manager", "support"])), name="membership_role_valid"
+                    ),
+                ],
             },
         ),
     ]
