@@ -3,7 +3,8 @@
 Erasure anonymises rather than deletes: the customer row, their orders and amounts stay, so the
 store's figures (revenue, NPS, flow results) do not change, but nothing left points to the person:
 the email becomes `erased-<id>@invalid`, names, phone, addresses, email bodies and free-text comments
-are blanked, and the address is suppressed with the reason `erased` so no email goes out again.
+are blanked, raw webhook and API payloads about the buyer are blanked at once (not at the retention
+purge), and the address is suppressed with the reason `erased` so no email goes out again.
 """
 
 from django.db import transaction
@@ -166,7 +167,10 @@ def customer_erase(*, customer: Customer, confirm_email: str) -> Customer:
     by the person erasing: a guard against erasing the wrong buyer. Erasing twice changes nothing."""
     from apps.campaigns.services import messages_anonymise
     from apps.feedback.services import nps_anonymise
+    from apps.integrations.services import inbound_anonymise
+    from apps.orders.selectors import buyer_external_ids
     from apps.orders.services import buyer_anonymise
+    from apps.shipments.selectors import shipment_external_ids
 
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if (confirm_email or "").strip().lower() != customer.email:
@@ -174,7 +178,10 @@ def customer_erase(*, customer: Customer, confirm_email: str) -> Customer:
     now = timezone.now()
     anonymous = erased_email(customer)
     who = {"store_id": customer.store_id, "customer_id": customer.pk}
+    filed_under = buyer_external_ids(**who, email=customer.email) | {customer.external_id} - {""}
     order_ids = buyer_anonymise(**who, email=customer.email, anonymous=anonymous, now=now)
+    filed_under |= shipment_external_ids(order_ids=order_ids)
+    inbound_anonymise(store_id=customer.store_id, email=customer.email, object_ids=filed_under, now=now)
     messages_anonymise(**who, email=customer.email, anonymous=anonymous, now=now)
     nps_anonymise(**who, order_ids=order_ids, now=now)
     ConsentEvent.objects.filter(customer=customer).update(note="", modified_at=now)

@@ -12,7 +12,8 @@ import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
 
@@ -161,6 +162,27 @@ def inbound_replay(*, event: InboundEvent, adapter: Adapter) -> InboundEvent:
     InboundEvent.objects.filter(pk=event.pk).update(outcome=Outcome.RECEIVED)
     event.refresh_from_db()
     return inbound_apply(event=event, adapter=adapter, delivery=delivery)
+
+
+def inbound_anonymise(*, store_id: int, email: str, object_ids: set[str], now) -> int:
+    """An erased buyer's raw deliveries (webhooks and API calls about them, found by their address or by
+    the ids of their orders, carts, parcels and customer record) lose body and headers at once rather than
+    at the retention purge. The rows stay, so delivery counts and outcomes still add up."""
+    about = Q(body__icontains=email) | Q(summary__icontains=email) | Q(error__icontains=email)
+    if object_ids:
+        about |= Q(object_id__in=object_ids)
+    erased = Value("[erased]")
+    return (
+        InboundEvent.objects.filter(store_id=store_id)
+        .filter(about)
+        .update(
+            body="",
+            headers={},
+            summary=Replace("summary", Value(email), erased),
+            error=Replace("error", Value(email), erased),
+            modified_at=now,
+        )
+    )
 
 
 def feed_add(*, store: Store, url: str, refresh_hours: int = 24):

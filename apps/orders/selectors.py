@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from apps.shipments.models import Shipment, TrackingEvent
 from apps.stores.models import Store
 
-from .models import Order, OrderStatus
+from .models import Cart, Order, OrderStatus
 
 
 def orders_for_store(*, store: Store, search: str = "", status: str = "") -> QuerySet[Order]:
@@ -176,3 +176,12 @@ def recommended_products(*, order: Order, limit: int = 4) -> list:
         by_id = candidates.in_bulk(wanted)
         chosen += [by_id[pk] for pk in wanted if pk in by_id][: limit - len(chosen)]
     return chosen
+
+
+def buyer_external_ids(*, store_id: int, customer_id: int, email: str) -> set[str]:
+    """The shop's ids of a buyer's orders and carts (their own, and guest rows under their address): what
+    inbound deliveries about them are filed under."""
+    buyer = Q(customer_id=customer_id) | Q(customer__isnull=True, email=email)
+    orders = Order.objects.filter(buyer, store_id=store_id).values_list("external_id", flat=True)
+    carts = Cart.objects.filter(buyer, store_id=store_id).values_list("external_id", flat=True)
+    return {value for value in (*orders, *carts) if value}

@@ -82,3 +82,9 @@ def shipments_for_orders(*, store: Store, order_ids) -> list[Shipment]:
         .select_related("order")
         .order_by("-created_at", "-id")
     )
+
+
+def shipment_external_ids(*, order_ids) -> set[str]:
+    """The ids carriers and shops file a set of orders' parcels under: shipment ids and tracking numbers."""
+    rows = Shipment.objects.filter(order_id__in=order_ids).values_list("external_id", "tracking_number")
+    return {value for row in rows for value in row if value}

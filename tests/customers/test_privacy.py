@@ -82,3 +82,42 @@ def test_erasing_needs_the_buyers_email_typed(buyer):
         customer_erase(customer=buyer, confirm_email="someone@example.com")
     buyer.refresh_from_db()
     assert buyer.email == "ana@example.com" and buyer.first_name == "Ana"
+
+
+def test_erasing_blanks_raw_deliveries_about_the_buyer_at_once(buyer):
+    # given deliveries about the buyer (by address, by order id, by parcel) and one about someone else
+    from django.utils import timezone
+
+    from apps.integrations.models import InboundEvent
+
+    order = Order.objects.filter(customer=buyer).order_by("pk").first()
+    Order.objects.filter(pk=order.pk).update(external_id="shop-1001")
+    shipment = order.shipments.get()
+    now = timezone.now()
+
+    def delivery(body: str, *, object_id: str = "", summary: str = "") -> InboundEvent:
+        return InboundEvent.objects.create(
+            store=buyer.store,
+            source="shopify",
+            body=body,
+            headers={"X-Shopify-Topic": "orders/create"},
+            object_id=object_id,
+            summary=summary,
+            received_at=now,
+            last_received_at=now,
+        )
+
+    by_address = delivery('{"email": "Ana@Example.com", "phone": "+39 1"}', summary="Customer ana@example.com saved")
+    by_order = delivery('{"id": "shop-1001", "shipping_address": {"name": "Ana Rossi"}}', object_id="shop-1001")
+    by_parcel = delivery('{"tracking_number": "X", "customer_name": "Ana Rossi"}', object_id=shipment.tracking_number)
+    other = delivery('{"email": "bob@example.com"}', object_id="shop-2002")
+    # when she is erased
+    customer_erase(customer=buyer, confirm_email="ana@example.com")
+    # then the raw bodies and headers about her are gone now, the rows stay; Bob's delivery is untouched
+    for event in (by_address, by_order, by_parcel):
+        event.refresh_from_db()
+        assert (event.body, event.headers) == ("", {})
+        assert "ana@example.com" not in event.summary
+    other.refresh_from_db()
+    assert other.body == '{"email": "bob@example.com"}'
+    assert InboundEvent.objects.count() == 4
