@@ -3,11 +3,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.bounds import column, money_limit
 from apps.core.upsert import lock_or_create
 from apps.stores.models import Language, Store
 
 from .inputs import CustomerIn
 from .models import ConsentEvent, ConsentSource, Customer, SuppressionReason
+
+TOTAL_SPENT_MAX = money_limit(column(Customer, "total_spent"))
 
 
 def normalise_email(email: str) -> str:
@@ -123,9 +126,12 @@ def customer_record_consent_statement(*, customer: Customer, granted: bool, sour
 
 
 def customer_record_order_stats(*, customer_id: int, count: int, spent, first, last) -> None:
-    """Store a customer's order aggregates, as counted by the orders app."""
+    """Store a customer's order aggregates, as counted by the orders app. The total spend saturates at
+    what its column holds: every order fits its own column, but a hundred of the largest would not fit
+    this one, and an order is never refused for what its buyer bought before."""
+    spent = min(spent or 0, TOTAL_SPENT_MAX)
     Customer.objects.filter(pk=customer_id).update(
-        orders_count=count, total_spent=spent or 0, first_order_at=first, last_order_at=last, modified_at=timezone.now()
+        orders_count=count, total_spent=spent, first_order_at=first, last_order_at=last, modified_at=timezone.now()
     )
 
 

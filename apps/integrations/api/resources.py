@@ -20,7 +20,7 @@ from apps.customers import inputs as customer_inputs
 from apps.customers.models import ConsentSource, Customer
 from apps.customers.services import customer_upsert
 from apps.orders import inputs as order_inputs
-from apps.orders.models import OrderSource, OrderStatus
+from apps.orders.models import OrderSource
 from apps.orders.services import cart_upsert, order_upsert, product_upsert
 from apps.shipments import inputs as shipment_inputs
 from apps.shipments.carriers import detect_carrier
@@ -123,33 +123,8 @@ def _lines(lines: list[schemas.LineIn]) -> list[order_inputs.LineIn]:
     return [order_inputs.LineIn(**line.model_dump()) for line in lines]
 
 
-def _check_buyer_spend_fits(*, store: Store, external_id: str, data: schemas.OrderIn) -> None:
-    """A customer's total spend is the sum of their orders, kept in a column of its own: an order that would
-    take it past what that column holds is refused here, naming the total, rather than failing in the
-    database (PostgreSQL) or being stored where it can no longer be read (SQLite)."""
-    if data.status == OrderStatus.CANCELLED:
-        return  # a cancelled order does not count
-    buyers = selectors.buyers_of_order(
-        store=store,
-        order_external_id=external_id,
-        email=data.customer.email if data.customer else "",
-        external_id=data.customer.external_id if data.customer else "",
-    )
-    limit = limits.money_limit(limits.column(Customer, "total_spent"))
-    for buyer in buyers:
-        others = selectors.customer_spend_without(customer_id=buyer, store=store, order_external_id=external_id)
-        if others + data.total > limit:
-            raise ApiError(
-                422,
-                f"With this order the buyer's orders would add up to more than {limit}, the most a customer's "
-                "total spend holds.",
-                {"total": f"The buyer's orders would add up to more than {limit}"},
-            )
-
-
 def order_apply(*, store: Store, key: str | None, data: schemas.OrderIn):
     external_id = _key(key, data.external_id)
-    _check_buyer_spend_fits(store=store, external_id=external_id, data=data)
     fields = data.model_dump(exclude={"external_id", "customer", "lines"})
     order_in = order_inputs.OrderIn(
         external_id=external_id,
