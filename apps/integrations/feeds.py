@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
+from apps.core.bounds import InputError
 from apps.orders.inputs import ProductIn
 
 from .adapters import PayloadError
@@ -36,6 +37,15 @@ def _currency(text: str | None) -> str:
     match = re.search(r"\b([A-Z]{3})\b", text or "")
     code = match.group(1) if match else ""
     return {"RUR": "RUB"}.get(code, code)
+
+
+def _offer(**fields) -> Iterator[ProductIn]:
+    """One product of the feed, or none when a value does not fit its column (a price of 1e30, say):
+    one bad offer is skipped, the rest of the catalogue still loads."""
+    try:
+        yield ProductIn(**fields)
+    except InputError:
+        return
 
 
 def detect_format(head: bytes) -> str:
@@ -81,7 +91,7 @@ def parse_yml(content: bytes) -> Iterator[ProductIn]:
         if not offer_id or not title:
             element.clear()
             continue
-        yield ProductIn(
+        yield from _offer(
             external_id=offer_id[:100],
             name=title[:255],
             sku=fields.get("vendorCode", "")[:100],
@@ -108,7 +118,7 @@ def parse_google(content: bytes) -> Iterator[ProductIn]:
             element.clear()
             continue
         price_text = fields.get("sale_price") or fields.get("price")
-        yield ProductIn(
+        yield from _offer(
             external_id=offer_id[:100],
             name=title[:255],
             sku=fields.get("mpn", "")[:100],

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.bounds import InputError
 from apps.customers.models import ConsentSource
 from apps.customers.selectors import customer_exists
 from apps.customers.services import customer_upsert
@@ -156,7 +157,7 @@ def _apply_chunk(job: ImportJob, store: Store, units: list, rows_done: int) -> N
                 was_created = _apply(job, store, rows)
         except RowError as exc:
             errors.append([number, exc.field, str(exc)])
-        except PayloadError as exc:
+        except (PayloadError, InputError) as exc:  # a value its column cannot hold: that row only
             errors.append([number, next(iter(exc.fields), ""), str(exc)])
         else:
             created += was_created

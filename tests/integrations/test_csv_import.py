@@ -168,3 +168,24 @@ def test_support_staff_cannot_import(client):
     support = MembershipFactory(role="support")
     client.force_login(support.user)
     assert client.get(reverse("dashboard:import_list")).status_code == 403
+
+
+def test_values_their_columns_cannot_hold_fail_their_row_only(client, manager):
+    # given an export with an absurd quantity and an absurd total among good rows
+    text = f"""{HEADER}
+#2001,ana@example.com,2026-10-01 10:00,EUR,30.00,Espresso beans,2,15.00,,,20100
+#2002,bob@example.com,2026-10-01 10:00,EUR,30.00,Espresso beans,{2**40},15.00,,,20100
+#2003,cy@example.com,2026-10-01 10:00,EUR,1e30,Espresso beans,1,15.00,,,20100
+#2004,dan@example.com,2026-10-01 10:00,EUR,12.00,Mug,1,12.00,,,20100
+"""
+    # when it is imported, twice
+    for _ in range(2):
+        upload(client, "orders", text)
+        job = ImportJob.objects.filter(store=manager.store).order_by("-pk").first()
+        start(client, job)
+        import_run(job_id=job.pk)
+        job.refresh_from_db()
+        # then the job finishes, the bad rows are reported, the good ones are in
+        assert job.status == ImportStatus.DONE
+        assert job.error_count == 2
+    assert set(Order.objects.filter(store=manager.store).values_list("number", flat=True)) == {"#2001", "#2004"}

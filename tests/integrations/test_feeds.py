@@ -165,3 +165,12 @@ def test_a_feed_address_that_is_not_a_url_is_a_form_error(client):
     )
     assert response.status_code == 400
     assert not ProductFeed.objects.exists()
+
+
+def test_an_offer_whose_price_no_column_holds_is_skipped_and_the_rest_loads():
+    store = StoreFactory()
+    feed = GOOGLE.replace(b"<g:price>59.00 EUR</g:price>", b"<g:price>99999999999999999999.00 EUR</g:price>")
+    for _ in range(2):
+        result = feed_apply(store=store, content=feed)
+    assert result.seen == 1
+    assert list(Product.objects.filter(store=store).values_list("external_id", flat=True)) == ["mug-1"]
