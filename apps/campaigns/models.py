@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +27,16 @@ class Flow(TenantModel):
     kind = models.CharField(max_length=24, choices=FlowKind.choices)
     name = models.CharField(max_length=120)
     enabled = models.BooleanField(default=False)
+    # Events from this moment on start the flow; anything that happened before is history and sends
+    # nothing. Set when the flow is switched on ("from now on", or a few days back if the merchant asks).
+    live_since = models.DateTimeField(null=True, blank=True)
     # Lower runs first when the frequency cap has room for only one marketing message.
     priority = models.PositiveSmallIntegerField(default=50)
+    holdout_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_("This share of buyers gets none of the flow's emails, to measure what the flow adds."),
+    )
 
     class Meta:
         ordering = ["priority", "kind"]
@@ -57,6 +66,11 @@ class FlowStep(TimeStampedModel):
     position = models.PositiveSmallIntegerField(default=0)
     enabled = models.BooleanField(default=True)
     delay_minutes = models.PositiveIntegerField(default=0)
+    send_window_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("How long after its moment this email is still worth sending; later it is skipped as too late."),
+    )
     trigger_status = models.CharField(max_length=24, blank=True, help_text=_("Shipment updates: the status."))
     conditions = models.JSONField(default=dict, blank=True)
     # Per-language content; a missing language falls back to the store default, then English.
@@ -118,6 +132,9 @@ class Message(TenantModel):
     transactional = models.BooleanField(default=False)
     priority = models.PositiveSmallIntegerField(default=50)
     scheduled_for = models.DateTimeField()
+    # The last moment this email is still useful (its planned moment plus the step's send window): past
+    # it, it is skipped as too late, whatever held it back (quiet hours, the cap, an outage).
+    latest_at = models.DateTimeField(null=True, blank=True)
     email = models.EmailField()
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
@@ -248,6 +265,13 @@ class MessagingPolicy(TimeStampedModel):
     ab_confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0.95)
     response_target_hours = models.PositiveSmallIntegerField(
         default=24, help_text=_("Critics queue: a detractor should hear from us within this many hours.")
+    )
+    history_max_age_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text=_("An order, cart or parcel event reported this much later than it happened is history: no email."),
+    )
+    lapse_lookback_days = models.PositiveSmallIntegerField(
+        default=60, help_text=_("Win-back: how long ago a customer may have lapsed and still be written to.")
     )
 
     def __str__(self) -> str:

@@ -73,6 +73,9 @@ class Order(TenantModel):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The source's own "updated at": an older delivery of the order never overwrites a newer one.
     source_updated_at = models.DateTimeField(null=True, blank=True)
+    # Imported as history (a CSV or API import marked so, a shop's history import): it feeds figures,
+    # RFM, repurchase intervals and recommendations, and never starts a flow.
+    is_history = models.BooleanField(default=False)
 
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(**MONEY, default=0)
@@ -151,6 +154,7 @@ class Cart(TenantModel):
         Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="source_carts"
     )
     converted_at = models.DateTimeField(null=True, blank=True)
+    is_history = models.BooleanField(default=False)  # see Order.is_history
 
     class Meta:
         ordering = ["-updated_at"]

@@ -42,6 +42,7 @@ class Shipment(TenantModel):
     last_event_at = models.DateTimeField(null=True, blank=True)
     # Set by the delivery watch when the parcel looks stuck; cleared when it moves again.
     delay_flagged_at = models.DateTimeField(null=True, blank=True)
+    is_history = models.BooleanField(default=False)  # imported as history: it starts no flow
 
     class Meta:
         ordering = ["-created_at"]
