@@ -18,6 +18,15 @@ from .rules import policy_for
 SAMPLES = 20_000
 
 
+def in_holdout(flow, email: str) -> bool:
+    """Whether this recipient is in the flow's holdout group: the same buyer always lands on the same side,
+    so the group's orders can be compared with those of the buyers who got the emails."""
+    if flow.is_transactional or not flow.holdout_percent:
+        return False
+    point = int(hashlib.sha256(f"holdout:{flow.pk}:{email.strip().lower()}".encode()).hexdigest()[:8], 16) % 100
+    return point < flow.holdout_percent
+
+
 def variant_for(step: FlowStep, subject_key: str, variants: list[Variant] | None = None) -> Variant | None:
     """The same recipient always gets the same variant; weights decide the split."""
     live = variants if variants is not None else list(step.variants.filter(retired=False).order_by("label"))

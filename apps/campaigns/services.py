@@ -13,7 +13,7 @@ from apps.core.upsert import insert_new
 from apps.stores.models import Store
 
 from .defaults import DEFAULT_FLOWS, default_content
-from .models import TRANSACTIONAL_KINDS, Coupon, Flow, FlowStep, IncentiveKind, Message
+from .models import TRANSACTIONAL_KINDS, Coupon, Flow, FlowStep, IncentiveKind, Message, MessageStatus
 
 
 @transaction.atomic
@@ -63,15 +63,18 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
     """
     if not planned:
         return []
-    from .abtest import variant_for
+    from .abtest import in_holdout, variant_for
 
     now = timezone.now()
     variants: dict[int, list] = {}
     for p in planned:
         if p.step.pk not in variants:
             variants[p.step.pk] = list(p.step.variants.filter(retired=False).order_by("label"))
-    rows = [
-        Message(
+    rows = []
+    for p in planned:
+        if not p.email:
+            continue
+        row = Message(
             store_id=p.step.store_id,
             step=p.step,
             subject_key=p.subject_key,
@@ -87,9 +90,12 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
             variant=variant_for(p.step, p.subject_key, variants[p.step.pk]),
             trace=[{"at": now.isoformat(), "action": "scheduled", "rule": "trigger", "reason": p.why}],
         )
-        for p in planned
-        if p.email
-    ]
+        if in_holdout(p.step.flow, p.email):
+            # Recorded like any other email, never sent: its buyer's orders measure what the flow adds.
+            reason = f"in the holdout group ({p.step.flow.holdout_percent} % of buyers get none of this flow)"
+            row.status, row.reason = MessageStatus.SKIPPED, reason
+            row.trace.append({"at": now.isoformat(), "action": "skipped", "rule": "holdout", "reason": reason})
+        rows.append(row)
     # Exactly the rows this call inserted: a second scan, beat or replayed webhook inserts none.
     new = {(step_id, key): pk for pk, step_id, key in insert_new(rows, returning=("id", "step", "subject_key"))}
     created = []
