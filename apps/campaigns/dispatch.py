@@ -24,7 +24,7 @@ from apps.orders.selectors import recommended_products
 from . import rules
 from .context import message_context
 from .copy import LANGUAGES
-from .defaults import BLOCKS
+from .flows import definition_for
 from .models import Message, MessageStatus
 from .rendering import TemplateError, render_email
 from .services import coupon_issue, message_trace
@@ -92,13 +92,31 @@ def _pick(content: dict, language: str, fallback: str) -> str:
     return content.get(language) or content.get(fallback) or content.get("en") or next(iter(content.values()), "")
 
 
+MARKETING_BLOCKS = ("coupon", "recommendations")
+
+
+def may_market_to(message: Message) -> bool:
+    """Offers and cross-sell only go to buyers who said yes to marketing (where the store asks for
+    consent): a confirmation to anyone else carries the order, not promotions."""
+    customer = message.customer
+    return (
+        bool(customer and customer.marketing_consent) or not rules.policy_for(message.store).marketing_requires_consent
+    )
+
+
 def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     """Render the message and wrap it for Anymail. Returns the email and what was rendered."""
     language = language_for(message)
     step, store = message.step, message.store
-    coupon = coupon_issue(message=message)
-    products = recommended_products(order=message.order, limit=4) if message.order_id else []
-    blocks = BLOCKS.get(step.flow.kind, ())
+    blocks = definition_for(step.flow.kind).blocks
+    if not may_market_to(message):
+        blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
+    # A coupon is issued only where it may be shown, and shown wherever one is issued.
+    coupon = coupon_issue(message=message) if may_market_to(message) else None
+    if coupon and "coupon" not in blocks:
+        blocks = (*blocks, "coupon")
+    wants_products = "recommendations" in blocks and message.order_id
+    products = recommended_products(order=message.order, limit=4) if wants_products else []
     context = message_context(message, language=language, blocks=blocks, coupon=coupon, recommendations=products)
     subject_source = _pick(message.variant.subject, language, store.default_language) if message.variant_id else None
     with translation.override(language):

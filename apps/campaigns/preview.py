@@ -13,8 +13,8 @@ from apps.core.mailbox import store_sender
 
 from .context import lines_context, money, store_context
 from .copy import copy_for
-from .defaults import BLOCKS
 from .dispatch import _pick
+from .flows import definition_for
 from .models import FlowStep
 from .rendering import RenderedEmail, render_email
 
@@ -90,7 +90,7 @@ def preview_step(*, step: FlowStep, language: str, subject=None, preheader=None,
             preheader=preheader if preheader is not None else _pick(step.preheader, language, fallback),
             body=body if body is not None else _pick(step.body, language, fallback),
             context=sample_context(step, language),
-            blocks=BLOCKS.get(step.flow.kind, ()),
+            blocks=definition_for(step.flow.kind).blocks,
         )
     return Preview(language=language, email=email)
 

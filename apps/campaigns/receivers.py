@@ -1,87 +1,149 @@
 """Where domain events and ESP reports enter the email engine. Receivers only plan; the ledger and
-dispatch do the rest, so a replayed event plans nothing new."""
+dispatch do the rest, so a replayed event plans nothing new.
 
-from datetime import timedelta
+An event starts a flow only when it is the present for that flow (`flows.history_reason`): it happened
+while the flow was on, it was reported soon after it happened, and it was not imported as history.
+"""
+
+from datetime import datetime, timedelta
 
 from anymail.signals import tracking
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from apps.orders import events as order_events
 from apps.orders.models import Order
 from apps.shipments import events as shipment_events
-from apps.shipments.models import Shipment, ShipmentStatus
+from apps.shipments.models import Shipment, ShipmentStatus, TrackingEvent
 from apps.stores.models import Store
 
-from .models import FlowKind, FlowStep
+from .flows import delivered_followup, history_reason, order_confirmation, shipment_confirmation, shipment_update
+from .models import Flow, FlowKind, FlowStep
+from .rules import policy_for
 from .services import Planned, coupons_redeem, flows_install_defaults, messages_schedule
 from .tasks import enqueue_now
 
 
-def _steps(store_id: int, kind: str, **filters):
-    return FlowStep.objects.filter(
-        store_id=store_id, flow__kind=kind, flow__enabled=True, enabled=True, **filters
-    ).select_related("flow")
-
-
-def _plan(steps, *, subject_key: str, email: str, start, why: str, **refs) -> list[Planned]:
+def _plan(
+    store,
+    kind: str,
+    *,
+    moment: datetime,
+    known_at: datetime,
+    is_history: bool,
+    subject_key: str,
+    email: str,
+    why: str,
+    step_filters: dict | None = None,
+    **refs,
+) -> list[Planned]:
+    """The emails of `kind` this event starts: none when the flow is off or the event is history."""
+    flow = Flow.objects.filter(store=store, kind=kind).first()
+    if flow is None or not email:
+        return []
+    policy = policy_for(store)
+    if history_reason(flow=flow, policy=policy, moment=moment, known_at=known_at, is_history=is_history):
+        return []
+    steps = FlowStep.objects.filter(flow=flow, enabled=True, **(step_filters or {})).select_related("flow")
     return [
-        Planned(step=step, subject_key=subject_key, email=email, why=why,
-                scheduled_for=start + timedelta(minutes=step.delay_minutes), **refs)
+        Planned(
+            step=step,
+            subject_key=subject_key,
+            email=email,
+            why=why,
+            scheduled_for=moment + timedelta(minutes=step.delay_minutes),
+            **refs,
+        )
         for step in steps
-    ]  # fmt: skip
+    ]
 
 
 @receiver(order_events.order_placed)
 def on_order_placed(sender, order_id: int, **kwargs) -> None:
     from .attribution import attribute_order
 
-    order = Order.objects.filter(pk=order_id).first()
+    order = Order.objects.select_related("store").filter(pk=order_id).first()
     if order is None:
         return
     coupons_redeem(order=order)
     attribute_order(order=order)
-    if not order.email:
-        return
     planned = _plan(
-        _steps(order.store_id, FlowKind.ORDER_CONFIRMATION), subject_key=f"order:{order.pk}", email=order.email,
-        start=order.created_at, why=f"order {order.number} placed", customer_id=order.customer_id, order_id=order.pk,
-    )  # fmt: skip
+        order.store,
+        FlowKind.ORDER_CONFIRMATION,
+        moment=order.placed_at,
+        known_at=order.created_at,
+        is_history=order.is_history,
+        subject_key=order_confirmation.subject_key(order_id=order.pk),
+        email=order.email,
+        why=f"order {order.number} placed",
+        customer_id=order.customer_id,
+        order_id=order.pk,
+    )
     enqueue_now(messages_schedule(planned))
 
 
 @receiver(shipment_events.shipment_created)
 def on_shipment_created(sender, shipment_id: int, **kwargs) -> None:
-    shipment = Shipment.objects.select_related("order").filter(pk=shipment_id).first()
-    if shipment is None or not shipment.order.email:
+    shipment = Shipment.objects.select_related("order", "store").filter(pk=shipment_id).first()
+    if shipment is None:
         return
     order = shipment.order
     planned = _plan(
-        _steps(shipment.store_id, FlowKind.SHIPMENT_CONFIRMATION), subject_key=f"shipment:{shipment.pk}",
-        email=order.email, start=shipment.created_at, why=f"shipment {shipment.tracking_number} created",
-        customer_id=order.customer_id, order_id=order.pk, shipment_id=shipment.pk,
-    )  # fmt: skip
+        shipment.store,
+        FlowKind.SHIPMENT_CONFIRMATION,
+        moment=shipment_confirmation.moment(shipment),
+        known_at=shipment.created_at,
+        is_history=shipment.is_history or order.is_history,
+        subject_key=shipment_confirmation.subject_key(shipment_id=shipment.pk),
+        email=order.email,
+        why=f"shipment {shipment.tracking_number} created",
+        customer_id=order.customer_id,
+        order_id=order.pk,
+        shipment_id=shipment.pk,
+    )
     enqueue_now(messages_schedule(planned))
+
+
+def _status_moment(shipment: Shipment, status: str) -> datetime:
+    """When the carrier says the parcel reached `status` (the newest event saying so)."""
+    if status == ShipmentStatus.DELIVERED and shipment.delivered_at:
+        return shipment.delivered_at
+    event = TrackingEvent.objects.filter(shipment=shipment, status=status).order_by("-occurred_at").first()
+    return event.occurred_at if event else timezone.now()
 
 
 @receiver(shipment_events.shipment_status_changed)
 def on_shipment_status_changed(sender, shipment_id: int, previous: str, status: str, **kwargs) -> None:
-    from django.utils import timezone
-
-    shipment = Shipment.objects.select_related("order").filter(pk=shipment_id).first()
-    if shipment is None or not shipment.order.email:
+    shipment = Shipment.objects.select_related("order", "store").filter(pk=shipment_id).first()
+    if shipment is None:
         return
-    order, now = shipment.order, timezone.now()
-    refs = {"customer_id": order.customer_id, "order_id": order.pk, "shipment_id": shipment.pk}
+    order = shipment.order
+    event = {
+        "moment": _status_moment(shipment, status),
+        "known_at": timezone.now(),
+        "is_history": shipment.is_history or order.is_history,
+        "email": order.email,
+        "customer_id": order.customer_id,
+        "order_id": order.pk,
+        "shipment_id": shipment.pk,
+    }
     planned = _plan(
-        _steps(shipment.store_id, FlowKind.SHIPMENT_UPDATE, trigger_status=status),
-        subject_key=f"shipment:{shipment.pk}", email=order.email, start=now, why=f"shipment now {status}", **refs,
-    )  # fmt: skip
+        shipment.store,
+        FlowKind.SHIPMENT_UPDATE,
+        subject_key=shipment_update.subject_key(shipment_id=shipment.pk),
+        why=f"shipment now {status}",
+        step_filters={"trigger_status": status},
+        **event,
+    )
     if status == ShipmentStatus.DELIVERED:
         planned += _plan(
-            _steps(shipment.store_id, FlowKind.DELIVERED_FOLLOWUP), subject_key=f"order:{order.pk}",
-            email=order.email, start=now, why="order delivered", **refs,
-        )  # fmt: skip
+            shipment.store,
+            FlowKind.DELIVERED_FOLLOWUP,
+            subject_key=delivered_followup.subject_key(order_id=order.pk),
+            why="order delivered",
+            **event,
+        )
     enqueue_now(messages_schedule(planned))
 
 

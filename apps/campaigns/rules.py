@@ -1,29 +1,28 @@
 """Send-time decisions: re-checked under the message's claim, because the world moves between
-scheduling and sending (the cart converted, the customer unsubscribed, the parcel got stuck)."""
+scheduling and sending (the cart converted, the customer unsubscribed, the parcel got stuck).
 
-from dataclasses import dataclass
+What is particular to a kind of flow (its exits, its preference category, whether its steps follow one
+another) comes from its definition in `flows/`; what every email shares is here: suppression, the send
+window, consent, pacing. The simulator asks the same questions of a replayed world.
+"""
+
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.orders.models import Order, OrderStatus
-from apps.shipments.models import ATTENTION_STATUSES, Shipment, ShipmentStatus
+from .decisions import DEFER, SEND, SKIP, SUPPRESS, Decision
+from .flows import definition_for
+from .flows.world import LiveWorld
+from .models import Message, MessageStatus, MessagingPolicy
 
-from .models import FlowKind, Message, MessageStatus, MessagingPolicy
+__all__ = ["DEFER", "SEND", "SKIP", "SUPPRESS", "Decision", "decide", "policy_for"]
 
-SEND, SKIP, SUPPRESS, DEFER = "send", "skip", "suppress", "defer"
 PACED_STATUSES = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNKNOWN)
-
-
-@dataclass(frozen=True)
-class Decision:
-    action: str
-    rule: str
-    reason: str = ""
-    until: datetime | None = None
+# A buyer with a parcel in trouble hears about that parcel, not offers: marketing waits this long, then
+# looks again (until its send window closes).
+TROUBLE_HOLD = timedelta(hours=12)
 
 
 def policy_for(store) -> MessagingPolicy:
@@ -34,22 +33,36 @@ def policy_for(store) -> MessagingPolicy:
     return policy
 
 
-def decide(message: Message, *, now: datetime | None = None) -> Decision:
+def decide(message: Message, *, now: datetime | None = None, world=None) -> Decision:
     now = now or timezone.now()
+    decision = _decide(message, now, world or LiveWorld())
+    if decision.action == DEFER and message.latest_at and decision.until > message.latest_at:
+        return _too_late(message, f"{decision.reason}, and after that it would be too late")
+    return decision
+
+
+def _decide(message: Message, now: datetime, world) -> Decision:
     customer = message.customer
-    kind = message.step.flow.kind
-    conditions = message.step.conditions or {}
+    step = message.step
+    definition = definition_for(step.flow.kind)
     if customer is not None and customer.suppressed_at is not None:
         return Decision(SUPPRESS, "suppression", f"address suppressed ({customer.suppression_reason})")
-    if not message.step.flow.enabled or not message.step.enabled:
+    if not step.flow.enabled or not step.enabled:
         return Decision(SKIP, "flow_disabled", "the flow or step was switched off")
+    if message.latest_at and now > message.latest_at:
+        return _too_late(message, "its moment has passed")
 
-    preference = _preference(customer, kind, message.transactional)
-    if preference:
-        return preference
-    exit_decision = _exit_conditions(message, kind, conditions)
-    if exit_decision:
-        return exit_decision
+    if definition.category and customer is not None and not getattr(customer, definition.category, True):
+        topic = definition.category.removeprefix("wants_").replace("_", " ")
+        return Decision(SKIP, "preferences", f"the customer turned off {topic}")
+    for exit_rule in definition.exits:
+        decision = exit_rule(message, world, now)
+        if decision:
+            return decision
+    if definition.sequential:
+        spaced = _spacing(message, world, now)
+        if spaced:
+            return spaced
     if message.transactional:
         return Decision(SEND, "transactional", "transactional mail")
 
@@ -59,6 +72,11 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
     paused_until = customer.marketing_paused_until if customer else None
     if paused_until and paused_until > now:
         return Decision(SKIP, "paused", f"marketing paused until {paused_until:%Y-%m-%d}")
+    if world.buyer_has_troubled_parcel(
+        store_id=message.store_id, email=message.email, customer_id=message.customer_id, at=now
+    ):
+        troubled = "a parcel of this buyer is late or has a problem"
+        return Decision(DEFER, "shipment_troubled", troubled, until=now + TROUBLE_HOLD)
     quiet = _quiet_hours(message, policy, now)
     if quiet:
         return quiet
@@ -68,56 +86,24 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
     return Decision(SEND, "marketing", "consent given, within pacing")
 
 
-# Which preference-centre category a flow belongs to (transactional confirmations always go).
-CATEGORY = {
-    FlowKind.SHIPMENT_UPDATE: "wants_shipping_updates",
-    FlowKind.DELIVERY_APOLOGY: "wants_shipping_updates",
-    FlowKind.NPS_SURVEY: "wants_review_requests",
-    FlowKind.DELIVERED_FOLLOWUP: "wants_review_requests",
-    FlowKind.ABANDONED_CART: "wants_offers",
-    FlowKind.REPLENISHMENT: "wants_offers",
-    FlowKind.WIN_BACK: "wants_offers",
-}
+def _too_late(message: Message, why: str) -> Decision:
+    until = timezone.localtime(message.latest_at, message.store.tz)
+    return Decision(SKIP, "send_window", f"too late: {why} (it was worth sending until {until:%Y-%m-%d %H:%M})")
 
 
-def _preference(customer, kind: str, transactional: bool) -> Decision | None:
-    field = CATEGORY.get(kind)
-    if customer is None or field is None or getattr(customer, field, True):
+def _spacing(message: Message, world, now: datetime) -> Decision | None:
+    """Steps of one flow keep the spacing their delays give them, whatever held the earlier one back:
+    the 72 h cart email never follows the 24 h one by seconds."""
+    previous = world.previous_step(message)
+    if previous is None:
         return None
-    return Decision(SKIP, "preferences", f"the customer turned off {field.removeprefix('wants_').replace('_', ' ')}")
-
-
-def _exit_conditions(message: Message, kind: str, conditions: dict) -> Decision | None:
-    if kind == FlowKind.ABANDONED_CART and message.cart_id:
-        cart = message.cart
-        if cart.converted_order_id:
-            return Decision(SKIP, "exit_on_order", "the cart was converted into an order")
-        ordered = Order.objects.filter(store_id=message.store_id, placed_at__gte=cart.updated_at).filter(
-            Q(email=cart.email) | Q(customer_id=cart.customer_id) if cart.customer_id else Q(email=cart.email)
-        )
-        if ordered.exclude(status=OrderStatus.CANCELLED).exists():
-            return Decision(SKIP, "exit_on_order", "the customer ordered after leaving the cart")
-    elif conditions.get("exit_on_order") and message.customer_id:
-        since = message.created_at
-        if Order.objects.filter(customer_id=message.customer_id, placed_at__gte=since).exists():
-            return Decision(SKIP, "exit_on_order", "the customer ordered since this was scheduled")
-    if message.order_id and message.order.status == OrderStatus.CANCELLED and kind != FlowKind.ORDER_CONFIRMATION:
-        return Decision(SKIP, "order_cancelled", "the order was cancelled")
-    if conditions.get("skip_while_shipment_troubled") and message.order_id:
-        troubled = Shipment.objects.filter(order_id=message.order_id, status__in=ATTENTION_STATUSES).exists()
-        if troubled:
-            return Decision(SKIP, "shipment_troubled", "a shipment of the order is in trouble")
-    if kind == FlowKind.SHIPMENT_UPDATE and message.shipment_id:
-        status = message.shipment.status
-        wanted = message.step.trigger_status
-        if (
-            wanted
-            and status != wanted
-            and not (wanted != ShipmentStatus.DELIVERED and status == ShipmentStatus.DELIVERED)
-        ):
-            return Decision(SKIP, "status_moved_on", f"the shipment is now {status}")
-        if wanted != ShipmentStatus.DELIVERED and status == ShipmentStatus.DELIVERED:
-            return Decision(SKIP, "status_moved_on", "the shipment was delivered meanwhile")
+    status, at, delay_minutes = previous
+    gap = timedelta(minutes=max(0, message.step.delay_minutes - delay_minutes))
+    if status in (MessageStatus.SCHEDULED, MessageStatus.SENDING):
+        waiting = "the previous email of this flow has not gone out yet"
+        return Decision(DEFER, "spacing", waiting, until=max(at, now) + gap)
+    if status == MessageStatus.SENT and now < at + gap:
+        return Decision(DEFER, "spacing", "keeps its distance from the previous email of this flow", until=at + gap)
     return None
 
 
@@ -145,16 +131,15 @@ def _quiet_hours(message: Message, policy: MessagingPolicy, now: datetime) -> De
 
 
 def _frequency_cap(message: Message, policy: MessagingPolicy, now: datetime) -> Decision | None:
+    """At most N marketing emails per window to one customer, from all flows together (steps of one flow
+    included). Emails another worker is handing to the ESP right now count as sent (they are, a moment
+    later), and so do those whose fate is unknown; the dispatcher decides under the customer's row lock."""
     if not message.customer_id or not policy.frequency_cap_count:
         return None
     window = timedelta(hours=policy.frequency_cap_hours)
-    # Emails another worker is handing to the ESP right now count as sent (they are, a moment later), and
-    # so do those whose fate is unknown. The dispatcher takes this decision under the customer's row lock.
     recent = list(
         Message.objects.filter(customer_id=message.customer_id, transactional=False, status__in=PACED_STATUSES)
         .exclude(pk=message.pk)
-        # A flow's own steps are already spaced by their delays: the cap keeps different flows apart.
-        .exclude(step__flow_id=message.step.flow_id)
         .annotate(paced_at=Coalesce("sent_at", "claimed_at"))
         .filter(paced_at__gte=now - window)
         .order_by("paced_at")

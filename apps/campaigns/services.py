@@ -12,7 +12,8 @@ from django.utils import timezone
 from apps.core.upsert import insert_new
 from apps.stores.models import Store
 
-from .defaults import DEFAULT_FLOWS, default_content
+from .defaults import default_content
+from .flows import definition_for, definitions
 from .models import TRANSACTIONAL_KINDS, Coupon, Flow, FlowStep, IncentiveKind, Message, MessageStatus
 
 
@@ -20,21 +21,30 @@ from .models import TRANSACTIONAL_KINDS, Coupon, Flow, FlowStep, IncentiveKind, 
 def flows_install_defaults(*, store: Store) -> list[Flow]:
     """Give a store every default flow and step it does not have yet; never touches edited ones."""
     flows = []
-    for spec in DEFAULT_FLOWS:
+    for definition in definitions().values():
         flow, _ = Flow.objects.get_or_create(
-            store=store, kind=spec.kind, defaults={"name": spec.name, "priority": spec.priority}
+            store=store, kind=definition.kind, defaults={"name": definition.name, "priority": definition.priority}
         )
-        for position, step in enumerate(spec.steps):
+        for position, step in enumerate(definition.steps):
             if FlowStep.objects.filter(flow=flow, key=step.key).exists():
                 continue
-            subject, preheader, body = default_content(spec.kind, step.key)
+            subject, preheader, body = default_content(definition.kind, step.key)
             FlowStep.objects.create(
-                store=store, flow=flow, key=step.key, position=position, delay_minutes=step.delay_minutes,
-                trigger_status=step.trigger_status, conditions=step.conditions, subject=subject,
-                preheader=preheader, body=body, incentive_kind=step.incentive_kind,
-                incentive_value=step.incentive_value, incentive_valid_days=step.incentive_valid_days,
+                store=store,
+                flow=flow,
+                key=step.key,
+                position=position,
+                delay_minutes=step.delay_minutes,
+                trigger_status=step.trigger_status,
+                conditions=step.conditions,
+                subject=subject,
+                preheader=preheader,
+                body=body,
+                incentive_kind=step.incentive_kind,
+                incentive_value=step.incentive_value,
+                incentive_valid_days=step.incentive_valid_days,
                 incentive_monthly_budget=step.incentive_monthly_budget,
-            )  # fmt: skip
+            )
         flows.append(flow)
     return flows
 
@@ -88,6 +98,7 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
             transactional=p.step.flow.kind in TRANSACTIONAL_KINDS,
             priority=p.step.flow.priority,
             variant=variant_for(p.step, p.subject_key, variants[p.step.pk]),
+            latest_at=p.scheduled_for + definition_for(p.step.flow.kind).window(p.step),
             trace=[{"at": now.isoformat(), "action": "scheduled", "rule": "trigger", "reason": p.why}],
         )
         if in_holdout(p.step.flow, p.email):

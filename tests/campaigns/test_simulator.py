@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -16,6 +17,14 @@ from tests.orders.factories import CartFactory, CartLineFactory, OrderFactory
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=ZoneInfo("Europe/Rome"))
+
+
+@pytest.fixture(autouse=True)
+def recorded_as_it_happened():
+    """The past each test builds was recorded before it happened, as live deliveries are (a row created
+    today about last week would be history, which the simulator leaves out as dispatch does)."""
+    with time_machine.travel(NOW - timedelta(days=31)):
+        yield
 
 
 def cart_for(store, customer, *, idle_since, converted_after=None):
@@ -109,10 +118,13 @@ def test_lapsed_customers_are_replayed_through_the_win_back_series(store):
         store=store,
         consenting=True,
         email="gone@example.com",
+        orders_count=4,
         last_order_at=NOW - timedelta(days=200),
         lapse_due_at=NOW - timedelta(days=10),
     )
     result = outcomes(simulate(flow=flow, now=NOW), "gone@example.com")
+    # a regular customer gets the everyone-else offer, not the champions' nor the one-time buyers'
+    assert "offer-vip" not in result and "offer-one-time" not in result
     assert result["offer"] == (SEND, "marketing")
     assert result["values"] == (SEND, "marketing")
     assert result["farewell"][0] == WAITING  # 21 days after the lapse: still ahead

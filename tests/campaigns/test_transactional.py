@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from apps.campaigns.models import FlowKind, Message, MessageStatus
 from apps.customers.inputs import CustomerIn
@@ -15,6 +16,13 @@ from apps.shipments.services import shipment_record_events, shipment_upsert
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def just_after_now():
+    """Orders and parcel events arrive as they happen: these emails are news."""
+    with time_machine.travel(NOW + timedelta(minutes=1)):
+        yield
 
 
 def place_order(store, *, locale="en", external_id="1001", email="ana@example.com"):
@@ -85,9 +93,11 @@ def test_a_shipment_and_each_status_change_send_their_email_once(
     mailoutbox.clear()
 
     def scan(hours, status):
+        """The carrier reports each status a minute after it happens."""
         event = EventIn(occurred_at=NOW + timedelta(hours=hours), status=status, raw_status=status, source="test")
-        with django_capture_on_commit_callbacks(execute=True):
-            shipment_record_events(shipment=shipment, incoming=[event])
+        with time_machine.travel(event.occurred_at + timedelta(minutes=1)):
+            with django_capture_on_commit_callbacks(execute=True):
+                shipment_record_events(shipment=shipment, incoming=[event])
 
     with django_capture_on_commit_callbacks(execute=True):
         shipment, _ = shipment_upsert(order=order, data=ShipmentIn(tracking_number="1Z999AA10123456784"))

@@ -113,6 +113,18 @@ STEPS = {
         "<h1>It has been a while</h1><p>We would love to see you again, so here is a welcome-back gift "
         "for your next order.</p>",
     ),
+    ("win_back", "offer-vip"): (
+        "A thank-you, just for you{% if customer.first_name %}, {{ customer.first_name }}{% endif %}",
+        "You are one of our very best customers.",
+        "<h1>You are one of our favourite people</h1><p>You have been with us through many orders, and we have "
+        "missed you lately. As a thank-you, here is a gift we keep for our best customers.</p>",
+    ),
+    ("win_back", "offer-one-time"): (
+        "Ready for a second order?",
+        "A welcome-back gift for your next order.",
+        "<h1>Glad you tried us</h1><p>We hope your first order made you smile. If you would like to try "
+        "something else from us, here is a gift to make your second order a little sweeter.</p>",
+    ),
     ("win_back", "values"): (
         "What we have been up to",
         "New arrivals, and what we care about.",

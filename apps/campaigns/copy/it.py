@@ -117,6 +117,18 @@ STEPS = {
         "<h1>È passato un po' di tempo</h1><p>Ci farebbe davvero piacere rivederti: ecco un regalo "
         "di benvenuto per il tuo prossimo ordine.</p>",
     ),
+    ("win_back", "offer-vip"): (
+        "Un grazie speciale, solo per te{% if customer.first_name %}, {{ customer.first_name }}{% endif %}",
+        "Fai parte della nostra clientela più affezionata.",
+        "<h1>Grazie per la tua fiducia</h1><p>Hai fatto tanti ordini con noi e ultimamente ci manchi. Per "
+        "ringraziarti, ecco un regalo che riserviamo alla nostra clientela più fedele.</p>",
+    ),
+    ("win_back", "offer-one-time"): (
+        "Che ne dici di un secondo ordine?",
+        "Un regalo di bentornato per il tuo prossimo ordine.",
+        "<h1>Grazie per averci scelto</h1><p>Speriamo che il tuo primo ordine ti abbia fatto sorridere. Se vuoi "
+        "scoprire qualcos'altro, ecco un regalo per rendere il secondo ordine ancora più piacevole.</p>",
+    ),
     ("win_back", "values"): (
         "Ecco cosa abbiamo combinato",
         "Novità, e le cose a cui teniamo davvero.",

@@ -1,5 +1,6 @@
-"""Carts left with an email and lines, idle past each step's delay, not converted and not followed by
-an order from the same email. Exits are checked again when each email is sent."""
+"""Carts left with an email and lines, idle past each step's delay and still within its send window,
+not converted and not followed by an order from the same buyer (by address or customer). The flow's
+definition (flows/abandoned_cart.py) says what is the present and re-checks the exits at send time."""
 
 from datetime import datetime, timedelta
 
@@ -8,48 +9,52 @@ from django.db.models import Exists, OuterRef
 from apps.orders.models import Cart, CartLine, Order, OrderStatus
 from apps.stores.models import Store
 
+from ..flows import abandoned_cart, definition_for, present_q
 from ..models import FlowKind, Message
 from ..services import Planned
 from .base import Scan, ScanResult, batches, register
-from .steps import live_steps, schedule
-
-# A cart idle this much longer than a step's delay is too old to chase (e.g. on the first run).
-LOOKBACK = timedelta(days=7)
+from .steps import live_flow, live_steps, policy_for, schedule
 
 
-def candidates(store: Store, step, now: datetime):
+def candidates(store: Store, step, now: datetime, *, flow, policy):
     delay = timedelta(minutes=step.delay_minutes)
+    window = definition_for(FlowKind.ABANDONED_CART).window(step)
+    ordered_since = Order.objects.filter(store=store, placed_at__gt=OuterRef("updated_at")).exclude(
+        status=OrderStatus.CANCELLED
+    )
     return (
         Cart.objects.filter(
             store=store,
             converted_order__isnull=True,
             updated_at__lte=now - delay,
-            updated_at__gt=now - delay - LOOKBACK,
+            updated_at__gte=now - delay - window,  # past the window the email would only be late
         )
+        .filter(present_q(flow=flow, policy=policy, moment="updated_at", known="created_at", history=["is_history"]))
         .exclude(email="")
         .filter(Exists(CartLine.objects.filter(cart=OuterRef("pk"))))
         .filter(~Exists(Message.objects.filter(step=step, cart=OuterRef("pk"))))
-        .filter(
-            ~Exists(
-                Order.objects.filter(
-                    store=store, email=OuterRef("email"), placed_at__gte=OuterRef("updated_at")
-                ).exclude(status=OrderStatus.CANCELLED)
-            )
-        )
+        .filter(~Exists(ordered_since.filter(email=OuterRef("email"))))
+        .filter(~Exists(ordered_since.filter(customer_id=OuterRef("customer_id"))))
     )
 
 
 def scan(store: Store, now: datetime) -> ScanResult:
     result = ScanResult()
+    flow = live_flow(store, FlowKind.ABANDONED_CART)
+    if flow is None:
+        return result
+    policy = policy_for(store)
     for step in live_steps(store, FlowKind.ABANDONED_CART):
         delay = timedelta(minutes=step.delay_minutes)
-        for rows in batches(candidates(store, step, now), "email", "customer_id", "updated_at"):
+        for rows in batches(
+            candidates(store, step, now, flow=flow, policy=policy), "email", "customer_id", "updated_at"
+        ):
             result.candidates += len(rows)
             result.messages += schedule(
                 [
                     Planned(
                         step=step,
-                        subject_key=f"cart:{pk}",
+                        subject_key=abandoned_cart.subject_key(cart_id=pk),
                         email=email,
                         customer_id=customer_id,
                         cart_id=pk,

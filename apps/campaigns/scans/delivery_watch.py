@@ -1,21 +1,21 @@
-"""Shipments that stopped moving (no carrier event for N days) or are in trouble are flagged for the
-merchant; when the apology flow is on, the buyer gets one apology (with a coupon while the step's monthly
-budget lasts: see coupon_issue)."""
+"""Parcels that stopped moving (no carrier news for N days while on the road) or have a problem are
+flagged for the merchant. When the apology flow is on, the buyer of a recent parcel that is still on
+its way gets one apology (flows/delivery_apology.py): never for a parcel delivered, returned or expired,
+never for trouble that began before the flow was on or that we heard of long after it began."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
 
-from apps.shipments.models import ATTENTION_STATUSES, Shipment, ShipmentStatus
+from apps.shipments.models import ATTENTION_STATUSES, Shipment
 from apps.stores.models import Store
 
+from ..flows import definition_for, delivery_apology
+from ..flows.delivery_apology import MOVING, QUIET_DAYS, RECENT, TROUBLED
 from ..models import FlowKind, Message
 from ..services import Planned
 from .base import Scan, ScanResult, batches, register
-from .steps import live_steps, schedule
-
-QUIET_DAYS = 5  # no carrier news for this long while on the road counts as stuck
-MOVING = (ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY)
+from .steps import live_flow, live_steps, policy_for, schedule
 
 
 def stuck(store: Store, now: datetime):
@@ -26,7 +26,7 @@ def stuck(store: Store, now: datetime):
 
 
 def flag(store: Store, now: datetime) -> int:
-    """Flag what is stuck and clear the flag of what moved again."""
+    """Flag what is stuck and clear the flag of what moved again (the merchant's attention list)."""
     flagged = stuck(store, now).filter(delay_flagged_at__isnull=True).update(delay_flagged_at=now, modified_at=now)
     Shipment.objects.filter(store=store, delay_flagged_at__isnull=False).exclude(
         pk__in=stuck(store, now).values("pk")
@@ -34,22 +34,46 @@ def flag(store: Store, now: datetime) -> int:
     return flagged
 
 
+def apology_candidates(store: Store, step, now: datetime, *, flow, policy):
+    """Parcels still on their way that got stuck, or hit a problem, in the present of the flow and
+    within the apology's send window. The moment of the trouble: the problem's carrier event, or the
+    last news plus the quiet days."""
+    window = definition_for(FlowKind.DELIVERY_APOLOGY).window(step)
+    max_age = timedelta(hours=policy.history_max_age_hours)
+    trouble_at = ExpressionWrapper(F("last_event_at") + timedelta(days=QUIET_DAYS), output_field=DateTimeField())
+    quiet = Q(status__in=MOVING, last_event_at__lt=now - timedelta(days=QUIET_DAYS))
+    problem = Q(status__in=TROUBLED)
+    return (
+        Shipment.objects.filter(store=store, is_history=False, order__is_history=False)
+        .filter(Q(shipped_at__gte=now - RECENT) | Q(shipped_at__isnull=True, created_at__gte=now - RECENT))
+        .annotate(trouble_at=trouble_at)
+        .filter(
+            (quiet & Q(trouble_at__gte=max(flow.live_since, now - window)))
+            | (problem & Q(last_event_at__gte=max(flow.live_since, now - window)))
+        )
+        .filter(
+            (quiet & Q(created_at__lte=F("trouble_at") + max_age))
+            | (problem & Q(created_at__lte=F("last_event_at") + max_age))
+        )
+        .exclude(order__email="")
+        .filter(~Exists(Message.objects.filter(step__flow__kind=FlowKind.DELIVERY_APOLOGY, shipment=OuterRef("pk"))))
+    )
+
+
 def scan(store: Store, now: datetime) -> ScanResult:
     result = ScanResult(candidates=flag(store, now))
+    flow = live_flow(store, FlowKind.DELIVERY_APOLOGY)
+    if flow is None:
+        return result
+    policy = policy_for(store)
     for step in live_steps(store, FlowKind.DELIVERY_APOLOGY):
-        shipments = (
-            stuck(store, now)
-            .exclude(order__email="")
-            .filter(
-                ~Exists(Message.objects.filter(step__flow__kind=FlowKind.DELIVERY_APOLOGY, shipment=OuterRef("pk")))
-            )
-        )
+        shipments = apology_candidates(store, step, now, flow=flow, policy=policy)
         for rows in batches(shipments, "order_id", "order__email", "order__customer_id"):
             result.messages += schedule(
                 [
                     Planned(
                         step=step,
-                        subject_key=f"shipment:{pk}",
+                        subject_key=delivery_apology.subject_key(shipment_id=pk),
                         email=email,
                         customer_id=customer_id,
                         order_id=order_id,

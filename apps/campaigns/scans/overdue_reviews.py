@@ -1,22 +1,25 @@
 """Orders delivered N days ago (the step's delay, default 7) with no NPS answer yet get the survey,
 then one reminder. When delivery is never confirmed, N days after the carrier's expected date, or
-after shipping plus the store's usual transit time. Never while a shipment is in trouble."""
+after shipping plus the store's usual transit time. Never about an order cancelled or refunded, never
+while a parcel is in trouble or was returned, only for deliveries in the present of the flow
+(flows/nps_survey.py), and only within each step's send window."""
 
 from datetime import datetime, timedelta
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from apps.orders.models import Order, OrderStatus
 from apps.shipments.models import ATTENTION_STATUSES, Shipment, ShipmentStatus
 from apps.stores.models import Store
 
+from ..flows import definition_for, nps_survey
 from ..models import FlowKind, Message, MessageStatus
+from ..selectors import RESURVEY_STEP_KEY
 from ..services import Planned
 from .base import Scan, ScanResult, batches, register
-from .steps import live_steps, schedule
+from .steps import live_flow, live_steps, policy_for, schedule
 
-LOOKBACK = timedelta(days=30)  # orders delivered longer ago than delay + this are not surveyed
 USUAL_TRANSIT = timedelta(days=10)  # when a carrier never says "delivered" nor gives an estimate
 WAITING = (
     ShipmentStatus.IN_TRANSIT,
@@ -29,8 +32,8 @@ WAITING = (
 )
 
 
-def arrived_by(store: Store, cutoff: datetime, oldest: datetime) -> Q:
-    """Shipments of the order that count as arrived by `cutoff`: confirmed, or presumed."""
+def arrived_by(cutoff: datetime, oldest: datetime) -> Q:
+    """Shipments of the order that count as arrived in (oldest, cutoff]: confirmed, or presumed."""
     confirmed = Q(status=ShipmentStatus.DELIVERED, delivered_at__lte=cutoff, delivered_at__gt=oldest)
     presumed_by_estimate = Q(
         status__in=WAITING, estimated_delivery__lte=cutoff.date(), estimated_delivery__gt=oldest.date()
@@ -44,18 +47,23 @@ def arrived_by(store: Store, cutoff: datetime, oldest: datetime) -> Q:
     return confirmed | presumed_by_estimate | presumed_by_transit
 
 
-def candidates(store: Store, step, now: datetime, survey_step=None):
+def candidates(store: Store, step, now: datetime, *, flow, policy, survey_step=None):
     cutoff = now - timedelta(minutes=step.delay_minutes)
-    oldest = cutoff - LOOKBACK
+    # The delivery happened while the flow was live, and recently enough for this step to be useful.
+    oldest = max(cutoff - definition_for(FlowKind.NPS_SURVEY).window(step), flow.live_since)
     nps_response = apps.get_model("feedback", "NpsResponse")
     shipments = Shipment.objects.filter(order=OuterRef("pk"))
+    # A parcel we first heard of long after it was delivered (an import) is history.
+    max_age = timedelta(hours=policy.history_max_age_hours)
+    reported_late = Q(delivered_at__isnull=False, created_at__gt=F("delivered_at") + max_age)
     orders = (
-        Order.objects.filter(store=store)
+        Order.objects.filter(store=store, is_history=False)
         .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
         .exclude(email="")
-        .filter(Exists(shipments.filter(arrived_by(store, cutoff, oldest))))
+        .filter(Exists(shipments.filter(arrived_by(cutoff, oldest))))
         .filter(~Exists(shipments.filter(status__in=ATTENTION_STATUSES)))
-        .filter(~Exists(shipments.exclude(arrived_by(store, cutoff, oldest - LOOKBACK))))
+        .filter(~Exists(shipments.filter(Q(is_history=True) | reported_late)))
+        .filter(~Exists(shipments.exclude(arrived_by(cutoff, oldest - timedelta(days=30)))))
         .filter(~Exists(nps_response.objects.filter(order=OuterRef("pk"))))
         .filter(~Exists(Message.objects.filter(step=step, order=OuterRef("pk"))))
     )
@@ -68,16 +76,21 @@ def candidates(store: Store, step, now: datetime, survey_step=None):
 
 def scan(store: Store, now: datetime) -> ScanResult:
     result = ScanResult()
-    steps = list(live_steps(store, FlowKind.NPS_SURVEY))
+    flow = live_flow(store, FlowKind.NPS_SURVEY)
+    if flow is None:
+        return result
+    policy = policy_for(store)
+    steps = [step for step in live_steps(store, FlowKind.NPS_SURVEY) if step.key != RESURVEY_STEP_KEY]
     for index, step in enumerate(steps):
         survey = steps[0] if index > 0 else None
-        for rows in batches(candidates(store, step, now, survey), "email", "customer_id"):
+        found = candidates(store, step, now, flow=flow, policy=policy, survey_step=survey)
+        for rows in batches(found, "email", "customer_id"):
             result.candidates += len(rows)
             result.messages += schedule(
                 [
                     Planned(
                         step=step,
-                        subject_key=f"order:{pk}",
+                        subject_key=nps_survey.subject_key(order_id=pk),
                         email=email,
                         customer_id=customer_id,
                         order_id=pk,

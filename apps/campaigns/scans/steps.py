@@ -1,11 +1,17 @@
-"""The enabled steps of a store's enabled flow, and planning a batch of candidates into the ledger."""
+"""The flow a scan plans for, its enabled steps, and planning a batch of candidates into the ledger."""
 
 from django.db.models import QuerySet
 
 from apps.stores.models import Store
 
-from ..models import FlowStep
+from ..models import Flow, FlowStep
+from ..rules import policy_for
 from ..services import Planned, messages_schedule
+
+
+def live_flow(store: Store, kind: str) -> Flow | None:
+    """The store's flow of this kind when it is on (and so has a moment since which it is live)."""
+    return Flow.objects.filter(store=store, kind=kind, enabled=True, live_since__isnull=False).first()
 
 
 def live_steps(store: Store, kind: str) -> QuerySet[FlowStep]:
@@ -18,3 +24,6 @@ def live_steps(store: Store, kind: str) -> QuerySet[FlowStep]:
 
 def schedule(planned: list[Planned]) -> int:
     return len(messages_schedule(planned))
+
+
+__all__ = ["live_flow", "live_steps", "policy_for", "schedule"]
