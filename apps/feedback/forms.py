@@ -3,7 +3,32 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.customers.services import MARKETING_PAUSE_CHOICES
 
+from .links import SCORES
 from .models import NpsTopic
+
+
+class NpsAnswerForm(forms.Form):
+    """The landing an email's score link opens: the score (pre-selected, changeable) and an optional comment.
+
+    Only a POST of this form records an answer; opening the link records nothing (link scanners open
+    every link in an email).
+    """
+
+    score = forms.TypedChoiceField(
+        choices=[(score, str(score)) for score in SCORES],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a number from 0 to 10."),
+            "invalid_choice": _("Choose a number from 0 to 10."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class NpsCommentForm(forms.Form):

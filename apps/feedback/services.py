@@ -51,11 +51,28 @@ def nps_record(*, order: Order, score: int, at=None) -> NpsResponse:
 
 
 @transaction.atomic
+def nps_answer(*, order: Order, score: int, comment: str | None = None, at=None) -> NpsResponse:
+    """A buyer's answer sent from the NPS landing page (a person pressed "Send"; opening a link never
+    gets here): the score as `nps_record` keeps it, and the comment box when the form had one (an
+    emptied box clears the comment; topics stay). Sent twice, the second changes nothing.
+    """
+    response = nps_record(order=order, score=score, at=at)
+    if comment is not None:
+        response = nps_add_comment(response=response, comment=comment, topics=response.topics)
+    return response
+
+
+@transaction.atomic
 def nps_add_comment(*, response: NpsResponse, comment: str, topics: list[str]) -> NpsResponse:
-    """Keep the buyer's words and what they are about; unknown topics are dropped, order kept."""
+    """Keep the buyer's words and what they are about; unknown topics are dropped, order kept.
+    The same words and topics again change nothing (not even the modification time)."""
     response = NpsResponse.objects.select_for_update().get(pk=response.pk)
-    response.comment = (comment or "").strip()[:COMMENT_MAX]
-    response.topics = [topic for topic in NpsTopic.values if topic in set(topics or [])]
+    comment = (comment or "").strip()[:COMMENT_MAX]
+    topics = [topic for topic in NpsTopic.values if topic in set(topics or [])]
+    if response.comment == comment and list(response.topics or []) == topics:
+        return response
+    response.comment = comment
+    response.topics = topics
     response.save(update_fields=["comment", "topics", "modified_at"])
     return response
 

@@ -6,6 +6,7 @@ app_name = "feedback"
 
 urlpatterns = [
     path("nps/<str:token>/<int:score>/", views.nps, name="nps"),
+    path("nps/<str:token>/thanks/", views.nps_thanks, name="nps_thanks"),
     path("r/<str:token>/", views.referral, name="referral"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

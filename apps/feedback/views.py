@@ -1,11 +1,15 @@
 """Buyer pages reached from email links: NPS answers, referral shares, preferences, unsubscribe."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
 
 from apps.customers.models import ConsentSource
 from apps.customers.services import customer_set_marketing_consent, customer_set_preferences
@@ -23,8 +27,8 @@ from apps.tracking.links import go_path, web_url_or_empty
 from apps.tracking.models import PageBlock, PageEventKind
 from apps.tracking.services import page_event_record
 
-from .forms import NpsCommentForm, PreferencesForm
-from .links import nps_scale, preferences_path, referral_url
+from .forms import NpsAnswerForm, NpsCommentForm, PreferencesForm
+from .links import SCORES, nps_scale, nps_thanks_path, preferences_path, referral_url
 from .models import NpsSegment, segment_for
 from .selectors import (
     customer_for_preferences_token,
@@ -33,7 +37,7 @@ from .selectors import (
     order_for_nps_token,
     order_for_referral_token,
 )
-from .services import nps_add_comment, nps_record
+from .services import nps_add_comment, nps_answer
 
 ONE_CLICK_FIELD = "List-Unsubscribe"
 ONE_CLICK_VALUE = "One-Click"
@@ -52,37 +56,111 @@ def _page(request, *, store, customer, template: str, context: dict, remember: s
     return response
 
 
+def _see_other(url: str) -> HttpResponseRedirect:
+    """After a POST, the page to GET next (303: never re-sent by a reload)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _nps_order_or_404(token: str):
+    order = order_for_nps_token(token=token)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _nps_scores(selected: int | None) -> list[dict]:
+    return [{"score": score, "checked": score == selected} for score in SCORES]
+
+
+def _posted_score(value) -> int | None:
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        return None
+    return score if score in SCORES else None
+
+
 @never_cache
+@ensure_csrf_cookie
+@csrf_protect
 @require_http_methods(["GET", "HEAD", "POST"])
 def nps(request, token: str, score: int):
-    """One click in an email records the score (idempotent), then asks for an optional comment."""
-    order = order_for_nps_token(token=token)
-    if order is None or not 0 <= score <= 10:
+    """The landing an email's score button opens: the 0–10 scale with that score pre-selected, an
+    optional comment, and "Send".
+
+    Opening the link (GET, HEAD) writes nothing: link scanners and previews open every link in an
+    email. Only a person's POST of the form records the answer (idempotent per order, through the
+    services, which open a critics case and alert staff for a detractor); then the thanks page.
+    """
+    order = _nps_order_or_404(token)
+    if score not in SCORES:
+        raise Http404
+    language, remember = choose_language(request, store=order.store, customer=order.customer, order=order)
+    use_language(request, language)
+    previous = nps_response_for_order(order=order)
+
+    if request.method == "POST":
+        form = NpsAnswerForm(request.POST)
+        if form.is_valid():
+            # A form without the comment box (not ours) leaves the comment as it is.
+            comment = form.cleaned_data["comment"] if "comment" in request.POST else None
+            response = nps_answer(order=order, score=form.cleaned_data["score"], comment=comment)
+            saved = "?saved=1" if comment and response.comment else ""
+            return _see_other(f"{nps_thanks_path(order, token=token)}{saved}")
+        selected = _posted_score(request.POST.get("score"))
+    else:
+        form = NpsAnswerForm(initial={"score": score, "comment": previous.comment if previous else ""})
+        selected = score
+
+    context = {
+        "order": order,
+        "form": form,
+        "scores": _nps_scores(selected),
+        "previous": previous,
+        "tracking_url": order.get_tracking_url(),
+        "preferences_path": preferences_path(order.customer) if order.customer else "",
+    }
+    return _page(
+        request,
+        store=order.store,
+        customer=order.customer,
+        template="feedback/nps_answer.html",
+        context=context,
+        remember=remember,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def nps_thanks(request, token: str):
+    """After an answer is sent: thanks, and what follows from the score (detractors are asked what went
+    wrong, promoters to review and share). A POST here adds the comment and its topics."""
+    order = _nps_order_or_404(token)
+    response = nps_response_for_order(order=order)
+    if response is None:  # nothing sent yet: nothing to thank for
         raise Http404
     language, remember = choose_language(request, store=order.store, customer=order.customer, order=order)
     use_language(request, language)
 
-    # A HEAD (link checkers, previews) answers and records nothing; a GET is the buyer's click.
-    head = request.method == "HEAD"
-    response = nps_response_for_order(order=order) if head else nps_record(order=order, score=score)
     if request.method == "POST":
         form = NpsCommentForm(request.POST)
         if form.is_valid():
             nps_add_comment(response=response, comment=form.cleaned_data["comment"], topics=form.cleaned_data["topics"])
-            return HttpResponseRedirect(f"{request.path}?saved=1")
+            return _see_other(f"{request.path}?saved=1")
     else:
-        initial = {"comment": response.comment, "topics": response.topics} if response else {}
-        form = NpsCommentForm(initial=initial)
+        form = NpsCommentForm(initial={"comment": response.comment, "topics": response.topics})
 
     store = order.store
-    segment = segment_for(score)
+    segment = segment_for(response.score)
     promoter = segment == NpsSegment.PROMOTER
     context = {
         "order": order,
-        "score": score,
+        "score": response.score,
         "segment": segment,
         "form": form,
-        "saved": bool(request.GET.get("saved")) and response is not None and bool(response.comment or response.topics),
+        "saved": bool(request.GET.get("saved")) and bool(response.comment or response.topics),
         "scale": nps_scale(order),
         "review_link": go_path(token=order.tracking_token, block=PageBlock.REVIEW, url=store.review_url)
         if promoter
@@ -96,15 +174,21 @@ def nps(request, token: str, score: int):
     )
 
 
+# A promoter's shared link is opened by link previews (chat apps) and mail scanners as often as by
+# people, so opening it counts nothing. It shows a one-button page; pressing the button (a POST, no
+# JavaScript needed) is the visit we count, then the store opens. No CSRF token: the only effect is
+# a counter anyone could POST to anyway, and a friend who blocks cookies must still get through.
+@csrf_exempt
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def referral(request, token: str):
-    """A promoter's shared link: count the visit, then open the store."""
+    """A promoter's shared link: a page that names the store; its "Visit" button counts the visit and
+    opens the store."""
     order = order_for_referral_token(token=token)
     target = web_url_or_empty(order.store.website_url) if order else ""
     if not target:
         raise Http404
-    if request.method == "GET":
+    if request.method == "POST":
         page_event_record(
             store_id=order.store_id,
             order_id=order.pk,
@@ -112,7 +196,27 @@ def referral(request, token: str):
             kind=PageEventKind.CLICK,
             target=target,
         )
-    return HttpResponseRedirect(target)
+        return _see_other(target)
+    store = order.store
+    language, remember = choose_language(request, store=store)  # the friend's language, not the buyer's
+    use_language(request, language)
+    context = {"target": target, "target_host": urlsplit(target).hostname or target}
+    page = _page(
+        request, store=store, customer=None, template="feedback/referral.html", context=context, remember=remember
+    )
+    _let_forms_go_to(page, target)
+    return page
+
+
+def _let_forms_go_to(response, url: str) -> None:
+    """Browsers check a form's redirect against the page's CSP `form-action`, hop by hop: let this page's
+    form end on the store's site, and wherever that site sends it on (www., https). The page has no input
+    a form could carry away, only the button."""
+    if not settings.SECURE_CSP:
+        return
+    config = dict(settings.SECURE_CSP)
+    config["form-action"] = [*config.get("form-action", [CSP.SELF]), f"{urlsplit(url).scheme}:"]
+    response._csp_config = config
 
 
 def _language_choices(store, customer) -> list[tuple[str, str]]:

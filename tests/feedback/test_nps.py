@@ -1,11 +1,12 @@
-"""NPS from an email click: recorded once, changeable, detractors open one case and alert staff."""
+"""NPS from an email: the score link opens a landing, "Send" records the answer once; changeable;
+detractors open one case and alert staff. (What opening a link must never do: test_human_answers.py.)"""
 
 import pytest
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.feedback.links import NPS_SALT, nps_link, nps_path, referral_path
+from apps.feedback.links import NPS_SALT, nps_link, nps_path, nps_thanks_path, referral_path
 from apps.feedback.models import CaseStatus, CriticCase, NpsResponse
 from apps.feedback.services import nps_add_comment, nps_record
 from apps.tracking.models import PageEvent
@@ -23,7 +24,9 @@ def order():
 
 
 def click(client, order, score):
-    return client.get(nps_path(order, score))
+    """The buyer clicks `score` in the email, then presses "Send" on the page it opens."""
+    assert client.get(nps_path(order, score)).status_code == 200
+    return client.post(nps_path(order, score), {"score": score, "comment": ""}, follow=True)
 
 
 def test_the_link_for_emails_is_absolute_and_carries_a_signed_order_id(order, settings):
@@ -118,15 +121,15 @@ def test_the_comment_page_saves_a_comment_and_topics(client, order):
     # given a detractor on the comment page
     click(client, order, 3)
     # when they send a topic we do not offer, the form says so and nothing is saved
-    refused = client.post(nps_path(order, 3), {"comment": "Crushed box", "topics": ["weather"]})
+    refused = client.post(nps_thanks_path(order), {"comment": "Crushed box", "topics": ["weather"]})
     assert refused.status_code == 200 and 'class="field-error"' in refused.content.decode()
     assert NpsResponse.objects.get().comment == ""
     # when they send a comment and two topics
     response = client.post(
-        nps_path(order, 3), {"comment": "  The box arrived crushed.  ", "topics": ["packaging", "delivery"]}
+        nps_thanks_path(order), {"comment": "  The box arrived crushed.  ", "topics": ["packaging", "delivery"]}
     )
     # then both are kept, trimmed and in a fixed order, and the page thanks them
-    assert response.status_code == 302
+    assert response.status_code == 303
     saved = NpsResponse.objects.get()
     assert saved.comment == "The box arrived crushed."
     assert saved.topics == ["delivery", "packaging"]
@@ -153,6 +156,7 @@ def test_a_tampered_or_foreign_token_is_a_404_and_records_nothing(client, order)
     forged = signing.dumps(other.pk, salt="another-salt")
     for bad in (token[:-2] + "xx", token.replace(token[0], "Z", 1), forged, "123"):
         assert client.get(reverse("feedback:nps", args=[bad, 9])).status_code == 404
+        assert client.post(reverse("feedback:nps", args=[bad, 9]), {"score": 9}).status_code == 404
     assert not NpsResponse.objects.exists()
 
 
@@ -162,6 +166,8 @@ def test_an_expired_link_is_a_404(client, order):
     path = nps_path(order, 9)
     with time_machine.travel(timezone.now() + timezone.timedelta(days=181)):
         assert client.get(path).status_code == 404
+        assert client.post(path, {"score": 9}).status_code == 404
+    assert not NpsResponse.objects.exists()
 
 
 def test_a_head_request_records_nothing(client, order):
@@ -170,9 +176,14 @@ def test_a_head_request_records_nothing(client, order):
 
 
 def test_the_referral_link_counts_a_visit_and_opens_the_store(client, order):
-    response = client.get(referral_path(order))
-    assert response.status_code == 302
+    # given a friend who opens the shared link: a page names the store, nothing is counted yet
+    assert client.get(referral_path(order)).status_code == 200
+    assert not PageEvent.objects.exists()
+    # when they press "Visit", the visit is counted and the store opens
+    response = client.post(referral_path(order))
+    assert response.status_code == 303
     assert response["Location"] == order.store.website_url
     event = PageEvent.objects.get()
     assert (event.block, event.kind, event.order) == ("referral", "click", order)
     assert client.get(reverse("feedback:referral", args=["bogus"])).status_code == 404
+    assert client.post(reverse("feedback:referral", args=["bogus"])).status_code == 404
