@@ -73,14 +73,13 @@ STEPS = {
     ),
     ("nps_survey", "survey"): (
         "One quick question about order {{ order.number }}",
-        "It takes a single click.",
-        "<h1>How did we do?</h1><p>Your opinion helps us get better. "
-        "Pick a number below: one click is all it takes.</p>",
+        "It takes a few seconds.",
+        "<h1>How did we do?</h1><p>Your opinion helps us get better. Pick a number below, then press Send.</p>",
     ),
     ("nps_survey", "reminder"): (
-        "Still a moment for one click?",
+        "Still a moment for one quick question?",
         "Tell us how we did with order {{ order.number }}.",
-        "<p>We would really value your opinion on order {{ order.number }}. One click below is all it takes.</p>",
+        "<p>We would really value your opinion on order {{ order.number }}. Pick a number below, then press Send.</p>",
     ),
     ("abandoned_cart", "reminder-1h"): (
         "You left something in your cart",

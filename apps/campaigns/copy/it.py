@@ -75,14 +75,15 @@ STEPS = {
     ),
     ("nps_survey", "survey"): (
         "Una domanda veloce sull'ordine {{ order.number }}",
-        "Basta un clic.",
+        "Bastano pochi secondi.",
         "<h1>Com'è andata?</h1><p>La tua opinione ci aiuta a migliorare. "
-        "Scegli un numero qui sotto: basta un clic.</p>",
+        "Scegli un numero qui sotto, poi premi Invia.</p>",
     ),
     ("nps_survey", "reminder"): (
-        "Hai ancora un attimo per un clic?",
+        "Hai ancora un attimo per una domanda veloce?",
         "Raccontaci com'è andata con l'ordine {{ order.number }}.",
-        "<p>Ci teniamo davvero a sapere cosa pensi dell'ordine {{ order.number }}. Basta un clic qui sotto.</p>",
+        "<p>Ci teniamo davvero a sapere cosa pensi dell'ordine {{ order.number }}. "
+        "Scegli un numero qui sotto, poi premi Invia.</p>",
     ),
     ("abandoned_cart", "reminder-1h"): (
         "Hai lasciato qualcosa nel carrello",
