@@ -25,7 +25,7 @@ def flows(store):
     about history have tests of their own (test_present.py) that use `present_flows`."""
     flows_install_defaults(store=store)
     Flow.objects.filter(store=store).update(enabled=True, live_since=LONG_AGO)
-    MessagingPolicy.objects.update_or_create(store=store, defaults={"history_max_age_hours": 65535})
+    MessagingPolicy.objects.update_or_create(store=store, defaults={"history_max_age_hours": 32767})
     return {flow.kind: flow for flow in Flow.objects.filter(store=store)}
 
 
