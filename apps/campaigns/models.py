@@ -188,6 +188,15 @@ class Message(TenantModel):
         return f"{self.step} → {self.email} ({self.status})"
 
 
+class BounceKind(models.TextChoices):
+    """What a bounce or complaint means for the address, as its ESP reported it (see campaigns.bounces)."""
+
+    HARD = "hard", _("Hard bounce")
+    SOFT = "soft", _("Soft bounce")
+    UNKNOWN = "unknown", _("Bounce of a kind the ESP did not say")
+    COMPLAINT = "complaint", _("Spam complaint")
+
+
 class MessageEvent(models.Model):
     """An ESP's report about a message (delivered, opened, bounced…), stored once per ESP event."""
 
@@ -196,12 +205,22 @@ class MessageEvent(models.Model):
     occurred_at = models.DateTimeField()
     esp_event_id = models.CharField(max_length=255)
     machine = models.BooleanField(default=False, help_text=_("An automatic open (mail privacy proxies), not a person."))
+    bounce = models.CharField(
+        max_length=10, choices=BounceKind.choices, blank=True, help_text=_("Empty unless a bounce or complaint.")
+    )
     detail = models.CharField(max_length=500, blank=True)
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["occurred_at", "id"]
         constraints = [models.UniqueConstraint(fields=["message", "esp_event_id"], name="message_event_once")]
+        indexes = [
+            models.Index(
+                fields=["message", "occurred_at"],
+                name="message_event_soft_bounce",
+                condition=models.Q(bounce__in=["soft", "unknown"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} at {self.occurred_at}"

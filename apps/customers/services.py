@@ -42,14 +42,16 @@ def customer_set_marketing_consent(
 
 
 @transaction.atomic
-def customer_suppress(*, customer: Customer, reason: SuppressionReason, at=None) -> Customer:
-    """No more email of any kind to this address for this store. The first reason is kept."""
+def customer_suppress(*, customer: Customer, reason: SuppressionReason, at=None, note: str = "") -> Customer:
+    """No more email of any kind to this address for this store. The first reason is kept. `note` says more
+    than the reason (a bounce that was repeated soft bounces) in the consent history it withdraws."""
     updated = Customer.objects.filter(pk=customer.pk, suppressed_at__isnull=True).update(
         suppressed_at=at or timezone.now(), suppression_reason=reason, modified_at=timezone.now()
     )
     customer.refresh_from_db()
     if updated and customer.marketing_consent:
-        customer_set_marketing_consent(customer=customer, granted=False, source=ConsentSource.ESP, note=reason)
+        note = f"{reason}: {note}" if note else reason
+        customer_set_marketing_consent(customer=customer, granted=False, source=ConsentSource.ESP, note=note[:200])
     return customer
 
 
