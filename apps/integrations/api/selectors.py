@@ -1,7 +1,5 @@
 """Store-scoped reads by external id. Another store's id is simply not found."""
 
-
-
 from apps.customers.models import Customer
 from apps.orders.models import Cart, Order, Product
 from apps.shipments.models import Shipment
