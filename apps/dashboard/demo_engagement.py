@@ -30,7 +30,8 @@ COMMENTS = {
 def demo_engagement_seed(*, store: Store, seed: int = 7) -> dict[str, int]:
     rnd = random.Random(seed)
     now = timezone.now()
-    Flow.objects.filter(store=store).update(enabled=True)
+    # The demo's flows are on from the moment it is seeded: its months of orders are history, and send nothing.
+    Flow.objects.filter(store=store).update(enabled=True, live_since=now)
     steps = {(s.flow.kind, s.key): s for s in FlowStep.objects.filter(store=store).select_related("flow")}
     orders = list(
         Order.objects.filter(store=store, placed_at__gte=now - WINDOW)

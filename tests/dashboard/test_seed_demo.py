@@ -276,3 +276,23 @@ def bulk_table_schema() -> set[tuple[str, str]]:
             [tables, tables],
         )
         return set(cursor.fetchall())
+
+
+def test_first_start_of_the_demo_emails_no_one_about_its_history(demo, mailoutbox):
+    from apps.campaigns.dispatch import message_send, messages_due
+    from apps.campaigns.models import Flow, Message, MessageStatus
+    from apps.campaigns.scans import SCANS, run_scan
+
+    # given the seeded demo (its flows on, months of orders, carts of every age, parcels stuck and late)
+    assert Flow.objects.filter(store=demo, enabled=True, live_since__isnull=False).exists()
+    seeded = set(Message.objects.values_list("pk", flat=True))
+    # when beat runs every scan on first start, twice, and the dispatcher sends what is due
+    for _ in range(2):
+        for name in SCANS:
+            run_scan(name, store=demo)
+        for message_id, _transactional in messages_due():
+            message_send(message_id=message_id)
+    # then the history planned nothing and no buyer got an email
+    assert not Message.objects.exclude(pk__in=seeded).exists()
+    assert not Message.objects.filter(status=MessageStatus.SCHEDULED).exists()
+    assert mailoutbox == []
