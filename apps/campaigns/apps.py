@@ -6,4 +6,20 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
 
     def ready(self) -> None:
+        from apps.core.schedules import Schedule, schedule_register
+
         from . import receivers  # noqa: F401  (domain events and ESP signals)
+        from .scans import SCANS
+
+        schedule_register(
+            Schedule("Send due emails", "apps.campaigns.tasks.dispatch_due_task", every_minutes=1),
+            Schedule("Mark emails stuck mid-send", "apps.campaigns.tasks.sweep_stuck_task", every_minutes=5),
+            Schedule("Pick A/B test winners", "apps.campaigns.tasks.ab_evaluate_task", every_minutes=60),
+            # Daily scans are offered every hour and run once per store-local day from their local hour.
+            *(
+                Schedule(
+                    scan.title, "apps.campaigns.tasks.scan_task", every_minutes=scan.every_minutes, args=(scan.name,)
+                )
+                for scan in SCANS.values()
+            ),
+        )

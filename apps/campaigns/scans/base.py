@@ -37,7 +37,15 @@ class Scan:
     run: Callable[[Store, datetime], ScanResult]
     daily: bool = False
     local_hour: int = 9  # daily scans run from this local hour of each store's day
-    every_minutes: int = 60
+    every_minutes: int = 60  # how often beat offers it (a daily scan still runs once per local day)
+
+    @property
+    def title(self) -> str:
+        """The beat schedule's name (kept as it was when the schedules were listed by hand)."""
+        return TITLES.get(self.name, f"Scan: {self.name.replace('_', ' ')}")
+
+
+TITLES = {"rfm": "Scan: RFM scores"}
 
 
 SCANS: dict[str, Scan] = {}
