@@ -1,19 +1,27 @@
-"""Merchant edits of flows: switching a flow on or off, a step's timing, conditions, offer and copy,
-the order of steps, and A/B subject variants. Every template is checked by the restricted engine
-before anything is written; a bad one raises StepInvalid and leaves the step as it was."""
+"""Merchant edits of flows: switching a flow on or off, its holdout share, a step's timing, send window,
+conditions, offer and copy, the order of steps, A/B subject variants, and the store's sending rules.
+Every template is checked by the restricted engine before anything is written; a bad one raises
+StepInvalid and leaves the step as it was."""
 
 import copy
 import string
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Flow, FlowKind, FlowStep, IncentiveKind, Variant
+from .models import Flow, FlowKind, FlowStep, IncentiveKind, MessagingPolicy, Variant
 from .rendering import TemplateError, validate_merchant_template
 
 MAX_DELAY_MINUTES = 365 * 24 * 60
+MAX_SEND_WINDOW_MINUTES = 365 * 24 * 60
 MAX_VARIANTS = 4
+MAX_HOLDOUT_PERCENT = 50
+KEEP = object()  # step_update: leave the send window as it is
 
 
 @dataclass
@@ -26,11 +34,39 @@ class StepInvalid(ValueError):
         return "; ".join(f"{name}: {problem}" for name, problem in self.errors.items())
 
 
+MAX_BACKFILL_DAYS = 30
+
+
 @transaction.atomic
-def flow_toggle(*, flow: Flow, enabled: bool) -> Flow:
-    """Switch a flow on or off. Scheduled messages of a switched-off flow are skipped when due."""
-    Flow.objects.filter(pk=flow.pk).update(enabled=enabled)
-    flow.enabled = enabled
+def flow_toggle(*, flow: Flow, enabled: bool, backfill_days: int = 0, now=None) -> Flow:
+    """Switch a flow on or off. Switched on, it acts on what happens from now on, or, when the merchant
+    asks, on the last `backfill_days` days too (each email still only within its send window); what
+    happened before is history. A flow already on keeps its moment. Switched off, its scheduled emails
+    are skipped when due, and what happens while it is off stays history when it is switched on again."""
+    if not 0 <= backfill_days <= MAX_BACKFILL_DAYS:
+        raise ValueError(f"backfill_days must be between 0 and {MAX_BACKFILL_DAYS}")
+    current = Flow.objects.select_for_update().get(pk=flow.pk)
+    if enabled and not current.enabled:
+        current.live_since = (now or timezone.now()) - timedelta(days=backfill_days)
+    current.enabled = enabled
+    current.save(update_fields=["enabled", "live_since", "modified_at"])
+    flow.enabled, flow.live_since = current.enabled, current.live_since
+    return flow
+
+
+@transaction.atomic
+def flow_set_holdout(*, flow: Flow, percent: int) -> Flow:
+    """Set the share of buyers (0 to 50 %) who get none of the flow's emails, so what the flow adds can be
+    measured against them. Transactional flows have no holdout: a buyer always gets those emails.
+    Raises ValidationError (nothing saved) for a share out of range."""
+    flow = Flow.objects.select_for_update().get(pk=flow.pk)
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= MAX_HOLDOUT_PERCENT:
+        raise ValidationError({"holdout_percent": _("The holdout is a whole number from 0 to 50 %.")})
+    if flow.is_transactional and percent:
+        raise ValidationError({"holdout_percent": _("Transactional emails always go out: they have no holdout.")})
+    flow.holdout_percent = percent
+    flow.full_clean()
+    flow.save(update_fields=["holdout_percent", "modified_at"])
     return flow
 
 
@@ -68,13 +104,19 @@ def step_update(
     subject: dict[str, str] | None = None,
     preheader: dict[str, str] | None = None,
     body: dict[str, str] | None = None,
+    send_window_minutes=KEEP,
 ) -> FlowStep:
-    """Change one step. Raises StepInvalid (nothing saved) for a bad template or value."""
+    """Change one step. Raises StepInvalid (nothing saved) for a bad template or value.
+
+    `send_window_minutes`: how long after its moment the email is still worth sending; None is the flow
+    kind's default, and leaving it out keeps the step's current window."""
     errors: dict[str, str] = {}
     if (step.conditions or {}).get("manual"):
         delay_minutes = step.delay_minutes  # sent by hand (the critics queue's re-survey): no delay to edit
     elif not 0 <= delay_minutes <= MAX_DELAY_MINUTES:
         errors["delay_minutes"] = "The delay must be between 0 and 365 days."
+    if send_window_minutes not in (KEEP, None) and not 1 <= send_window_minutes <= MAX_SEND_WINDOW_MINUTES:
+        errors["send_window_minutes"] = "The send window must be between 1 minute and 365 days (empty: the default)."
     if incentive_kind not in IncentiveKind.values:
         errors["incentive_kind"] = "Unknown kind of incentive."
     value = Decimal(incentive_value or 0)
@@ -107,6 +149,8 @@ def step_update(
     conditions["exit_on_order"] = bool(exit_on_order)
     conditions["skip_while_shipment_troubled"] = bool(skip_while_shipment_troubled)
     step.delay_minutes = delay_minutes
+    if send_window_minutes is not KEEP:
+        step.send_window_minutes = send_window_minutes
     step.enabled = enabled
     step.conditions = conditions
     step.incentive_kind = incentive_kind
@@ -221,3 +265,71 @@ def resurvey_step_get_or_create(*, store) -> FlowStep:
         preheader=dict(survey.preheader) if survey else {},
         body=dict(survey.body) if survey else {"en": "<p>How likely are you to recommend us now?</p>"},
     )
+
+
+# --- Sending rules --------------------------------------------------------------------------
+# The store's rules the merchant edits, with the range each may take (both ends included). The
+# dashboard's form reads the same ranges, so a value refused here is refused there first.
+POLICY_LIMITS: dict[str, tuple] = {
+    "frequency_cap_count": (0, 50),  # 0: no cap
+    "frequency_cap_hours": (1, 24 * 30),
+    "quiet_hours_start": (0, 23),
+    "quiet_hours_end": (0, 23),  # equal to the start: no quiet hours
+    "click_window_days": (1, 90),
+    "open_window_days": (0, 30),  # 0: opens never credit an order
+    "ab_min_sends": (10, 1_000_000),
+    "ab_confidence": (Decimal("0.5"), Decimal("0.999")),
+    "response_target_hours": (1, 24 * 30),
+    "history_max_age_hours": (1, 24 * 30),
+    "lapse_lookback_days": (1, 730),
+}
+POLICY_FIELDS = frozenset({"marketing_requires_consent", *POLICY_LIMITS})
+
+
+def _policy_errors(fields: dict) -> dict[str, str]:
+    errors = {}
+    for name, value in fields.items():
+        if name == "marketing_requires_consent":
+            if not isinstance(value, bool):
+                errors[name] = _("Choose yes or no.")
+            continue
+        low, high = POLICY_LIMITS[name]
+        if name == "ab_confidence":
+            try:
+                value = Decimal(str(value))
+            except ArithmeticError:
+                value = None
+            ok = value is not None and value.is_finite() and low <= value <= high
+            if not ok:
+                errors[name] = _("Confidence is between %(low)s and %(high)s (50 %% to 99.9 %%).") % {
+                    "low": low,
+                    "high": high,
+                }
+        elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[name] = _("A whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+    return errors
+
+
+@transaction.atomic
+def policy_update(*, store, **fields) -> MessagingPolicy:
+    """Change the store's sending rules (consent, frequency cap, quiet hours, attribution windows, A/B
+    test thresholds, the critics response target, the history age and the win-back look-back).
+
+    Only the fields given change. Unknown fields are a programming error (ValueError); a value out of
+    range raises ValidationError by field name, and nothing is saved."""
+    unknown = set(fields) - POLICY_FIELDS
+    if unknown:
+        raise ValueError(f"not sending-rule fields: {', '.join(sorted(unknown))}")
+    errors = _policy_errors(fields)
+    if errors:
+        raise ValidationError(errors)
+    MessagingPolicy.objects.get_or_create(store=store)
+    policy = MessagingPolicy.objects.select_for_update().get(store=store)
+    for name, value in fields.items():
+        if name == "ab_confidence":
+            value = Decimal(str(value)).quantize(Decimal("0.001"))
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    store._messaging_policy = policy  # what rules.policy_for keeps on the store object
+    return policy

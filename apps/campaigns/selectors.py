@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import CharField, Func, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.stores.models import Store
@@ -210,3 +210,157 @@ def scan_runs_for_store(*, store: Store, limit: int = 100):
     from .models import ScanRun
 
     return ScanRun.objects.filter(store=store).order_by("-started_at")[:limit]
+
+
+# --- Sending rules and holdout lift ---------------------------------------------------------
+def messaging_policy_for(*, store: Store):
+    """The store's sending rules, read-only: the saved row, or an unsaved one with the defaults (a page
+    that only shows them writes nothing)."""
+    from .models import MessagingPolicy
+
+    return MessagingPolicy.objects.filter(store=store).first() or MessagingPolicy(store=store)
+
+
+def flow_steps_for_store(*, store: Store):
+    """Every step of the store's flows, with its flow, in flow then step order (one query)."""
+    from .models import FlowStep
+
+    return (
+        FlowStep.objects.filter(store=store)
+        .select_related("flow")
+        .only("pk", "key", "position", "send_window_minutes", "conditions", "flow__id", "flow__name", "flow__kind")
+        .order_by("flow__priority", "flow__kind", "position", "id")
+    )
+
+
+HOLDOUT_RULE = "holdout"
+
+
+class LastTraceRule(Func):
+    """`rule` of a message's last trace entry, in SQL: how the ledger marks a held-out recipient."""
+
+    arity = 1
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="json_extract(%(expressions)s, '$[#-1].rule')")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((%(expressions)s) -> -1 ->> 'rule')")
+
+
+def flow_holdout_lift(*, store: Store, since, until, window_days: int) -> dict[int, dict[str, dict]]:
+    """What each flow with a holdout adds: for the recipients it emailed and for those it held out, how
+    many there were, how many converted and the revenue of their orders. One set-based query.
+
+    A recipient (a customer, or an address without one) converts when they place an order that is not
+    cancelled within `window_days` after the scheduled moment of one of the flow's emails to them (held-out
+    rows have that moment too). An order within the windows of several emails counts once.
+
+    Compared fairly:
+    - the emailed group is every recipient the flow planned an email for outside the holdout, whether a
+      later rule (an order placed first, consent, the cap) stopped that email or not: the holdout is drawn
+      when an email is planned, before those rules, so only this whole group is alike the held-out one;
+    - both groups start at the flow's first held-out email in the period (the emails before the holdout
+      was switched on have nothing to compare with), and only emails whose window has closed by `until`
+      count: a younger one could still convert.
+
+    Returns {flow id: {"emailed": {...}, "held_out": {...}}}, each with `recipients`, `converted` and
+    `revenue` (Decimal); flows without a held-out email in the period are missing.
+    """
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Value, When
+    from django.db.models.functions import Cast, Coalesce, Lower
+
+    from apps.orders.models import Order, OrderStatus
+
+    from .models import TRANSACTIONAL_KINDS
+
+    window = timedelta(days=window_days)
+    closed_before = until - window
+    if closed_before <= since:
+        return {}
+    emails = (
+        Message.objects.filter(
+            store=store, step__flow__holdout_percent__gt=0, scheduled_for__gte=since, scheduled_for__lte=closed_before
+        )
+        .exclude(step__flow__kind__in=TRANSACTIONAL_KINDS)
+        .annotate(last_rule=LastTraceRule("trace"))
+        .annotate(
+            lift_flow=F("step__flow_id"),
+            # The trace is read only for skipped rows (a CASE evaluates in order).
+            lift_held=Case(
+                When(
+                    status=MessageStatus.SKIPPED,
+                    then=Case(When(last_rule=HOLDOUT_RULE, then=Value(True)), default=Value(False)),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            lift_who=Coalesce(Cast("customer_id", CharField()), Lower("email"), output_field=CharField()),
+            lift_customer=F("customer_id"),
+            lift_email=Lower("email"),
+            lift_from=F("scheduled_for"),
+            lift_until=ExpressionWrapper(F("scheduled_for") + window, output_field=DateTimeField()),
+        )
+        .values("lift_flow", "lift_held", "lift_who", "lift_customer", "lift_email", "lift_from", "lift_until")
+        .order_by()
+    )
+    orders = (
+        Order.objects.filter(store=store, placed_at__gte=since, placed_at__lte=until)
+        .exclude(status=OrderStatus.CANCELLED)
+        .annotate(
+            lift_order=F("id"),
+            lift_customer=F("customer_id"),
+            lift_email=Lower("email"),
+            lift_at=F("placed_at"),
+            lift_total=F("total"),
+        )
+        .values("lift_order", "lift_customer", "lift_email", "lift_at", "lift_total")
+        .order_by()
+    )
+    emails_sql, emails_params = emails.query.sql_with_params()
+    orders_sql, orders_params = orders.query.sql_with_params()
+    # Orders meet emails on the customer, or else on the address, within the email's window; UNION keeps
+    # each (flow, group, recipient, order) once however many emails' windows hold the order.
+    sql = f"""
+        WITH x AS ({emails_sql}),
+        starts AS (SELECT lift_flow, MIN(lift_from) AS first_at FROM x WHERE lift_held GROUP BY lift_flow),
+        xs AS (SELECT x.* FROM x JOIN starts ON starts.lift_flow = x.lift_flow WHERE x.lift_from >= starts.first_at),
+        o AS ({orders_sql}),
+        hits AS (
+            SELECT xs.lift_flow, xs.lift_held, xs.lift_who, o.lift_order, o.lift_total
+            FROM xs JOIN o ON o.lift_customer = xs.lift_customer
+                AND o.lift_at >= xs.lift_from AND o.lift_at <= xs.lift_until
+            UNION
+            SELECT xs.lift_flow, xs.lift_held, xs.lift_who, o.lift_order, o.lift_total
+            FROM xs JOIN o ON o.lift_email = xs.lift_email
+                AND o.lift_at >= xs.lift_from AND o.lift_at <= xs.lift_until
+        )
+        SELECT r.lift_flow, r.lift_held, r.recipients, COALESCE(c.converted, 0), COALESCE(v.revenue, 0)
+        FROM (SELECT lift_flow, lift_held, COUNT(DISTINCT lift_who) AS recipients FROM xs
+              GROUP BY lift_flow, lift_held) r
+        LEFT JOIN (SELECT lift_flow, lift_held, COUNT(DISTINCT lift_who) AS converted FROM hits
+                   GROUP BY lift_flow, lift_held) c
+            ON c.lift_flow = r.lift_flow AND c.lift_held = r.lift_held
+        LEFT JOIN (SELECT lift_flow, lift_held, SUM(lift_total) AS revenue
+                   FROM (SELECT DISTINCT lift_flow, lift_held, lift_order, lift_total FROM hits) d
+                   GROUP BY lift_flow, lift_held) v
+            ON v.lift_flow = r.lift_flow AND v.lift_held = r.lift_held
+    """  # both inner queries compiled by the ORM; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*emails_params, *orders_params))
+        rows = cursor.fetchall()
+    empty = {"recipients": 0, "converted": 0, "revenue": Decimal(0)}
+    found: dict[int, dict[str, dict]] = {}
+    for flow_id, held, recipients, converted, revenue in rows:
+        groups = found.setdefault(flow_id, {"emailed": dict(empty), "held_out": dict(empty)})
+        groups["held_out" if held else "emailed"] = {
+            "recipients": recipients,
+            "converted": converted,
+            "revenue": Decimal(str(revenue)).quantize(Decimal("0.01")),
+        }
+    return found

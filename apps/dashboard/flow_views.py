@@ -1,14 +1,17 @@
-"""Flows: the list with on/off switches and figures, the step editor with live previews and test
-sends, drag-and-drop ordering, A/B subjects, and the simulator."""
+"""Flows: the list with on/off switches, figures and holdout lift, the holdout share, the step editor
+with live previews and test sends, drag-and-drop ordering, A/B subjects, and the simulator."""
 
 import secrets
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
@@ -23,6 +26,7 @@ from apps.campaigns.selectors import (
     RESURVEY_STEP_KEY,
     flow_for_store,
     flow_step_counts,
+    messaging_policy_for,
     step_for_store,
     variant_for_store,
 )
@@ -30,9 +34,16 @@ from apps.campaigns.simulator import simulate
 from apps.stores.models import Language
 
 from .access import member_required
-from .forms import content_field_name, step_form_for, step_initial, variant_form_for
+from .forms import (
+    HoldoutForm,
+    content_field_name,
+    default_send_window,
+    step_form_for,
+    step_initial,
+    variant_form_for,
+)
 from .message_views import EMAIL_PREVIEW_CSP
-from .reports import flow_rows
+from .reports import LIFT_DAYS, flow_lifts, flow_rows
 
 FIGURES_DAYS = 30
 PREVIEW_SECONDS = 15 * 60
@@ -50,7 +61,16 @@ def flow_list(request):
     since = timezone.now() - timedelta(days=FIGURES_DAYS)
     rows = flow_rows(store=request.store, since=since)
     counts = flow_step_counts(store=request.store)
-    return render(request, "dashboard/flow_list.html", {"rows": rows, "counts": counts, "days": FIGURES_DAYS})
+    window_days = messaging_policy_for(store=request.store).click_window_days
+    context = {
+        "rows": rows,
+        "counts": counts,
+        "days": FIGURES_DAYS,
+        "lifts": flow_lifts(store=request.store, window_days=window_days),
+        "lift_days": LIFT_DAYS,
+        "window_days": window_days,
+    }
+    return render(request, "dashboard/flow_list.html", context)
 
 
 @require_POST
@@ -66,13 +86,45 @@ def flow_toggle(request, pk: int):
     return redirect("dashboard:flow_list")
 
 
+def _detail_context(request, flow, holdout_form=None) -> dict:
+    steps = list(flow.steps.all())
+    for step in steps:
+        step.default_window = default_send_window(step)
+    lift = flow_lifts(store=request.store).get(flow.pk) if flow.holdout_percent else None
+    return {
+        "flow": flow,
+        "steps": steps,
+        "manual_key": RESURVEY_STEP_KEY,
+        "holdout_form": holdout_form or HoldoutForm(initial={"holdout_percent": flow.holdout_percent}),
+        "lift": lift,
+        "lift_groups": [(_("Emailed"), lift.emailed), (_("Held out"), lift.held_out)] if lift else [],
+    }
+
+
 @member_required("edit_flows")
 def flow_detail(request, pk: int):
+    """The flow's steps, in order, and its holdout share with the lift it measures. A POST sets the share;
+    a bad value is shown on the page and nothing is saved."""
     flow = flow_for_store(store=request.store, pk=pk)
-    steps = list(flow.steps.all())
-    return render(
-        request, "dashboard/flow_detail.html", {"flow": flow, "steps": steps, "manual_key": RESURVEY_STEP_KEY}
-    )
+    form = HoldoutForm(request.POST) if request.method == "POST" else None
+    if form is not None and form.is_valid():
+        try:
+            flow = editing.flow_set_holdout(flow=flow, percent=form.cleaned_data["holdout_percent"])
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            if flow.holdout_percent:
+                messages.success(
+                    request,
+                    _("%(percent)s %% of buyers now get none of %(flow)s's emails: their orders show what it adds.")
+                    % {"percent": flow.holdout_percent, "flow": flow.name},
+                )
+            else:
+                messages.success(request, _("No holdout: every buyer gets %(flow)s's emails.") % {"flow": flow.name})
+            return redirect(f"{reverse('dashboard:flow_detail', kwargs={'pk': flow.pk})}#holdout")
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "dashboard/flow_detail.html", _detail_context(request, flow, form), status=status)
 
 
 @require_POST
@@ -146,6 +198,7 @@ def step_edit(request, pk: int):
                 subject=form.content("subject"),
                 preheader=form.content("preheader"),
                 body=form.content("body"),
+                send_window_minutes=form.send_window_minutes(),
             )
         except StepInvalid as exc:
             form.add_service_errors(exc.errors)
@@ -264,6 +317,4 @@ def variant_remove(request, pk: int):
 
 
 def _step_url(step) -> str:
-    from django.urls import reverse
-
     return reverse("dashboard:step_edit", kwargs={"pk": step.pk})

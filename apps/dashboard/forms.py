@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +33,20 @@ def mapping_form_for(job) -> type[forms.Form]:
         field.name: forms.ChoiceField(label=field.label, choices=choices, required=field.required)
         for field in FIELDS[job.kind]
     }
+    if job.kind == ImportKind.ORDERS:
+        fields[AS_HISTORY] = forms.BooleanField(
+            label=_("These are past orders: import them as history"),
+            help_text=_(
+                "History counts in your figures, RFM segments, repurchase intervals and recommendations, and "
+                "sends no email. Untick only for orders placed just now that should get their confirmation."
+            ),
+            required=False,
+            initial=True,
+        )
     return type("ColumnMappingForm", (forms.Form,), fields)
+
+
+AS_HISTORY = "as_history"
 
 
 class FeedForm(forms.Form):
@@ -70,9 +85,38 @@ def content_field_name(part: str, language: str) -> str:
     return f"{part}_{language}"
 
 
+def default_send_window(step) -> int | None:
+    """The send window a step has when the merchant sets none: its flow kind's, from the flow registry
+    (None when the registry has no such step, e.g. the critics queue's re-survey)."""
+    try:
+        from apps.campaigns.flows import definition_for
+
+        spec = definition_for(step.flow.kind).default_step(step.key)
+    except (ImportError, KeyError, AttributeError):
+        return None
+    return spec.send_window_minutes if spec else None
+
+
+def duration_words(minutes: int | None) -> str:
+    """720 → "12 hours", 2880 → "2 days", 90 → "90 minutes"."""
+    if minutes is None:
+        return ""
+    value, unit = delay_initial(minutes)
+    names = {"minutes": (_("minute"), _("minutes")), "hours": (_("hour"), _("hours")), "days": (_("day"), _("days"))}
+    return f"{value} {names[unit][0] if value == 1 else names[unit][1]}"
+
+
 class StepFormBase(forms.Form):
     delay_value = forms.IntegerField(label=_("Send after"), min_value=0, max_value=365 * 24 * 60)
     delay_unit = forms.ChoiceField(label=_("Unit"), choices=DELAY_UNITS)
+    send_window_value = forms.IntegerField(
+        label=_("Still worth sending for"),
+        min_value=1,
+        max_value=365 * 24 * 60,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": _("default")}),
+    )
+    send_window_unit = forms.ChoiceField(label=_("Unit"), choices=DELAY_UNITS, initial="hours", required=False)
     enabled = forms.BooleanField(label=_("This step is on"), required=False)
     exit_on_order = forms.BooleanField(label=_("Stop when the buyer places an order"), required=False)
     skip_while_shipment_troubled = forms.BooleanField(
@@ -85,9 +129,30 @@ class StepFormBase(forms.Form):
         label=_("Monthly budget (coupons, 0 = no limit)"), min_value=0, max_value=1_000_000
     )
     preview_language = forms.ChoiceField(label=_("Preview in"), required=False)
+    default_window: int | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = duration_words(self.default_window) if self.default_window else _("the default")
+        self.fields["send_window_value"].help_text = _(
+            "Quiet hours, the frequency cap or an outage can hold an email back; this long after its moment it "
+            "is skipped as too late. Empty: the default for this kind of flow (%(default)s)."
+        ) % {"default": default}
 
     def delay_minutes(self) -> int:
         return self.cleaned_data["delay_value"] * UNIT_MINUTES[self.cleaned_data["delay_unit"]]
+
+    def send_window_minutes(self) -> int | None:
+        """None: the flow kind's default window."""
+        value = self.cleaned_data.get("send_window_value")
+        return None if value is None else value * UNIT_MINUTES[self.cleaned_data.get("send_window_unit") or "hours"]
+
+    def clean(self):
+        cleaned = super().clean()
+        value, unit = cleaned.get("send_window_value"), cleaned.get("send_window_unit") or "hours"
+        if value is not None and value * UNIT_MINUTES[unit] > 365 * 24 * 60:
+            self.add_error("send_window_value", _("The send window is at most 365 days."))
+        return cleaned
 
     def content(self, part: str) -> dict[str, str]:
         return {language: self.cleaned_data.get(content_field_name(part, language), "") for language in self.languages}
@@ -98,6 +163,8 @@ class StepFormBase(forms.Form):
             name = key.replace(":", "_")
             if name == "delay_minutes":
                 name = "delay_value"
+            elif name == "send_window_minutes":
+                name = "send_window_value"
             self.add_error(name if name in self.fields else None, problem)
 
     def language_sections(self):
@@ -133,15 +200,19 @@ def step_form_for(step, languages: tuple[str, ...], language_names: dict[str, st
     form_class.language_names = [(code, language_names.get(code, code)) for code in languages]
     form_class.base_fields["incentive_kind"].choices = IncentiveKind.choices
     form_class.base_fields["preview_language"].choices = [(code, language_names.get(code, code)) for code in languages]
+    form_class.default_window = default_send_window(step)
     return form_class
 
 
 def step_initial(step, languages) -> dict:
     value, unit = delay_initial(step.delay_minutes)
     conditions = step.conditions or {}
+    window_value, window_unit = delay_initial(step.send_window_minutes) if step.send_window_minutes else (None, "hours")
     initial = {
         "delay_value": value,
         "delay_unit": unit,
+        "send_window_value": window_value,
+        "send_window_unit": window_unit,
         "enabled": step.enabled,
         "exit_on_order": bool(conditions.get("exit_on_order")),
         "skip_while_shipment_troubled": bool(conditions.get("skip_while_shipment_troubled")),
@@ -165,6 +236,207 @@ def variant_form_for(languages: list[tuple[str, str]]) -> type[forms.Form]:
         for code, name in languages
     }
     return type("VariantForm", (forms.Form,), fields)
+
+
+class HoldoutForm(forms.Form):
+    holdout_percent = forms.IntegerField(
+        label=_("Holdout share (%)"),
+        min_value=0,
+        max_value=50,
+        help_text=_(
+            "This share of buyers gets none of this flow's emails, so you can see what the flow adds: their "
+            "orders are compared with those of the buyers who get them. 0 to 50 %; 0 is no holdout. The same "
+            "buyers are always held out."
+        ),
+    )
+
+
+# --- Sending rules --------------------------------------------------------------------------
+HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+def _limits(name: str) -> dict:
+    from apps.campaigns.editing import POLICY_LIMITS
+
+    low, high = POLICY_LIMITS[name]
+    return {"min_value": low, "max_value": high}
+
+
+def _policy_numbers() -> tuple[str, ...]:
+    from apps.campaigns.editing import POLICY_LIMITS
+
+    return tuple(name for name in POLICY_LIMITS if name != "ab_confidence")
+
+
+def policy_default(name: str):
+    from apps.campaigns.models import MessagingPolicy
+
+    return MessagingPolicy._meta.get_field(name).default
+
+
+def _as_percent(confidence) -> Decimal:
+    return (Decimal(str(confidence)) * 100).quantize(Decimal("0.1"))
+
+
+class SendingRulesForm(forms.Form):
+    """The store's rules for marketing mail, in groups, each with its default said in words."""
+
+    marketing_requires_consent = forms.BooleanField(
+        label=_("Send marketing emails only to buyers who opted in"),
+        required=False,
+        help_text=_(
+            "Abandoned carts, review requests, replenishment and win-back go only to buyers who said yes to "
+            "marketing. Required in the EU and the UK; switch it off only where the law lets you email your own "
+            "customers without opt-in. Order, shipping and delay emails are transactional and always go."
+        ),
+    )
+    frequency_cap_count = forms.IntegerField(
+        label=_("At most this many marketing emails"),
+        help_text=_("Per buyer, across flows. 0 turns the cap off."),
+        **_limits("frequency_cap_count"),
+    )
+    frequency_cap_hours = forms.IntegerField(
+        label=_("Within (hours)"),
+        help_text=_(
+            "An email over the cap waits for a free slot. A flow's own follow-ups are spaced by their delays "
+            "and do not count against each other; transactional emails never count."
+        ),
+        **_limits("frequency_cap_hours"),
+    )
+    quiet_hours_start = forms.TypedChoiceField(
+        label=_("Quiet from"),
+        choices=HOUR_CHOICES,
+        coerce=int,
+        help_text=_("In the buyer's time zone (the store's when we do not know theirs)."),
+    )
+    quiet_hours_end = forms.TypedChoiceField(
+        label=_("Until"),
+        choices=HOUR_CHOICES,
+        coerce=int,
+        help_text=_("Marketing emails due in between wait until then. The same hour twice: no quiet hours."),
+    )
+    click_window_days = forms.IntegerField(
+        label=_("Click window (days)"),
+        help_text=_(
+            "An order is credited to the last email the buyer clicked this many days before ordering. Holdout "
+            "lift counts orders within this many days of an email, too."
+        ),
+        **_limits("click_window_days"),
+    )
+    open_window_days = forms.IntegerField(
+        label=_("Open window (days)"),
+        help_text=_(
+            "Without a click, to the last email they opened (a person, not a mail privacy proxy) this many days "
+            "before. 0: opens never credit an order."
+        ),
+        **_limits("open_window_days"),
+    )
+    ab_min_sends = forms.IntegerField(
+        label=_("Sends per variant before a winner"),
+        help_text=_("No subject wins before every variant went out at least this often."),
+        **_limits("ab_min_sends"),
+    )
+    ab_confidence_percent = forms.DecimalField(
+        label=_("Confidence needed (%)"),
+        min_value=50,
+        max_value=Decimal("99.9"),
+        max_digits=4,
+        decimal_places=1,
+        help_text=_("How sure we must be that the leading subject has the best click rate: 50 to 99.9 %."),
+    )
+    response_target_hours = forms.IntegerField(
+        label=_("Answer detractors within (hours)"),
+        help_text=_("A buyer who scores 0 to 6 should hear from you within this time; later, the case is overdue."),
+        **_limits("response_target_hours"),
+    )
+    history_max_age_hours = forms.IntegerField(
+        label=_("Late news is history after (hours)"),
+        help_text=_(
+            "An order, cart or parcel event that reaches Afterglow this much later than it happened (an import, "
+            "a late webhook) sends no email: its moment has passed."
+        ),
+        **_limits("history_max_age_hours"),
+    )
+    lapse_lookback_days = forms.IntegerField(
+        label=_("Win back buyers who lapsed within (days)"),
+        help_text=_("Buyers who lapsed longer ago than this get no win-back email."),
+        **_limits("lapse_lookback_days"),
+    )
+
+    # (key, title, fields)
+    GROUPS = (
+        ("consent", _("Consent"), ("marketing_requires_consent",)),
+        ("cap", _("Frequency cap"), ("frequency_cap_count", "frequency_cap_hours")),
+        ("quiet", _("Quiet hours"), ("quiet_hours_start", "quiet_hours_end")),
+        ("attribution", _("Attribution windows"), ("click_window_days", "open_window_days")),
+        ("ab", _("A/B tests"), ("ab_min_sends", "ab_confidence_percent")),
+        ("critics", _("Critics queue"), ("response_target_hours",)),
+        ("present", _("Only the present"), ("history_max_age_hours", "lapse_lookback_days")),
+    )
+
+    @staticmethod
+    def initial_from(policy) -> dict:
+        initial = {name: getattr(policy, name) for name in ("marketing_requires_consent", *_policy_numbers())}
+        initial["ab_confidence_percent"] = _as_percent(policy.ab_confidence)
+        return initial
+
+    def policy_fields(self) -> dict:
+        """What to hand to `policy_update`."""
+        fields = {name: self.cleaned_data[name] for name in ("marketing_requires_consent", *_policy_numbers())}
+        fields["ab_confidence"] = (self.cleaned_data["ab_confidence_percent"] / 100).quantize(Decimal("0.001"))
+        return fields
+
+    def add_service_errors(self, errors: dict[str, list]) -> None:
+        for name, problems in errors.items():
+            name = "ab_confidence_percent" if name == "ab_confidence" else name
+            self.add_error(name if name in self.fields else None, problems)
+
+    def groups(self) -> list[dict]:
+        """Each group with its bound fields, its default in words, and whether the saved values differ."""
+        defaults = policy_defaults_in_words()
+        found = []
+        for key, title, names in self.GROUPS:
+            saved = [self.initial.get(name) for name in names]
+            found.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "fields": [self[name] for name in names],
+                    "default": defaults[key],
+                    "customised": saved != [_default_initial(name) for name in names],
+                }
+            )
+        return found
+
+
+def _default_initial(name: str):
+    if name == "ab_confidence_percent":
+        return _as_percent(policy_default("ab_confidence"))
+    return policy_default(name)
+
+
+def policy_defaults_in_words() -> dict[str, str]:
+    """Each group's default, said from the model's defaults: "Default: 1 email per 24 hours."."""
+    d = policy_default
+    cap = {"count": d("frequency_cap_count"), "hours": d("frequency_cap_hours")}
+    consent = _("Default: on, marketing only to buyers who opted in.")
+    return {
+        "consent": consent if d("marketing_requires_consent") else _("Default: off."),
+        "cap": (
+            _("Default: %(count)s email per %(hours)s hours.") % cap
+            if cap["count"] == 1
+            else _("Default: %(count)s emails per %(hours)s hours.") % cap
+        ),
+        "quiet": _("Default: from %(start)02d:00 until %(end)02d:00.")
+        % {"start": d("quiet_hours_start"), "end": d("quiet_hours_end")},
+        "attribution": _("Default: %(click)s days after a click, %(open)s day(s) after an open.")
+        % {"click": d("click_window_days"), "open": d("open_window_days")},
+        "ab": _("Default: %(sends)s sends per variant and %(confidence)s %% confidence.")
+        % {"sends": d("ab_min_sends"), "confidence": _as_percent(d("ab_confidence")).normalize()},
+        "critics": _("Default: %(hours)s hours.") % {"hours": d("response_target_hours")},
+        "present": _("Default: history after %(hours)s hours; win back within %(days)s days.")
+        % {"hours": d("history_max_age_hours"), "days": d("lapse_lookback_days")},
+    }
 
 
 # --- Critics queue --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from apps.integrations.services import feed_add
 from apps.integrations.tasks import feed_refresh_task
 
 from .access import member_required
-from .forms import FeedForm, FeedUploadForm, ImportUploadForm, mapping_form_for
+from .forms import AS_HISTORY, FeedForm, FeedUploadForm, ImportUploadForm, mapping_form_for
 
 
 @member_required("import_data")
@@ -47,7 +47,8 @@ def import_detail(request, pk: int):
     form = form_class(request.POST or None, initial=job.mapping)
     if request.method == "POST" and form.is_valid():
         try:
-            import_start(job=job, mapping={k: v for k, v in form.cleaned_data.items() if v})
+            as_history = form.cleaned_data.pop(AS_HISTORY, True)
+            import_start(job=job, mapping={k: v for k, v in form.cleaned_data.items() if v}, as_history=as_history)
         except PayloadError as exc:
             form.add_error(None, str(exc))
         else:

@@ -7,6 +7,7 @@ from . import (
     import_views,
     message_views,
     privacy_views,
+    sending_views,
     team_views,
     views,
 )
@@ -52,6 +53,7 @@ urlpatterns = [
     path("brand/", brand_views.brand, name="brand"),
     path("brand/preview/email/", brand_views.brand_email_preview, name="brand_email_preview"),
     path("brand/preview/tracking/", brand_views.brand_tracking_preview, name="brand_tracking_preview"),
+    path("settings/sending/", sending_views.sending_rules, name="sending_rules"),
     path("reports/tracking-page/", views.tracking_report, name="tracking_report"),
     path("reports/scans/", views.scan_run_list, name="scan_run_list"),
     # Critics queue

@@ -172,7 +172,9 @@ def customer_from_row(row: dict[str, str], mapping: dict[str, str]) -> CustomerI
     )
 
 
-def order_from_rows(rows: list[dict[str, str]], mapping: dict[str, str], *, store_currency: str, store_tz):
+def order_from_rows(
+    rows: list[dict[str, str]], mapping: dict[str, str], *, store_currency: str, store_tz, historical: bool = False
+):
     """One order from its rows (one row per line item, the order's columns repeated)."""
     first = rows[0]
     get = lambda name: _value(first, mapping, name)  # noqa: E731
@@ -223,12 +225,16 @@ def order_from_rows(rows: list[dict[str, str]], mapping: dict[str, str], *, stor
         shipping_postcode=get("postcode")[:20],
         shipping_country=get("country").upper()[:2],
         lines=lines or None,
+        historical=historical,
     )
     tracking = get("tracking_number")
     carrier = carrier_code_for_name(get("carrier"))
     shipment = (
         ShipmentIn(
-            tracking_number=tracking[:100], carrier=carrier, carrier_name="" if carrier else get("carrier")[:100]
+            tracking_number=tracking[:100],
+            carrier=carrier,
+            carrier_name="" if carrier else get("carrier")[:100],
+            historical=historical,
         )
         if tracking
         else None

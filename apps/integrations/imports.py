@@ -57,8 +57,9 @@ def import_preview(job: ImportJob) -> list[list[str]]:
         return read_header(handle.read(64 * 1024))[1]
 
 
-def import_start(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
-    """Save the mapping, count the rows and queue the work; the request returns at once."""
+def import_start(*, job: ImportJob, mapping: dict[str, str], as_history: bool = True) -> ImportJob:
+    """Save the mapping, count the rows and queue the work; the request returns at once. Orders imported
+    `as_history` feed figures and send no email."""
     from .tasks import import_run_task
 
     allowed = {field.name for field in FIELDS[job.kind]}
@@ -70,7 +71,11 @@ def import_start(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
         total = max(0, sum(1 for _ in iter_rows(io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace"), b"")))
     with transaction.atomic():
         updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(
-            mapping=clean, total_rows=total, status=ImportStatus.QUEUED, modified_at=timezone.now()
+            mapping=clean,
+            as_history=as_history,
+            total_rows=total,
+            status=ImportStatus.QUEUED,
+            modified_at=timezone.now(),
         )
     if updated:
         transaction.on_commit(lambda: import_run_task.delay(job.pk))
@@ -172,7 +177,9 @@ def _apply(job: ImportJob, store: Store, rows) -> bool:
         existed = customer_exists(store=store, email=data.email)
         customer_upsert(store=store, data=data, consent_source=ConsentSource.IMPORT)
         return not existed
-    order_data, shipment_data = order_from_rows(rows, job.mapping, store_currency=store.currency, store_tz=store.tz)
+    order_data, shipment_data = order_from_rows(
+        rows, job.mapping, store_currency=store.currency, store_tz=store.tz, historical=job.as_history
+    )
     order, created = order_upsert(store=store, data=order_data)
     if shipment_data:
         shipment_upsert(order=order, data=shipment_data)

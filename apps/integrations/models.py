@@ -111,6 +111,9 @@ class ImportJob(TenantModel):
     original_name = models.CharField(max_length=255)
     columns = models.JSONField(default=list, blank=True, help_text=_("The header row of the file."))
     mapping = models.JSONField(default=dict, blank=True, help_text=_("Our field name to the file's column."))
+    as_history = models.BooleanField(
+        default=True, help_text=_("Past orders: they count in figures, RFM and recommendations, and send no email.")
+    )
     status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

@@ -81,6 +81,7 @@ class OrderIn:
     updated_at: datetime | None = None
     cart_external_id: str = ""  # the checkout this order came from, if the source says
     lines: list[LineIn] | None = None  # None: keep the lines we have
+    historical: bool = False  # an import of the past: it feeds figures, never starts a flow
 
     def __post_init__(self):
         bound(self, Order, renames={"updated_at": "source_updated_at"}, exact=("external_id",))
@@ -102,6 +103,7 @@ class CartIn:
     recovery_url: str = ""
     completed_order_external_id: str = ""
     lines: list[LineIn] = field(default_factory=list)
+    historical: bool = False
 
     def __post_init__(self):
         bound(self, Cart, exact=("external_id",))

@@ -75,7 +75,8 @@ def order_upsert(*, store: Store, data: OrderIn) -> tuple[Order, bool]:
     values.update(email=email, customer_id=customer.pk if customer else None, source_updated_at=data.updated_at)
     if values["status"] == OrderStatus.CANCELLED and not values["cancelled_at"]:
         values["cancelled_at"] = timezone.now()
-    order, created = lock_or_create(Order, lookup={"store": store, "external_id": data.external_id}, defaults=values)
+    lookup = {"store": store, "external_id": data.external_id}
+    order, created = lock_or_create(Order, lookup=lookup, defaults={**values, "is_history": data.historical})
     changed = []
     previous_status = None if created else order.status
     if not created:
@@ -98,6 +99,8 @@ def order_upsert(*, store: Store, data: OrderIn) -> tuple[Order, bool]:
     if data.cart_external_id:
         _convert_cart(store=store, cart_external_id=data.cart_external_id, order=order)
 
+    if order.is_history:
+        return order, created  # the past: it counts in figures and RFM, and starts nothing
     if created and order.status != OrderStatus.CANCELLED:
         announce_after_commit(events.order_placed, Order, order_id=order.pk)
     if order.status == OrderStatus.CANCELLED and previous_status not in (None, OrderStatus.CANCELLED):
@@ -152,7 +155,7 @@ def cart_upsert(*, store: Store, data: CartIn) -> tuple[Cart, bool]:
     cart, created = lock_or_create(
         Cart,
         lookup={"store": store, "external_id": data.external_id},
-        defaults={"updated_at": data.updated_at, "currency": data.currency},
+        defaults={"updated_at": data.updated_at, "currency": data.currency, "is_history": data.historical},
     )
     if not created and data.updated_at < cart.updated_at:
         return cart, False
@@ -185,7 +188,7 @@ def cart_upsert(*, store: Store, data: CartIn) -> tuple[Cart, bool]:
         order = Order.objects.filter(store=store, external_id=data.completed_order_external_id).first()
         if order:
             _convert_cart(store=store, cart_external_id=cart.external_id, order=order)
-    elif (changed or lines_changed) and not cart.is_converted:
+    elif (changed or lines_changed) and not cart.is_converted and not cart.is_history:
         announce_after_commit(events.cart_updated, Cart, cart_id=cart.pk)
     return cart, created
 

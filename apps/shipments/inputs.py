@@ -21,6 +21,7 @@ class ShipmentIn:
     external_id: str = ""
     shipped_at: datetime | None = None
     estimated_delivery: date | None = None
+    historical: bool = False  # an import of the past: it starts no flow
 
     def __post_init__(self):
         bound(self, Shipment, exact=("tracking_number", "external_id"))

@@ -39,8 +39,9 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
             "carrier": carrier_code if known is None else known,
             "tracking_number": data.tracking_number,
         }
+    history = data.historical or order.is_history
     shipment, created = lock_or_create(
-        Shipment, lookup=lookup, defaults={"order": order, "status": ShipmentStatus.PENDING}
+        Shipment, lookup=lookup, defaults={"order": order, "status": ShipmentStatus.PENDING, "is_history": history}
     )
     values = {
         "tracking_number": data.tracking_number or shipment.tracking_number,
@@ -59,7 +60,7 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
         setattr(shipment, name, values[name])
     if changed:
         shipment.save(update_fields=[*changed, "modified_at"])
-    if created:
+    if created and not shipment.is_history:
         announce_after_commit(events.shipment_created, Shipment, shipment_id=shipment.pk)
     return shipment, created
 
@@ -118,7 +119,7 @@ def _apply_events(shipment: Shipment, estimate) -> None:
     for name in changed:
         setattr(shipment, name, values[name])
     shipment.save(update_fields=[*changed, "modified_at"])
-    if status != previous:
+    if status != previous and not shipment.is_history:
         announce_after_commit(
             events.shipment_status_changed, Shipment, shipment_id=shipment.pk, previous=previous, status=status
         )

@@ -72,6 +72,7 @@ DASHBOARD_URL_ACTIONS: dict[str, str] = {
     "brand": "edit_brand",
     "brand_email_preview": "edit_brand",
     "brand_tracking_preview": "edit_brand",
+    "sending_rules": "edit_flows",
     "tracking_report": "view_reports",
     "critic_list": "work_critics",
     "critic_detail": "work_critics",

@@ -22,21 +22,10 @@ LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 def flows(store):
     """The default flows, switched on long ago, in a store that takes anything reported late as present:
     tests build the past in an instant (a parcel "delivered 11 days ago" is created now). The rules
-    about history have tests of their own (test_present.py) that use `present_flows`."""
+    about history have tests of their own (test_present.py)."""
     flows_install_defaults(store=store)
     Flow.objects.filter(store=store).update(enabled=True, live_since=LONG_AGO)
     MessagingPolicy.objects.update_or_create(store=store, defaults={"history_max_age_hours": 32767})
-    return {flow.kind: flow for flow in Flow.objects.filter(store=store)}
-
-
-@pytest.fixture
-def present_flows(store):
-    """The default flows, switched on as a merchant does: live from now, with the default history age."""
-    from apps.campaigns.editing import flow_toggle
-
-    flows_install_defaults(store=store)
-    for flow in Flow.objects.filter(store=store):
-        flow_toggle(flow=flow, enabled=True)
     return {flow.kind: flow for flow in Flow.objects.filter(store=store)}
 
 

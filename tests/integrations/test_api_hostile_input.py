@@ -436,7 +436,7 @@ SCHEMA_COLUMNS = {
 # Fields that are not a column of their schema's model (a reference, a nested object, a consent statement).
 NOT_COLUMNS = {
     "accepts_marketing", "product_external_id", "cart_external_id", "completed_order_external_id",
-    "order_external_id", "customer", "lines", "events", "discount_codes", "estimated_delivery",
+    "order_external_id", "customer", "lines", "events", "discount_codes", "estimated_delivery", "historical",
 }  # fmt: skip
 
 

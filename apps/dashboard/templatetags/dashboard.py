@@ -49,3 +49,45 @@ def delay(minutes) -> str:
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter
+def duration(minutes) -> str:
+    """A length of time in words: "45 min", "12 h", "2 days"; None → ""."""
+    if minutes is None or minutes == "":
+        return ""
+    minutes = int(minutes)
+    if minutes and minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+@register.filter
+def points(value, digits: int = 1) -> str:
+    """A difference of two rates in percentage points, signed: +2.3 pts, −0.4 pts; None → "—"."""
+    if value is None:
+        return "—"
+    text = f"{abs(float(value)):.{int(digits)}f}"
+    sign = "+" if value > 0 and float(text) else ("−" if value < 0 and float(text) else "±")
+    return f"{sign}{text} pts"
+
+
+@register.filter
+def relative(value) -> str:
+    """A relative change, signed: 0.18 → "+18 %", -0.05 → "−5 %"; None → "—"."""
+    if value is None:
+        return "—"
+    rounded = round(100 * float(value))
+    return f"+{rounded} %" if rounded > 0 else (f"−{-rounded} %" if rounded < 0 else "±0 %")
+
+
+@register.filter
+def signed_amount(value) -> str:
+    """An amount of money with its sign and two decimals: +3.55, −0.40, ±0.00; None → "—"."""
+    if value is None:
+        return "—"
+    text = f"{abs(value):,.2f}"
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text

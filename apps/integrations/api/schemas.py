@@ -357,6 +357,9 @@ class OrderIn(Strict):
     lines: list[LineIn] | None = Field(
         None, max_length=MAX_LINES, description="All lines of the order. Leave out to keep the lines already sent."
     )
+    historical: bool = Field(
+        False, description="Part of an import of the past: it counts in figures and RFM and starts no email."
+    )
 
 
 class CartIn(Strict):
@@ -371,6 +374,9 @@ class CartIn(Strict):
     recovery_url: _url_type((Cart, "recovery_url")) = Field("", description="Where the buyer can finish this checkout.")
     completed_order_external_id: OptionalExternalId = Field("", description="The order that completed the cart.")
     lines: list[LineIn] = Field(default_factory=list, max_length=MAX_LINES)
+    historical: bool = Field(
+        False, description="Part of an import of the past: it counts in figures and RFM and starts no email."
+    )
 
 
 EVENT_SOURCE = "api"  # the source of the events the API records
@@ -417,6 +423,9 @@ class ShipmentIn(Strict):
     shipped_at: Moment | None = None
     estimated_delivery: Day | None = None
     events: list[EventIn] | None = Field(None, max_length=MAX_EVENTS, description="Tracking events to add.")
+    historical: bool = Field(
+        False, description="Part of an import of the past: it counts in figures and RFM and starts no email."
+    )
 
 
 def _as_is(value: Any) -> Any:
