@@ -95,9 +95,11 @@ def test_a_shipment_and_each_status_change_send_their_email_once(
     def scan(hours, status):
         """The carrier reports each status a minute after it happens."""
         event = EventIn(occurred_at=NOW + timedelta(hours=hours), status=status, raw_status=status, source="test")
-        with time_machine.travel(event.occurred_at + timedelta(minutes=1)):
-            with django_capture_on_commit_callbacks(execute=True):
-                shipment_record_events(shipment=shipment, incoming=[event])
+        with (
+            time_machine.travel(event.occurred_at + timedelta(minutes=1)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            shipment_record_events(shipment=shipment, incoming=[event])
 
     with django_capture_on_commit_callbacks(execute=True):
         shipment, _ = shipment_upsert(order=order, data=ShipmentIn(tracking_number="1Z999AA10123456784"))
