@@ -225,3 +225,22 @@ def _audience(trigger: Trigger) -> str | None:
     return audience(
         top_percent=customer.rfm_top_percent, segment=customer.rfm_segment, orders_count=customer.orders_count
     )
+
+
+@dataclass(frozen=True)
+class Backfill:
+    now: int  # emails that would go out at once
+    later: int  # emails planned for the coming days (a series going on)
+
+
+def backfill_count(*, flow: Flow, days: int, now: datetime | None = None) -> Backfill:
+    """What switching the flow on "also for the last `days` days" would send: the replay of those days,
+    kept to the emails still within their send window at this moment."""
+    now = now or timezone.now()
+    definition = definition_for(flow.kind)
+    if definition.scan is None or days <= 0:
+        return Backfill(0, 0)  # an event flow reacts to what happens from now on: no past to catch up
+    replay = simulate(flow=flow, now=now, window=timedelta(days=days))
+    useful = [e for e in replay.emails if e.outcome in GOES_OUT and e.send_at + definition.window(e.step) >= now]
+    later = sum(1 for email in useful if email.outcome == WAITING)
+    return Backfill(now=len(useful) - later, later=later)

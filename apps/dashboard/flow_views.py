@@ -20,6 +20,7 @@ from apps.campaigns import editing
 from apps.campaigns.abtest import results_for
 from apps.campaigns.copy import LANGUAGES
 from apps.campaigns.editing import StepInvalid, step_draft, step_move, step_update, steps_reorder
+from apps.campaigns.flows import definition_for
 from apps.campaigns.preview import preview_step, send_test
 from apps.campaigns.rendering import TemplateError
 from apps.campaigns.selectors import (
@@ -30,7 +31,7 @@ from apps.campaigns.selectors import (
     step_for_store,
     variant_for_store,
 )
-from apps.campaigns.simulator import simulate
+from apps.campaigns.simulator import backfill_count, simulate
 from apps.stores.models import Language
 
 from .access import member_required
@@ -77,7 +78,11 @@ def flow_list(request):
 @member_required("edit_flows")
 def flow_toggle(request, pk: int):
     flow = flow_for_store(store=request.store, pk=pk)
-    flow = editing.flow_toggle(flow=flow, enabled=request.POST.get("enabled") in ("on", "true", "1"))
+    backfill = request.POST.get("backfill_days", "0")
+    days = int(backfill) if backfill.isdigit() and int(backfill) <= editing.MAX_BACKFILL_DAYS else 0
+    flow = editing.flow_toggle(
+        flow=flow, enabled=request.POST.get("enabled") in ("on", "true", "1"), backfill_days=days
+    )
     if request.htmx:
         return render(request, "dashboard/_flow_switch.html", {"flow": flow, "announce": True})
     messages.success(request, f"{flow.name} is {'on' if flow.enabled else 'off'}.")
@@ -94,10 +99,28 @@ def _detail_context(request, flow, holdout_form=None) -> dict:
     return {
         "flow": flow,
         "steps": steps,
+        "switch_on": _switch_on_choice(request, flow),
         "manual_key": RESURVEY_STEP_KEY,
         "holdout_form": holdout_form or HoldoutForm(initial={"holdout_percent": flow.holdout_percent}),
         "lift": lift,
         "lift_groups": [(_("Emailed"), lift.emailed), (_("Held out"), lift.held_out)] if lift else [],
+    }
+
+
+def _switch_on_choice(request, flow) -> dict | None:
+    """For a flow that is off: switch it on from now (what it should do), or also for the last days, with
+    the number of emails that would go out at once counted first (on request: a replay of those days)."""
+    if flow.enabled:
+        return None
+    definition = definition_for(flow.kind)
+    wanted = request.GET.get("backfill_days", "")
+    days = min(int(wanted), editing.MAX_BACKFILL_DAYS) if wanted.isdigit() else 7
+    counted = backfill_count(flow=flow, days=days) if wanted.isdigit() and definition.scan else None
+    return {
+        "catches_up": definition.scan is not None,
+        "days": days,
+        "count": counted,
+        "max_days": editing.MAX_BACKFILL_DAYS,
     }
 
 
