@@ -23,6 +23,7 @@ from apps.campaigns.rendering import ENGINE, TemplateError, render_merchant
 from apps.campaigns.template_budget import RenderBudgetExceeded, RenderLimits
 from tests.campaigns.test_dispatch import NOON_ROME, schedule
 from tests.customers.factories import CustomerFactory
+from tests.dashboard.editor import step_form_data
 from tests.stores.factories import MembershipFactory
 
 X30 = "x" * 30
@@ -212,26 +213,10 @@ def editor(client):
     return membership
 
 
-def editor_data(step, **changes):
-    data = {
-        "delay_value": step.delay_minutes,
-        "delay_unit": "minutes",
-        "enabled": "on",
-        "incentive_kind": step.incentive_kind,
-        "incentive_value": step.incentive_value,
-        "incentive_valid_days": step.incentive_valid_days,
-        "incentive_monthly_budget": step.incentive_monthly_budget,
-    }
-    for part in ("subject", "preheader", "body"):
-        for language, text in (getattr(step, part) or {}).items():
-            data[f"{part}_{language}"] = text
-    return {**data, **changes}
-
-
 @pytest.mark.django_db
 def test_the_step_editor_shows_the_budget_error_on_save_preview_and_test_send(client, editor, mailoutbox):
     step = FlowStep.objects.get(store=editor.store, flow__kind=FlowKind.ABANDONED_CART, key="reminder-1h")
-    data = editor_data(step, body_en=DOUBLING)
+    data = step_form_data(step, body_en=DOUBLING)
     # save: a form error on the field, nothing saved
     response = client.post(reverse("dashboard:step_edit", args=[step.pk]), data)
     assert response.status_code == 400

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.campaigns.models import Flow, FlowKind, FlowStep, Message
+from tests.dashboard.editor import step_form_data
 from tests.stores.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,25 +21,6 @@ def manager(client):
 
 def cart_flow(store):
     return Flow.objects.get(store=store, kind=FlowKind.ABANDONED_CART)
-
-
-def step_form_data(step, **changes):
-    """What the editor posts: the step's values, in every language, with changes."""
-    data = {
-        "delay_value": step.delay_minutes,
-        "delay_unit": "minutes",
-        "enabled": "on",
-        "exit_on_order": "on",
-        "incentive_kind": step.incentive_kind,
-        "incentive_value": step.incentive_value,
-        "incentive_valid_days": step.incentive_valid_days,
-        "incentive_monthly_budget": step.incentive_monthly_budget,
-    }
-    for part in ("subject", "preheader", "body"):
-        for language, text in (getattr(step, part) or {}).items():
-            data[f"{part}_{language}"] = text
-    data.update(changes)
-    return data
 
 
 def test_the_list_shows_every_flow_with_a_switch(client, manager):

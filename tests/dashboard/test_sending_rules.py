@@ -10,6 +10,7 @@ from django.urls import reverse
 from apps.campaigns.editing import flow_set_holdout, policy_update
 from apps.campaigns.models import Flow, FlowKind, FlowStep, MessagingPolicy
 from apps.campaigns.rules import policy_for
+from tests.dashboard.editor import step_form_data
 from tests.stores.factories import MembershipFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -268,23 +269,6 @@ def test_support_cannot_set_a_holdout(client):
 
 
 # --- Send window per step ---------------------------------------------------------------------
-def step_data(step, **changes) -> dict:
-    data = {
-        "delay_value": step.delay_minutes,
-        "delay_unit": "minutes",
-        "enabled": "on",
-        "exit_on_order": "on",
-        "incentive_kind": step.incentive_kind,
-        "incentive_value": step.incentive_value,
-        "incentive_valid_days": step.incentive_valid_days,
-        "incentive_monthly_budget": step.incentive_monthly_budget,
-    }
-    for part in ("subject", "preheader", "body"):
-        for language, text in (getattr(step, part) or {}).items():
-            data[f"{part}_{language}"] = text
-    return {**data, **changes}
-
-
 def cart_step(store) -> FlowStep:
     return FlowStep.objects.get(store=store, flow__kind=FlowKind.ABANDONED_CART, key="reminder-1h")
 
@@ -296,7 +280,7 @@ def test_a_steps_send_window_is_saved_read_back_and_emptied_to_the_default(clien
     page = client.get(url).content.decode()
     assert "Empty: the default for this kind of flow (12 hours)" in page
     # when the manager sets 6 hours
-    response = client.post(url, step_data(step, send_window_value="6", send_window_unit="hours"))
+    response = client.post(url, step_form_data(step, send_window_value="6", send_window_unit="hours"))
     assert response.status_code == 302
     step.refresh_from_db()
     assert step.send_window_minutes == 360
@@ -305,7 +289,7 @@ def test_a_steps_send_window_is_saved_read_back_and_emptied_to_the_default(clien
     # and the flow page and the sending rules show it
     assert "6 h" in client.get(reverse("dashboard:flow_detail", args=[step.flow_id])).content.decode()
     # when the field is emptied, then the step goes back to the default
-    client.post(url, step_data(step, send_window_value="", send_window_unit="hours"))
+    client.post(url, step_form_data(step, send_window_value="", send_window_unit="hours"))
     step.refresh_from_db()
     assert step.send_window_minutes is None
     assert "12 h" in client.get(reverse(URL)).content.decode()
@@ -317,7 +301,7 @@ def test_a_bad_send_window_is_a_form_error_and_nothing_is_saved(client, manager,
     FlowStep.objects.filter(pk=step.pk).update(send_window_minutes=120)
     response = client.post(
         reverse("dashboard:step_edit", args=[step.pk]),
-        step_data(step, send_window_value=value, send_window_unit=unit, delay_value="5"),
+        step_form_data(step, send_window_value=value, send_window_unit=unit, delay_value="5"),
     )
     assert response.status_code == 400
     errors = response.context["form"].errors
