@@ -292,14 +292,14 @@ class SendingRulesForm(forms.Form):
     )
     frequency_cap_count = forms.IntegerField(
         label=_("At most this many marketing emails"),
-        help_text=_("Per buyer, across flows. 0 turns the cap off."),
+        help_text=_("Per buyer, from all flows together. 0 turns the cap off."),
         **_limits("frequency_cap_count"),
     )
     frequency_cap_hours = forms.IntegerField(
         label=_("Within (hours)"),
         help_text=_(
-            "An email over the cap waits for a free slot. A flow's own follow-ups are spaced by their delays "
-            "and do not count against each other; transactional emails never count."
+            "An email over the cap waits for a free slot (unless that is past its send window). Every marketing "
+            "email counts, the follow-ups of one flow too; transactional emails never count."
         ),
         **_limits("frequency_cap_hours"),
     )
