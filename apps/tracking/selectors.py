@@ -62,6 +62,16 @@ def last_carrier_news(shipment: Shipment, events=None):
     return max(moments) if moments else None
 
 
+# A parcel waiting at a pickup point has arrived: past its estimate it is not late. Nor is one that is over.
+NOT_LATE = (
+    ShipmentStatus.DELIVERED,
+    ShipmentStatus.PENDING,
+    ShipmentStatus.AVAILABLE_FOR_PICKUP,
+    ShipmentStatus.RETURNED,
+    ShipmentStatus.EXPIRED,
+)
+
+
 def shipment_delay(shipment: Shipment, *, events=None, now=None, today=None) -> str:
     """Why this shipment deserves a notice to its buyer ('' for none). Uses loaded data only.
 
@@ -77,7 +87,7 @@ def shipment_delay(shipment: Shipment, *, events=None, now=None, today=None) -> 
     if (
         shipment.estimated_delivery
         and today
-        and shipment.status not in (ShipmentStatus.DELIVERED, ShipmentStatus.PENDING)
+        and shipment.status not in NOT_LATE
         and shipment.estimated_delivery < today
     ):
         return Delay.LATE

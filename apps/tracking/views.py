@@ -91,6 +91,7 @@ def _live_context(order: Order, *, limited: bool = False) -> dict:
     cancelled = order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
     polling = not cancelled and (not cards or any(c.shipment.status not in FINAL_STATUSES for c in cards))
     delivered = any(card.is_delivered for card in cards)
+    ready_for_pickup = any(card.shipment.status == ShipmentStatus.AVAILABLE_FOR_PICKUP for card in cards)
     asks_nps = delivered and not limited
     nps_response = nps_response_for_order(order=order) if asks_nps else None
     return {
@@ -102,6 +103,7 @@ def _live_context(order: Order, *, limited: bool = False) -> dict:
         "polling": polling,
         "poll_seconds": POLL_SECONDS,
         "delivered": delivered,
+        "ready_for_pickup": ready_for_pickup,
         "asks_nps": asks_nps,
         "nps_response": nps_response,
         "nps_scale": nps_scale(order) if asks_nps else [],

@@ -435,3 +435,21 @@ def test_a_cancelled_order_says_so_and_does_not_poll(client):
     page = page_of(client, order)
     assert "your order was cancelled" in page
     assert "hx-trigger" not in page
+
+
+def test_a_parcel_at_a_pickup_point_is_told_as_ready_for_pickup_not_late(client):
+    # given a parcel waiting at a pickup point, past its estimated day
+    order = english_order(customer_kwargs={"first_name": "Ana"})
+    ShipmentFactory(
+        order=order,
+        store=order.store,
+        status=ShipmentStatus.AVAILABLE_FOR_PICKUP,
+        estimated_delivery=(timezone.now() - timedelta(days=3)).date(),
+    )
+    page = page_of(client, order)
+    # then the buyer reads that it is ready to collect, and no "running late" notice
+    assert "Ana, your order is ready for pickup" in page
+    assert "on its way" not in page.split("</h1>")[0]
+    assert "running late" not in page
+    # and in Russian too
+    assert "ждёт вас в пункте выдачи" in page_of(client, order, lang="ru")
