@@ -21,7 +21,7 @@ class ConsentSource(models.TextChoices):
 
 
 class SuppressionReason(models.TextChoices):
-    BOUNCE = "bounce", _("Hard bounce")
+    BOUNCE = "bounce", _("Bounced (hard, or soft again and again)")
     COMPLAINT = "complaint", _("Spam complaint")
     MANUAL = "manual", _("Suppressed by staff")
     ERASED = "erased", _("Personal data erased")
