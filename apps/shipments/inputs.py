@@ -50,6 +50,8 @@ class EventIn:
     def dedupe_key(self) -> str:
         """The source's event id, or a digest of when, what and where: the same scan twice is one event."""
         if self.external_id:
-            return f"{self.source}:{self.external_id}"[:64]
+            key = f"{self.source}:{self.external_id}"
+            # A long id is digested, not cut: two ids alike in their first characters stay two events.
+            return key if len(key) <= 64 else f"{self.source[:20]}:{hashlib.sha256(key.encode()).hexdigest()[:43]}"
         parts = (self.source, self.occurred_at.isoformat(), self.raw_status, self.message, self.city, self.country)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()

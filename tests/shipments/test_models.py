@@ -47,3 +47,22 @@ def test_the_same_event_twice_is_refused():
     event = TrackingEventFactory(dedupe_key="evt-1")
     with pytest.raises(IntegrityError), transaction.atomic():
         TrackingEventFactory(shipment=event.shipment, dedupe_key="evt-1")
+
+
+def test_two_long_event_ids_alike_at_the_start_stay_two_events():
+    from datetime import UTC, datetime
+
+    from apps.shipments.inputs import EventIn
+
+    moment = datetime(2026, 6, 1, tzinfo=UTC)
+    first, second = (
+        EventIn(
+            occurred_at=moment, status="in_transit", raw_status="x", source="aftership", external_id="x" * 70 + suffix
+        )
+        for suffix in ("1", "2")
+    )
+    assert first.dedupe_key != second.dedupe_key
+    assert len(first.dedupe_key) <= 64
+    assert EventIn(
+        occurred_at=moment, status="in_transit", raw_status="x", source="aftership", external_id="e-1"
+    ).dedupe_key == ("aftership:e-1")
