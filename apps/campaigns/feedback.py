@@ -35,12 +35,13 @@ def find_message(event: AnymailTrackingEvent) -> Message | None:
     if event.recipient:
         # Some ESP events carry no message id (Mailgun failures): the latest email to that address
         # is the one the report is about, as far as anyone can tell.
+        # Within the store the report names when it names one (our metadata): an address that buys from
+        # two stores is two customers, and one store's bounce must not suppress the other's.
         since = timezone.now() - RECIPIENT_MATCH_WINDOW
-        return (
-            Message.objects.filter(email=event.recipient.lower(), sent_at__gte=since)
-            .order_by("-sent_at", "-id")
-            .first()
-        )
+        messages = Message.objects.filter(email=event.recipient.lower(), sent_at__gte=since)
+        if metadata.get("store"):
+            messages = messages.filter(store__slug=str(metadata["store"]))
+        return messages.order_by("-sent_at", "-id").first()
     return None
 
 

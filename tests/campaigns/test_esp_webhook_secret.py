@@ -79,3 +79,30 @@ def test_deploy_check_is_quiet_when_mail_goes_to_no_esp(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.ANYMAIL = {}
     assert esp_webhooks_have_a_secret() == []
+
+
+def test_a_report_without_a_message_id_is_matched_within_the_store_it_names(flows, store):
+    from anymail.signals import AnymailTrackingEvent
+    from django.utils import timezone
+
+    from apps.campaigns.feedback import find_message
+    from apps.campaigns.models import Message
+    from tests.stores.factories import StoreFactory
+
+    # given the same address emailed by two stores, the other store's email the latest
+    ours = sent_message(flows, email="ana@example.com", esp_id="esp-ours")
+    other = StoreFactory(slug="elsewhere")
+    theirs = Message.objects.create(
+        store=other,
+        step=ours.step,
+        subject_key="x",
+        email="ana@example.com",
+        scheduled_for=timezone.now(),
+        status="sent",
+        sent_at=timezone.now(),
+    )
+    # when a report names no message id but our store in its metadata
+    event = AnymailTrackingEvent(event_type="bounced", recipient="ana@example.com", metadata={"store": store.slug})
+    # then it is about our email, not the other store's
+    assert find_message(event) == ours
+    assert theirs.pk != ours.pk
