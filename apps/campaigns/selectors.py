@@ -114,21 +114,6 @@ def flow_figures(*, store: Store, since) -> dict[int, dict]:
     return {row.pop("step__flow_id"): {**row, "revenue": row["revenue"] or 0} for row in rows}
 
 
-def emails_sent_by_day(*, store: Store, since) -> dict:
-    """Emails sent per local day of the store (one query)."""
-    from django.db.models import Count
-    from django.db.models.functions import TruncDate
-
-    rows = (
-        _sent_since(store, since)
-        .annotate(day=TruncDate("sent_at", tzinfo=store.tz))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by("day")
-    )
-    return {row["day"]: row["n"] for row in rows}
-
-
 def abandoned_cart_recovery(*, store: Store, since) -> dict:
     """Carts that got an abandoned-cart email since a moment, and how many of them became an order
     after it: the recovery rate is recovered ÷ emailed. One query."""

@@ -119,11 +119,6 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
     return created
 
 
-def message_schedule(**fields) -> Message | None:
-    created = messages_schedule([Planned(**fields)])
-    return created[0] if created else None
-
-
 # --- Coupons --------------------------------------------------------------------------------
 CODE_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
 

@@ -1,6 +1,5 @@
 """Readiness probes for /healthz: each returns (ok, detail) and never raises."""
 
-from django.conf import settings
 from django.db import connection
 
 
@@ -23,7 +22,3 @@ def check_broker() -> tuple[bool, str]:
             return True, conn.transport.driver_type
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}"
-
-
-def broker_is_embedded() -> bool:
-    return settings.CELERY_BROKER_URL.startswith(("filesystem://", "memory://"))

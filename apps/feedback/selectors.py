@@ -36,16 +36,6 @@ def customer_for_unsubscribe_token(*, token: str):
     return customer_with_store(pk=customer_id) if customer_id is not None else None
 
 
-def open_critic_cases(*, store: Store) -> QuerySet[CriticCase]:
-    """The critics queue of a store: cases not yet resolved, oldest first."""
-    return (
-        CriticCase.objects.filter(store=store)
-        .exclude(status=CaseStatus.RESOLVED)
-        .select_related("response", "response__order", "response__customer", "assignee")
-        .order_by("opened_at", "pk")
-    )
-
-
 # --- Dashboard: NPS figures and the critics queue -------------------------------------------
 def nps_answered_at_by_order(*, store: Store, order_ids) -> dict:
     """When each of these orders was first given an NPS score (one query)."""

@@ -42,10 +42,6 @@ def shipment_status_counts(*, store: Store, since) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def shipments_needing_attention_count(*, store: Store) -> int:
-    return Shipment.objects.filter(store=store, status__in=ATTENTION_STATUSES).count()
-
-
 # --- Dashboard: what needs a person's attention -----------------------------------------------
 def needs_attention_q() -> Q:
     """A shipment in a troubled status, or flagged by the delivery watch (no carrier news for days)."""
