@@ -33,3 +33,13 @@ def anymail_test_backend(settings):
     """Django's test setup swaps in the locmem backend; use Anymail's, which records tags and metadata
     (and still fills `mailoutbox`)."""
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
+@pytest.fixture
+def manager(client):
+    """A manager of a new store, signed in on `client` (tests that need another store or role make their own)."""
+    from tests.stores.factories import MembershipFactory
+
+    membership = MembershipFactory(role="manager")
+    client.force_login(membership.user)
+    return membership

@@ -10,16 +10,8 @@ from PIL import Image
 from apps.stores.models import Store
 from apps.tracking.models import PageEvent
 from tests.orders.factories import OrderFactory
-from tests.stores.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(client):
-    membership = MembershipFactory(role="manager")
-    client.force_login(membership.user)
-    return membership
 
 
 def brand_data(store, **changes):

@@ -11,17 +11,9 @@ from apps.stores.models import Store
 from apps.stores.services import store_update_brand
 from tests.dashboard.test_brand import brand_data
 from tests.orders.factories import OrderFactory
-from tests.stores.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 HIDE_FOOTER = "Arial} .foot{display:none}"
-
-
-@pytest.fixture
-def manager(client):
-    membership = MembershipFactory(role="manager")
-    client.force_login(membership.user)
-    return membership
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,6 @@ from tests.stores.factories import MembershipFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def manager(client):
-    membership = MembershipFactory(role="manager")
-    client.force_login(membership.user)
-    return membership
-
-
 def test_failures_are_listed_for_a_person_to_see(client, manager):
     failed = InboundEventFactory(store=manager.store, failed=True)
     fine = InboundEventFactory(store=manager.store)

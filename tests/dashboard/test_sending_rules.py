@@ -48,13 +48,6 @@ SAVED = {
 }
 
 
-@pytest.fixture
-def manager(client):
-    membership = MembershipFactory(role="manager")
-    client.force_login(membership.user)
-    return membership
-
-
 def posted(**changes) -> dict:
     data = {name: value for name, value in {**CHANGED, **changes}.items() if value is not None}
     if not data.get("marketing_requires_consent"):

@@ -9,16 +9,8 @@ from django.utils import timezone
 from apps.campaigns.models import Flow, FlowKind, Message
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import CartFactory, CartLineFactory
-from tests.stores.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(client):
-    membership = MembershipFactory(role="manager")
-    client.force_login(membership.user)
-    return membership
 
 
 def test_switching_on_from_now_leaves_the_past_alone(client, manager):

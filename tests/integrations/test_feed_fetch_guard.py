@@ -11,7 +11,6 @@ from apps.integrations.feed_import import feed_refresh
 from apps.integrations.models import ProductFeed
 from apps.orders.models import Product
 from tests.integrations.factories import ProductFeedFactory
-from tests.stores.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +38,6 @@ def resolve_to(monkeypatch):
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
     return answer
-
-
-@pytest.fixture
-def manager(client):
-    membership = MembershipFactory(role="manager")
-    client.force_login(membership.user)
-    return membership
 
 
 # --- Refreshing a feed ----------------------------------------------------------------------------
