@@ -64,8 +64,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("fedex", re.compile(r"^(96\d{20}|\d{15})$")),
     ("dhl", re.compile(r"^\d{10}$")),
     ("cdek", re.compile(r"^\d{10}$")),
+    ("fedex", re.compile(r"^\d{12}$")),  # FedEx's 12 digits travel the world; CJ's only a Korean store's
     ("cj_logistics", re.compile(r"^\d{10}$|^\d{12}$")),
-    ("fedex", re.compile(r"^\d{12}$")),
     ("korea_post", re.compile(r"^\d{13}$")),
     ("russian_post", re.compile(r"^\d{14}$")),
     ("brt", re.compile(r"^\d{19}$|^\d{11}$")),
@@ -76,6 +76,19 @@ def _s10_valid(digits: str, check: str) -> bool:
     remainder = 11 - sum(int(d) * w for d, w in zip(digits, S10_WEIGHTS, strict=True)) % 11
     expected = {10: 0, 11: 5}.get(remainder, remainder)
     return int(check) == expected
+
+
+# The carriers a store's market ships with, by the store's currency: they win when a number fits several
+# (a Russian store's 10 digits are CDEK, not DHL; a Korean store's 12 digits are CJ, not FedEx).
+MARKET_CARRIERS: dict[str, tuple[str, ...]] = {
+    "RUB": ("cdek", "russian_post"),
+    "KZT": ("kazpost", "cdek"),
+    "KRW": ("cj_logistics", "korea_post"),
+}
+
+
+def preferred_carriers(store) -> tuple[str, ...]:
+    return MARKET_CARRIERS.get(getattr(store, "currency", ""), ())
 
 
 def detect_carrier(tracking_number: str, *, prefer: tuple[str, ...] = ()) -> str | None:

@@ -8,7 +8,7 @@ from apps.core.upsert import lock_or_create
 from apps.orders.models import Order
 
 from . import events
-from .carriers import CARRIERS, detect_carrier
+from .carriers import CARRIERS, detect_carrier, preferred_carriers
 from .inputs import EventIn, ShipmentIn
 from .models import Shipment, ShipmentStatus, TrackingEvent
 from .status import resolve_status
@@ -19,7 +19,7 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
     """A shipment of an order, found by external id or carrier + tracking number; fills what is missing."""
     if not data.external_id and not data.tracking_number:
         raise ValueError("A shipment needs an external id or a tracking number to be found again.")
-    carrier_code = data.carrier or (detect_carrier(data.tracking_number) or "")
+    carrier_code = data.carrier or detect_carrier(data.tracking_number, prefer=preferred_carriers(order.store)) or ""
     carrier = CARRIERS.get(carrier_code)
     # By external id when we know it (or have nothing else); otherwise by number, so a parcel first seen
     # by a carrier webhook gets its store id attached instead of becoming a second shipment.

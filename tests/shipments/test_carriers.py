@@ -47,3 +47,29 @@ def test_every_carrier_has_a_public_tracking_link():
         url = carrier.url_for("AB 12/3")
         assert url.startswith("https://")
         assert "AB%2012%2F3" in url
+
+
+def test_a_fedex_12_digit_number_is_fedex_outside_korea():
+    assert detect_carrier("794612345678") == "fedex"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("currency", "number", "carrier"),
+    [
+        ("RUB", "1234567890", "cdek"),  # a Russian store's 10 digits: CDEK, not DHL
+        ("KZT", "1234567890", "cdek"),
+        ("EUR", "1234567890", "dhl"),
+        ("KRW", "794612345678", "cj_logistics"),  # a Korean store's 12 digits: CJ
+        ("USD", "794612345678", "fedex"),
+    ],
+)
+def test_a_stores_parcel_gets_the_carrier_of_its_market(currency, number, carrier):
+    from apps.shipments.inputs import ShipmentIn
+    from apps.shipments.services import shipment_upsert
+    from tests.orders.factories import OrderFactory
+
+    order = OrderFactory(store__currency=currency)
+    for _ in range(2):  # delivered twice: one shipment
+        shipment, _created = shipment_upsert(order=order, data=ShipmentIn(tracking_number=number))
+    assert shipment.carrier == carrier

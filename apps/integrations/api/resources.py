@@ -23,7 +23,7 @@ from apps.orders import inputs as order_inputs
 from apps.orders.models import OrderSource
 from apps.orders.services import cart_upsert, order_upsert, product_upsert
 from apps.shipments import inputs as shipment_inputs
-from apps.shipments.carriers import detect_carrier
+from apps.shipments.carriers import detect_carrier, preferred_carriers
 from apps.shipments.models import Shipment
 from apps.shipments.services import shipment_record_events, shipment_upsert
 from apps.stores.models import Store
@@ -169,7 +169,7 @@ def shipment_apply(*, store: Store, key: str | None, data: schemas.ShipmentIn):
             {"order_external_id": f"This shipment belongs to order {known.order.external_id!r}"},
         )
     if data.tracking_number:
-        carrier = data.carrier or detect_carrier(data.tracking_number) or ""
+        carrier = data.carrier or detect_carrier(data.tracking_number, prefer=preferred_carriers(store)) or ""
         taken = (
             Shipment.objects.filter(store=store, carrier=carrier, tracking_number=data.tracking_number)
             .exclude(external_id=external_id)
