@@ -26,8 +26,9 @@ SECRET_KEY = env("SECRET_KEY", default="") or (
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# The public address buyers reach, used for links in emails (tracking page, unsubscribe).
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address buyers reach, used for links in emails (tracking page, unsubscribe, images). Left
+# empty, it is this machine on the port `make run` serves (PORT), so `PORT=9000 make run` links work.
+SITE_URL = (env("SITE_URL", default="") or f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

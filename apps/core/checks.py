@@ -1,7 +1,9 @@
 """Start-up checks that refuse a configuration known to lose or duplicate work."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 SECRET_KEY_MISSING = "Set the SECRET_KEY environment variable (or SECRET_KEY in .env)."
@@ -55,3 +57,19 @@ def esp_webhooks_have_a_secret(app_configs=None, **kwargs):
             id="afterglow.E002",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def site_url_is_public(app_configs=None, **kwargs):
+    """Links in emails use SITE_URL: left to its default, they point at this machine."""
+    host = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    if host in ("127.0.0.1", "localhost", "::1") or host.endswith(".localhost"):
+        return [
+            Warning(
+                f"SITE_URL is {settings.SITE_URL}: links in emails (tracking pages, unsubscribe, NPS) would point "
+                "at this machine.",
+                hint="Set SITE_URL to the public address buyers reach, e.g. https://track.example.com.",
+                id="afterglow.W003",
+            )
+        ]
+    return []

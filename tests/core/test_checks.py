@@ -59,3 +59,22 @@ def test_without_a_key_the_web_app_and_a_worker_refuse_but_makemigrations_runs()
     assert worker.returncode != 0 and "Set the SECRET_KEY" in worker.stderr
     migrations = without_secret_key(sys.executable, "manage.py", "makemigrations", "--check", "--dry-run")
     assert migrations.returncode == 0, migrations.stderr
+
+
+def test_links_follow_the_port_make_run_serves_when_no_site_url_is_set():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true", "PORT": "9000", "SITE_URL": ""}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "http://127.0.0.1:9000"
+    env["SITE_URL"] = "https://track.example.com/"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "https://track.example.com"
+
+
+def test_deploy_check_warns_when_email_links_would_point_at_this_machine(settings):
+    from apps.core.checks import site_url_is_public
+
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert [w.id for w in site_url_is_public()] == ["afterglow.W003"]
+    settings.SITE_URL = "https://track.example.com"
+    assert site_url_is_public() == []
