@@ -155,6 +155,7 @@ def test_a_buyer_tracks_their_order_in_two_languages_then_answers_nps(page, live
     # the link only opens the answer with 3 chosen: a link scanner records nothing; the buyer sends it
     expect(page.get_by_role("radio", name="3 out of 10")).to_be_checked()
     assert not CriticCase.objects.exists()
+    screenshot(page, "nps-answer-360")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("We are sorry we let you down")
     page.get_by_label("Delivery").check()
