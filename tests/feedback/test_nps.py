@@ -1,12 +1,15 @@
 """NPS from an email: the score link opens a landing, "Send" records the answer once; changeable;
 detractors open one case and alert staff. (What opening a link must never do: test_human_answers.py.)"""
 
+import re
+from urllib.parse import unquote
+
 import pytest
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.feedback.links import NPS_SALT, nps_link, nps_path, nps_thanks_path, referral_path
+from apps.feedback.links import NPS_SALT, nps_link, nps_path, nps_thanks_path, referral_order_id, referral_path
 from apps.feedback.models import CaseStatus, CriticCase, NpsResponse
 from apps.feedback.services import nps_add_comment, nps_record
 from apps.tracking.models import PageEvent
@@ -106,7 +109,10 @@ def test_a_promoter_is_invited_to_review_and_to_share(client, order):
     assert "Write a review" in page
     assert reverse("tracking:go", args=[order.tracking_token, "review"]) in page
     assert "share this link with a friend" in page
-    assert referral_path(order) in page
+    # the shared link names this order (its signature carries the second it was made, so compare what it opens)
+    tokens = {unquote(token) for token in re.findall(r"/r/([^/\"<\s]+)/", page)}
+    assert tokens and {referral_order_id(token) for token in tokens} == {order.pk}
+    assert referral_path(order).startswith("/r/")
     assert not CriticCase.objects.exists()
 
 
