@@ -109,10 +109,11 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     language = language_for(message)
     step, store = message.step, message.store
     blocks = definition_for(step.flow.kind).blocks
-    if not may_market_to(message):
+    may_market = may_market_to(message)
+    if not may_market:
         blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
     # A coupon is issued only where it may be shown, and shown wherever one is issued.
-    coupon = coupon_issue(message=message) if may_market_to(message) else None
+    coupon = coupon_issue(message=message) if may_market else None
     if coupon and "coupon" not in blocks:
         blocks = (*blocks, "coupon")
     wants_products = "recommendations" in blocks and message.order_id

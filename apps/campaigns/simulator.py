@@ -20,8 +20,8 @@ from apps.shipments.models import TrackingEvent
 from . import rules
 from .flows import definition_for, history_reason
 from .flows.base import MAX_TRIGGERS, Trigger
+from .flows.delivery_apology import MOVING, TROUBLED
 from .flows.win_back import audience, step_is_for
-from .flows.world import MOVING, TROUBLED
 from .models import TRANSACTIONAL_KINDS, Flow, FlowKind, FlowStep, Message, MessageStatus, MessagingPolicy
 from .selectors import RESURVEY_STEP_KEY
 
@@ -202,7 +202,7 @@ def simulate(*, flow: Flow, now: datetime | None = None, window: timedelta = WIN
         )
         if history:
             continue
-        who = _audience(trigger)
+        who = _audience(trigger) if flow.kind == FlowKind.WIN_BACK else None
         for step in steps:
             if flow.kind == FlowKind.SHIPMENT_UPDATE and step.trigger_status != trigger.status:
                 continue
@@ -220,7 +220,7 @@ def simulate(*, flow: Flow, now: datetime | None = None, window: timedelta = WIN
 
 def _audience(trigger: Trigger) -> str | None:
     customer = trigger.customer
-    if customer is None or not trigger.subject_key.startswith("lapse:"):
+    if customer is None:
         return None
     return audience(
         top_percent=customer.rfm_top_percent, segment=customer.rfm_segment, orders_count=customer.orders_count

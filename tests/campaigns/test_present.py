@@ -102,9 +102,8 @@ def test_a_csv_of_orders_placed_days_ago_sends_no_confirmations(store, client, m
     assert Order.objects.filter(store=store).count() == 30
     assert Shipment.objects.filter(store=store).count() == 30
     assert mailoutbox == []
-    skipped = Message.objects.filter(status=MessageStatus.SKIPPED)
-    assert not Message.objects.filter(status=MessageStatus.SENT).exists()
-    assert all(m.trace[-1]["rule"] == "send_window" for m in skipped)
+    # (reported days after they happened, they are history: no email is even planned)
+    assert not Message.objects.exists()
 
 
 def test_orders_imported_as_history_plan_nothing_now_or_later(

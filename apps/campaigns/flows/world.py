@@ -6,13 +6,10 @@ from django.apps import apps
 from django.db.models import Q
 
 from apps.orders.models import Order, OrderStatus
-from apps.shipments.models import Shipment, ShipmentStatus
+from apps.shipments.models import Shipment
 
 from ..models import Message
-
-# Parcels whose trouble holds marketing to their buyer: a failed attempt or an exception, or flagged stuck
-# by the delivery watch. A returned parcel is over (its own emails tell it), not held against the buyer.
-TROUBLED = (ShipmentStatus.EXCEPTION, ShipmentStatus.ATTEMPT_FAILED)
+from .delivery_apology import MOVING, TROUBLED
 
 
 def _buyer(email: str, customer_id: int | None) -> Q:
@@ -64,8 +61,7 @@ class LiveWorld:
 
     def buyer_has_troubled_parcel(self, *, store_id: int, email: str, customer_id: int | None, at: datetime) -> bool:
         orders = Order.objects.filter(_buyer(email, customer_id), store_id=store_id).values("pk")
+        # A failed attempt or an exception, or a parcel on the road flagged stuck by the delivery watch. A
+        # returned parcel is over (its own emails tell it), not held against the buyer.
         troubled = Q(status__in=TROUBLED) | Q(delay_flagged_at__isnull=False, status__in=MOVING)
         return Shipment.objects.filter(troubled, order__in=orders).exists()
-
-
-MOVING = (ShipmentStatus.INFO_RECEIVED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY)
