@@ -96,7 +96,6 @@ def step_update(
     delay_minutes: int,
     enabled: bool,
     exit_on_order: bool,
-    skip_while_shipment_troubled: bool,
     incentive_kind: str = "",
     incentive_value: Decimal | int = 0,
     incentive_valid_days: int = 7,
@@ -147,7 +146,8 @@ def step_update(
     step = FlowStep.objects.select_for_update().get(pk=step.pk)
     conditions = dict(step.conditions or {})
     conditions["exit_on_order"] = bool(exit_on_order)
-    conditions["skip_while_shipment_troubled"] = bool(skip_while_shipment_troubled)
+    # A parcel in trouble now holds every marketing email to its buyer (rules.decide): no per-step switch.
+    conditions.pop("skip_while_shipment_troubled", None)
     step.delay_minutes = delay_minutes
     if send_window_minutes is not KEEP:
         step.send_window_minutes = send_window_minutes

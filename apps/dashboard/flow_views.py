@@ -213,7 +213,6 @@ def step_edit(request, pk: int):
                 delay_minutes=form.delay_minutes(),
                 enabled=form.cleaned_data["enabled"],
                 exit_on_order=form.cleaned_data["exit_on_order"],
-                skip_while_shipment_troubled=form.cleaned_data["skip_while_shipment_troubled"],
                 incentive_kind=form.cleaned_data["incentive_kind"] or "",
                 incentive_value=form.cleaned_data["incentive_value"] or 0,
                 incentive_valid_days=form.cleaned_data["incentive_valid_days"],

@@ -119,9 +119,6 @@ class StepFormBase(forms.Form):
     send_window_unit = forms.ChoiceField(label=_("Unit"), choices=DELAY_UNITS, initial="hours", required=False)
     enabled = forms.BooleanField(label=_("This step is on"), required=False)
     exit_on_order = forms.BooleanField(label=_("Stop when the buyer places an order"), required=False)
-    skip_while_shipment_troubled = forms.BooleanField(
-        label=_("Hold back while a shipment of the order is in trouble"), required=False
-    )
     incentive_kind = forms.ChoiceField(label=_("Incentive"), required=False)
     incentive_value = forms.DecimalField(label=_("Value"), min_value=0, max_digits=8, decimal_places=2, required=False)
     incentive_valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365)
@@ -215,7 +212,6 @@ def step_initial(step, languages) -> dict:
         "send_window_unit": window_unit,
         "enabled": step.enabled,
         "exit_on_order": bool(conditions.get("exit_on_order")),
-        "skip_while_shipment_troubled": bool(conditions.get("skip_while_shipment_troubled")),
         "incentive_kind": step.incentive_kind,
         "incentive_value": step.incentive_value,
         "incentive_valid_days": step.incentive_valid_days,

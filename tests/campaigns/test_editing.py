@@ -29,7 +29,6 @@ def edit(step, **changes):
         "delay_minutes": step.delay_minutes,
         "enabled": step.enabled,
         "exit_on_order": bool(conditions.get("exit_on_order")),
-        "skip_while_shipment_troubled": bool(conditions.get("skip_while_shipment_troubled")),
         "incentive_kind": step.incentive_kind,
         "incentive_value": step.incentive_value,
         "incentive_valid_days": step.incentive_valid_days,

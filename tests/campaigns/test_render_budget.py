@@ -198,7 +198,6 @@ def test_saving_an_over_budget_template_is_refused(store):
             delay_minutes=step.delay_minutes,
             enabled=True,
             exit_on_order=True,
-            skip_while_shipment_troubled=False,
             body={"en": NESTED_LOOPS},
         )
     assert "loops repeat more than" in refused.value.errors["body:en"]

@@ -311,7 +311,6 @@ def test_step_update_keeps_the_send_window_unless_given(client, manager):
         "delay_minutes": step.delay_minutes,
         "enabled": True,
         "exit_on_order": True,
-        "skip_while_shipment_troubled": False,
     }
     step_update(step=step, **values, send_window_minutes=90)
     # left out, the window stays; None is the default again; out of range is refused

@@ -6,8 +6,6 @@ from ..models import FlowKind
 from .base import DAY, FlowDefinition, StepSpec, order_withdrawn
 from .delivered_followup import triggers
 
-CONDITIONS = {"skip_while_shipment_troubled": True}
-
 
 def subject_key(*, order_id: int) -> str:
     return f"order:{order_id}"
@@ -24,8 +22,8 @@ DEFINITION = FlowDefinition(
     name="Review / NPS request",
     priority=30,
     steps=(
-        StepSpec("survey", delay_minutes=7 * DAY, send_window_minutes=7 * DAY, conditions=CONDITIONS),
-        StepSpec("reminder", delay_minutes=10 * DAY, send_window_minutes=4 * DAY, conditions=CONDITIONS),
+        StepSpec("survey", delay_minutes=7 * DAY, send_window_minutes=7 * DAY),
+        StepSpec("reminder", delay_minutes=10 * DAY, send_window_minutes=4 * DAY),
     ),
     trigger="an order was delivered a week ago",
     blocks=("nps",),
