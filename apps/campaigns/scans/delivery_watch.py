@@ -13,9 +13,10 @@ from apps.stores.models import Store
 from ..flows import definition_for, delivery_apology
 from ..flows.delivery_apology import MOVING, QUIET_DAYS, RECENT, TROUBLED
 from ..models import FlowKind, Message
+from ..rules import policy_for
 from ..services import Planned
 from .base import Scan, ScanResult, batches, register
-from .steps import live_flow, live_steps, policy_for, schedule
+from .steps import live_flow, live_steps, schedule
 
 
 def stuck(store: Store, now: datetime):

@@ -12,9 +12,10 @@ from apps.stores.models import Store
 
 from ..flows import win_back
 from ..models import FlowKind, Message
+from ..rules import policy_for
 from ..services import Planned
 from .base import Scan, ScanResult, batches, register
-from .steps import live_flow, live_steps, policy_for, schedule
+from .steps import live_flow, live_steps, schedule
 
 
 def candidates(store: Store, first_steps, now: datetime, *, flow, policy):

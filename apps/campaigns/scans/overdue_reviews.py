@@ -15,10 +15,11 @@ from apps.stores.models import Store
 
 from ..flows import definition_for, nps_survey
 from ..models import FlowKind, Message, MessageStatus
+from ..rules import policy_for
 from ..selectors import RESURVEY_STEP_KEY
 from ..services import Planned
 from .base import Scan, ScanResult, batches, register
-from .steps import live_flow, live_steps, policy_for, schedule
+from .steps import live_flow, live_steps, schedule
 
 USUAL_TRANSIT = timedelta(days=10)  # when a carrier never says "delivered" nor gives an estimate
 WAITING = (

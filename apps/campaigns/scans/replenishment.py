@@ -14,9 +14,10 @@ from apps.stores.models import Store
 from ..flows import definition_for, replenishment
 from ..flows.replenishment import LEAD_DAYS
 from ..models import FlowKind
+from ..rules import policy_for
 from ..services import Planned
 from .base import Scan, ScanResult, batches, register
-from .steps import live_flow, live_steps, policy_for, schedule
+from .steps import live_flow, live_steps, schedule
 
 WITHDRAWN = [OrderStatus.CANCELLED, OrderStatus.REFUNDED]
 

@@ -5,7 +5,6 @@ from django.db.models import QuerySet
 from apps.stores.models import Store
 
 from ..models import Flow, FlowStep
-from ..rules import policy_for
 from ..services import Planned, messages_schedule
 
 
@@ -24,6 +23,3 @@ def live_steps(store: Store, kind: str) -> QuerySet[FlowStep]:
 
 def schedule(planned: list[Planned]) -> int:
     return len(messages_schedule(planned))
-
-
-__all__ = ["live_flow", "live_steps", "policy_for", "schedule"]
