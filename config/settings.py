@@ -24,6 +24,11 @@ SECRET_KEY_SET = bool(env("SECRET_KEY", default=""))
 SECRET_KEY = env("SECRET_KEY", default="") or (
     "dev-only-insecure-key-never-use-in-production" if DEBUG else f"unset-{secrets.token_urlsafe(40)}"
 )
+# Secrets in the database (shop tokens, webhook secrets) are encrypted with keys derived from SECRET_KEY and
+# each of FIELD_ENCRYPTION_KEYS (django-fernet-encrypted-fields). The first key encrypts; every key decrypts.
+# Rotating: put a new key first, keep the old ones, run `manage.py reencrypt_secrets`, then drop the old ones.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+SALT_KEY = FIELD_ENCRYPTION_KEYS or ["afterglow-field-encryption-unset"]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address buyers reach, used for links in emails (tracking page, unsubscribe, images). Left
@@ -141,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
+# Anyone may create an account at /accounts/signup/ (and then a store). On by default only with DEBUG.
+ALLOW_SIGNUP = env.bool("ALLOW_SIGNUP", default=DEBUG)
 # Brute-force limit: five failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.25)
@@ -198,6 +205,9 @@ ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in env.ENVIRON.ite
 ANYMAIL.pop("ESP", None)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Afterglow <noreply@afterglow.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The SPF include of the ESP that sends our mail (e.g. "spf.mtasv.net" for Postmark, "amazonses.com" for SES),
+# shown on the sender domain page and checked there. Empty: the page asks for "your ESP's include".
+SENDER_SPF_INCLUDE = env("SENDER_SPF_INCLUDE", default="").strip()
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport: real Celery, no server.
@@ -218,6 +228,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Calls to shops and tracking services wait on other people's servers: their own queue, so a slow shop never
+# holds back an order confirmation.
+CELERY_TASK_ROUTES = {"apps.integrations.tasks.*": {"queue": "integrations"}}
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_TIMEZONE = "UTC"
@@ -243,6 +256,23 @@ X_FRAME_OPTIONS = "DENY"
 # Outbound fetches (product feeds, API calls: apps/core/outbound.py) only reach public addresses. List
 # CIDRs here to allow an internal network anyway, e.g. an on-premises feed server: "10.20.0.0/16,192.168.5.7/32".
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+
+# --- Shops and tracking services we call (apps/integrations/sources/*) ---------------------------
+SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2026-01")
+# The OAuth install flow is offered when the operator registers an app with Shopify and sets both.
+SHOPIFY_API_KEY = env("SHOPIFY_API_KEY", default="")
+SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", default="")
+SHOPIFY_SCOPES = env(
+    "SHOPIFY_SCOPES",
+    default="read_orders,read_all_orders,read_customers,read_products,read_fulfillments,read_checkouts,write_discounts",
+)
+# Empty: https://<shop>.myshopify.com. Set only to point every shop at a local stand-in (tests, demos).
+SHOPIFY_ADMIN_BASE_URL = env("SHOPIFY_ADMIN_BASE_URL", default="")
+AFTERSHIP_API_URL = env("AFTERSHIP_API_URL", default="https://api.aftership.com/tracking/2026-07")
+SEVENTEENTRACK_API_URL = env("SEVENTEENTRACK_API_URL", default="https://api.17track.net/track/v2.2")
+EASYPOST_API_URL = env("EASYPOST_API_URL", default="https://api.easypost.com/v2")
+# A first connection imports this many days of the shop's history (orders, customers, products).
+HISTORY_IMPORT_DAYS = env.int("HISTORY_IMPORT_DAYS", default=365)
 # Content Security Policy (Django's built-in support): no inline script anywhere.
 from django.utils.csp import CSP  # noqa: E402
 

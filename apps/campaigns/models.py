@@ -235,7 +235,16 @@ class CouponPool(TenantModel):
         return self.name
 
 
+class CouponShopState(models.TextChoices):
+    LOCAL = "local", _("Not in a shop (no shop connected, or made by the shop)")
+    PENDING = "pending", _("Being created in the shop")
+    CREATED = "created", _("Created in the shop")
+    REFUSED = "refused", _("Refused by the shop")
+
+
 class Coupon(TenantModel):
+    """A code handed to one person. Codes Afterglow makes exist in the shop before their email goes out."""
+
     code = models.CharField(max_length=64)
     kind = models.CharField(max_length=16, choices=IncentiveKind.choices)
     value = models.DecimalField(max_digits=8, decimal_places=2, default=0)
@@ -250,6 +259,10 @@ class Coupon(TenantModel):
         "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     redeemed_at = models.DateTimeField(null=True, blank=True)
+    shop_state = models.CharField(max_length=10, choices=CouponShopState.choices, default=CouponShopState.LOCAL)
+    shop_ref = models.CharField(max_length=120, blank=True, help_text=_("The shop's id for the discount."))
+    shop_error = models.CharField(max_length=500, blank=True)
+    shop_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "code"], name="coupon_code_unique_per_store")]

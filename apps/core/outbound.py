@@ -501,7 +501,7 @@ def fetch(
             try:
                 response = client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise _failure(current, exc, timeout) from exc
+                raise failure(current, exc, timeout) from exc
             except OutboundRefused as exc:
                 if redirected_by is None:
                     raise
@@ -516,9 +516,9 @@ def fetch(
                     logger.info("outbound redirect %s -> %s", describe(current), describe(target))
                     redirected_by, current = current, target
                     continue
-                content = _read_limited(response, current, max_bytes=max_bytes)
+                content = read_limited(response, current, max_bytes=max_bytes)
             except httpx.HTTPError as exc:
-                raise _failure(current, exc, timeout) from exc
+                raise failure(current, exc, timeout) from exc
             finally:
                 response.close()
             logger.info("outbound GET %s: %s, %s bytes", describe(current), response.status_code, len(content))
@@ -537,7 +537,7 @@ def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
         raise OutboundRefused(f"{current.host} redirected to an address that is not fetched: {exc}") from exc
 
 
-def _failure(url: httpx.URL, exc: httpx.HTTPError, timeout: float) -> OutboundFailed:
+def failure(url: httpx.URL, exc: httpx.HTTPError, timeout: float) -> OutboundFailed:
     if isinstance(exc, httpx.TimeoutException):
         return OutboundFailed(f"{url.host} did not answer within {timeout:g} seconds.")
     if isinstance(exc, httpx.ConnectError):
@@ -546,7 +546,7 @@ def _failure(url: httpx.URL, exc: httpx.HTTPError, timeout: float) -> OutboundFa
     return OutboundFailed(f"The connection to {url.host} failed: {(str(exc) or type(exc).__name__)[:200]}")
 
 
-def _read_limited(response: httpx.Response, url: httpx.URL, *, max_bytes: int) -> bytes:
+def read_limited(response: httpx.Response, url: httpx.URL, *, max_bytes: int) -> bytes:
     """The body, decompressed if gzip, never holding more than max_bytes + 1 of it."""
     too_large = OutboundTooLarge(
         f"The answer from {url.host} is larger than {_size(max_bytes)}; nothing was read.", max_bytes=max_bytes

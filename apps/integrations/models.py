@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 
 from apps.core.models import TenantModel
 
@@ -16,23 +17,193 @@ class Source(models.TextChoices):
     FEED = "feed", _("Product feed")
 
 
-class Connection(TenantModel):
-    """A store's link to one source: the secret that signs its webhooks, and the one before it.
+class ConnectionState(models.TextChoices):
+    PENDING = "pending", _("Connecting")
+    CONNECTED = "connected", _("Connected")
+    FAILING = "failing", _("Failing")
+    DISCONNECTED = "disconnected", _("Disconnected")
 
-    During a rotation both secrets are accepted until `previous_secret_expires_at`.
+
+class Connection(TenantModel):
+    """A store's link to one source: the credentials we call it with and the secret that signs its webhooks.
+
+    Every secret is encrypted at rest (FIELD_ENCRYPTION_KEYS, see README "Secrets") and never shown again
+    once saved. During a rotation both webhook secrets are accepted until `previous_secret_expires_at`.
     """
 
     source = models.CharField(max_length=20, choices=Source.choices)
-    secret = models.CharField(max_length=255, help_text=_("Webhook signing secret or API key, as the source names it."))
-    previous_secret = models.CharField(max_length=255, blank=True)
+    secret = EncryptedCharField(
+        max_length=255, null=True, blank=True, help_text=_("Webhook signing secret, as the source names it.")
+    )
+    previous_secret = EncryptedCharField(max_length=255, null=True, blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
 
+    # Calling out: where, and with what. `address` is the shop domain (Shopify) or site URL (WooCommerce).
+    address = models.CharField(max_length=255, blank=True)
+    api_key = EncryptedCharField(
+        max_length=255, null=True, blank=True, help_text=_("WooCommerce consumer key; unused elsewhere.")
+    )
+    api_token = EncryptedCharField(
+        max_length=500,
+        null=True,
+        blank=True,
+        help_text=_("Shopify access token, WooCommerce consumer secret, or the carrier service's API key."),
+    )
+    scopes = models.CharField(max_length=500, blank=True)
+
+    # What we know of it
+    state = models.CharField(max_length=14, choices=ConnectionState.choices, default=ConnectionState.PENDING)
+    shop_name = models.CharField(max_length=255, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    webhooks = models.JSONField(default=list, blank=True, help_text=_("[{topic, id}] we registered at the source."))
+    # The circuit: after repeated failures, calls stop until `circuit_open_until` (apps/integrations/calls.py).
+    failures_in_row = models.PositiveIntegerField(default=0)
+    circuit_open_until = models.DateTimeField(null=True, blank=True)
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["store", "source"], name="connection_one_per_store_source")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "source"], name="connection_one_per_store_source"),
+            models.CheckConstraint(condition=models.Q(state__in=ConnectionState.values), name="connection_state_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.store} · {self.get_source_display()}"
+
+
+class OutboundCall(TenantModel):
+    """One call Afterglow made to a shop or carrier: what, how it went, how long it took. Never a secret."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    operation = models.CharField(max_length=80, help_text=_("What the call was for, e.g. webhooks.register."))
+    method = models.CharField(max_length=8)
+    url = models.CharField(max_length=500, help_text=_("Host and path only: no query string, no credentials."))
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    ok = models.BooleanField(default=False)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["store", "-created_at"], name="outbound_store_recent"),
+            models.Index(fields=["store", "-created_at"], name="outbound_store_failures", condition=models.Q(ok=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} {self.status_code}"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    WAITING = "waiting", _("Waiting for the shop's rate limit")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class HistorySync(TenantModel):
+    """Importing a connected shop's history (products, customers, orders), page by page.
+
+    Each page and the cursor after it commit together, so a killed worker resumes at the page it had not
+    finished, and re-applying a page changes nothing. History never sends email (see flows' present rule).
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="syncs")
+    since = models.DateTimeField(help_text=_("Import what was created after this moment."))
+    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    stage = models.CharField(max_length=20, blank=True, help_text=_("products, customers or orders"))
+    cursor = models.CharField(max_length=1000, blank=True, help_text=_("Where the current stage resumes."))
+    counts = models.JSONField(default=dict, blank=True, help_text=_("{stage: {done, total}}"))
+    pages = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    STAGES = ("products", "customers", "orders")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=SyncStatus.values), name="history_sync_status_valid"),
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=models.Q(status__in=["queued", "running", "waiting"]),
+                name="history_sync_one_open_per_connection",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"History of {self.connection} since {self.since:%Y-%m-%d}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (SyncStatus.DONE, SyncStatus.FAILED)
+
+    @property
+    def done(self) -> int:
+        return sum(int(c.get("done", 0)) for c in self.counts.values())
+
+    @property
+    def total(self) -> int:
+        return sum(int(c.get("total") or c.get("done", 0)) for c in self.counts.values())
+
+    @property
+    def percent(self) -> int:
+        """Stages count a third each; within a stage, pages done of the total the shop reported."""
+        if self.status == SyncStatus.DONE:
+            return 100
+        stages = self.STAGES
+        if self.stage not in stages:
+            return 0
+        index = stages.index(self.stage)
+        current = self.counts.get(self.stage, {})
+        total = int(current.get("total") or 0)
+        within = min(int(current.get("done", 0)) / total, 1.0) if total else 0.0
+        return int(100 * (index + within) / len(stages))
+
+
+class RegistrationState(models.TextChoices):
+    PENDING = "pending", _("Waiting to register")
+    REGISTERED = "registered", _("Registered")
+    FAILED = "failed", _("Failed")
+    NO_CONNECTION = "no_connection", _("No tracking connection")
+
+
+class TrackingRegistration(TenantModel):
+    """A shipment's tracking number registered with the store's tracking service, so its webhooks come.
+
+    Registered once per shipment; "already exists" at the service counts as registered."""
+
+    shipment = models.OneToOneField("shipments.Shipment", on_delete=models.CASCADE, related_name="registration")
+    source = models.CharField(max_length=20, choices=Source.choices, blank=True)
+    state = models.CharField(max_length=14, choices=RegistrationState.choices, default=RegistrationState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=100, blank=True, help_text=_("The service's id for the tracking."))
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=RegistrationState.values), name="tracking_registration_state_valid"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="tracking_registration_due", condition=models.Q(state="pending")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} · {self.state}"
 
 
 class Outcome(models.TextChoices):

@@ -52,7 +52,7 @@ class Workers:
         self.env = env
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, *, queues="transactional,marketing,default", concurrency=1, extra_env=None, name="w"):
+    def start(self, *, queues="transactional,marketing,default,integrations", concurrency=1, extra_env=None, name="w"):
         env = {**self.env, **(extra_env or {})}
         command = [
             sys.executable,

@@ -18,10 +18,10 @@ from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
-from ..models import Source
-from ..parsing import Obj, moment, parse_json, text
-from ..signatures import matches_base64_hmac
+from ...adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
+from ...models import Source
+from ...parsing import Obj, moment, parse_json, text
+from ...signatures import matches_base64_hmac
 
 # AfterShip's delivery status (`tag`) → our statuses. Source: aftership_delivery_statuses.json.
 STATUS_MAP: dict[str, str] = {

@@ -27,11 +27,11 @@ from apps.shipments.models import Shipment
 from apps.shipments.services import shipment_upsert
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
-from ..models import Source
-from ..parsing import Obj, header_text, moment, money, parse_json, text
-from ..signatures import matches_base64_hmac
-from .aftership import header
+from ...adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
+from ...models import Source
+from ...parsing import Obj, header_text, moment, money, parse_json, text
+from ...signatures import matches_base64_hmac
+from ..aftership import header
 
 # WooCommerce order statuses (core, plus the block checkout's draft and the bin) → our order statuses.
 STATUS_MAP: dict[str, OrderStatus] = {

@@ -19,10 +19,10 @@ from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
 from apps.stores.models import Language, Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
-from ..models import Source
-from ..parsing import Obj, header_text, ident, parse_json, url
-from ..signatures import matches_base64_hmac
+from ...adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
+from ...models import Source
+from ...parsing import Obj, header_text, ident, parse_json, url
+from ...signatures import matches_base64_hmac
 
 # Shopify's fulfillment event / shipment_status words (FulfillmentEventStatus) → our statuses.
 STATUS_MAP: dict[str, str] = {

@@ -9,11 +9,11 @@ from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
-from ..models import Source
-from ..parsing import Obj, parse_json
-from ..signatures import matches_17track
-from .aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
+from ...adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
+from ...models import Source
+from ...parsing import Obj, parse_json
+from ...signatures import matches_17track
+from ..aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
 
 # 17TRACK main statuses (`latest_status.status`) → our statuses.
 STATUS_MAP: dict[str, str] = {

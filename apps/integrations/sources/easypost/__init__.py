@@ -10,11 +10,11 @@ from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
 from apps.stores.models import Store
 
-from ..adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
-from ..models import Source
-from ..parsing import Obj, parse_json, text
-from ..signatures import matches_easypost
-from .aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
+from ...adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
+from ...models import Source
+from ...parsing import Obj, parse_json, text
+from ...signatures import matches_easypost
+from ..aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
 
 # Tracker `status` → our statuses. https://docs.easypost.com/docs/trackers
 STATUS_MAP: dict[str, str] = {
