@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from apps.core.views import healthz
 from apps.dashboard.forms import LoginForm
+from apps.dashboard.onboarding_views import signup
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
@@ -16,6 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", signup, name="signup"),
     path("dashboard/", include("apps.dashboard.urls")),
     path("webhooks/", include("apps.integrations.urls")),
     path("api/v1/", include("apps.integrations.api.urls")),

@@ -33,6 +33,7 @@ from apps.campaigns.selectors import (
 )
 from apps.campaigns.simulator import backfill_count, simulate
 from apps.stores.models import Language
+from apps.stores.services import store_record_test_send
 
 from .access import member_required
 from .forms import (
@@ -301,6 +302,7 @@ def step_test_send(request, pk: int):
     else:
         try:
             send_test(step=draft, language=language, to=to)
+            store_record_test_send(store=request.store)
         except TemplateError as exc:
             error = f"Not sent: the template has an error ({exc})."
     if request.htmx:

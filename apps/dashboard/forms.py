@@ -640,3 +640,163 @@ class BrandForm(forms.ModelForm):
     def _post_clean(self):
         # The service validates and saves the store; the form does not touch the instance.
         pass
+
+
+# --- Onboarding: sign-up, a new store, the sender domain ------------------------------------
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        help_text=_("Optional. Your teammates see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        validators=[validate_single_line],
+    )
+    password = forms.CharField(
+        label=_("Choose a password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    # A honeypot: hidden from people (and from screen readers); a bot that fills every field is refused.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def clean_email(self):
+        from apps.stores.selectors import email_has_account
+
+        email = self.cleaned_data["email"].strip().lower()
+        if email_has_account(email=email):
+            raise forms.ValidationError(
+                _("An account with this email already exists. Sign in instead."), code="account_exists"
+            )
+        return email
+
+    def clean_password(self):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data["password"]
+        email = self.cleaned_data.get("email", "")
+        user = get_user_model()(username=email, email=email, first_name=self.cleaned_data.get("name", ""))
+        validate_password(password, user)
+        return password
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("Leave this field empty."), code="honeypot")
+        return ""
+
+
+def _currency_codes() -> set[str]:
+    from babel.numbers import list_currencies
+
+    return set(list_currencies())
+
+
+class StoreCreateForm(forms.Form):
+    """A new store: its name and address, the languages and time zone it works in, and who its email is from."""
+
+    name = forms.CharField(label=_("Store name"), max_length=120, validators=[validate_single_line])
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "Lower-case letters, digits and hyphens; used in your buyers' order lookup address. "
+            "Leave it empty to make one from the store name."
+        ),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages offered to buyers"), widget=forms.CheckboxSelectMultiple, initial=["en"]
+    )
+    default_language = forms.ChoiceField(
+        label=_("Default language"), initial="en", help_text=_("For buyers whose language we do not know.")
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), initial="UTC", help_text=_("Reports and quiet hours follow it.")
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        min_length=3,
+        max_length=3,
+        initial="EUR",
+        help_text=_("The three-letter ISO 4217 code, e.g. EUR, USD, GBP."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": 4}),
+    )
+    sender_name = forms.CharField(
+        label=_("Sender name"),
+        max_length=120,
+        required=False,
+        validators=[validate_single_line],
+        help_text=_("Who your emails are from. Empty: the store name."),
+    )
+    sender_email = forms.EmailField(
+        label=_("Sender address"),
+        required=False,
+        help_text=_("An address at your shop's own domain, e.g. hello@yourshop.com. You can add it later."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from apps.stores.models import Language, validate_time_zone
+
+        super().__init__(*args, **kwargs)
+        self.fields["languages"].choices = Language.choices
+        self.fields["default_language"].choices = Language.choices
+        self.fields["time_zone"].choices = _time_zone_choices()
+        self.fields["time_zone"].validators.append(validate_time_zone)
+
+    def clean_slug(self):
+        from django.utils.text import slugify
+
+        from apps.stores.selectors import store_by_slug
+
+        slug = (self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("name", ""))[:60].strip("-")).lower()
+        if not slug:
+            raise forms.ValidationError(_("Choose a short name with letters, digits or hyphens."), code="required")
+        if store_by_slug(slug=slug) is not None:
+            raise forms.ValidationError(
+                _("The address %(slug)s is taken by another store: choose another.") % {"slug": slug}, code="taken"
+            )
+        return slug
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        if currency not in _currency_codes():
+            raise forms.ValidationError(_("%(code)s is not an ISO 4217 currency code.") % {"code": currency})
+        return currency
+
+    def clean(self):
+        cleaned = super().clean()
+        languages, default = cleaned.get("languages") or [], cleaned.get("default_language")
+        if languages and default and default not in languages:
+            self.add_error("default_language", _("The default language must be one of the languages offered."))
+        return cleaned
+
+    def store_fields(self) -> dict:
+        """What to hand to `store_create_for_owner`."""
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+    def add_service_errors(self, error) -> None:
+        """A ValidationError from the service, onto the fields it names (the rest above the form)."""
+        for name, problems in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
+            self.add_error(name if name in self.fields else None, problems)
+
+
+class SenderDomainCheckForm(forms.Form):
+    dkim_selector = forms.CharField(
+        label=_("DKIM selector"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "From your email service's domain settings, e.g. s1 or pm. Empty: SPF and DMARC are checked, not DKIM "
+            "(the setup step needs all three)."
+        ),
+    )
+
+    def clean_dkim_selector(self):
+        from apps.stores.sender_domain import SELECTOR_RE
+
+        selector = self.cleaned_data["dkim_selector"].strip().lower().removesuffix("._domainkey")
+        if selector and not SELECTOR_RE.match(selector):
+            raise forms.ValidationError(_("Use the selector alone, e.g. s1 (letters, digits, hyphens)."))
+        return selector

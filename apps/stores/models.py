@@ -84,6 +84,18 @@ class Store(TimeStampedModel):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
 
+    # Setup checklist (apps/dashboard/setup.py): what the merchant has done that leaves no other trace.
+    setup_test_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When someone last sent themselves a test email.")
+    )
+    sender_domain_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sender_domain_report = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("The last DNS check of the sender domain: {domain, selector, spf, dkim, dmarc}."),
+    )
+
     class Meta:
         ordering = ["name"]
 

@@ -22,6 +22,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "view_reports": OWNER_AND_MANAGER,
     "view_inbound": OWNER_AND_MANAGER,
     "import_data": OWNER_AND_MANAGER,
+    # Connecting a shop or tracking service: its credentials, webhooks and history import.
+    "manage_connections": OWNER_AND_MANAGER,
     "replay_inbound": OWNER_AND_MANAGER,
     "manage_members": OWNER_ONLY,
     "manage_api_keys": OWNER_ONLY,
@@ -58,6 +60,10 @@ DASHBOARD_URL_ACTIONS: dict[str, str] = {
     "inbound_list": "view_inbound",
     "inbound_detail": "view_inbound",
     "inbound_replay": "replay_inbound",
+    "outbound_list": "view_inbound",  # the calls-out log: the same people as the inbound log
+    # Coupon pools feed flow steps' incentives: whoever edits flows reads and fills them.
+    "coupon_pool_list": "edit_flows",
+    "coupon_pool_detail": "edit_flows",
     "flow_list": "edit_flows",
     "flow_toggle": "edit_flows",
     "flow_detail": "edit_flows",
@@ -87,6 +93,17 @@ DASHBOARD_URL_ACTIONS: dict[str, str] = {
     "invitation_accept": PUBLIC,
     "api_key_list": "manage_api_keys",
     "api_key_revoke": "manage_api_keys",
+    "connection_list": "manage_connections",
+    "connection_detail": "manage_connections",
+    "connection_rotate": "manage_connections",
+    "connection_test_event": "manage_connections",
+    "connection_disconnect": "manage_connections",
+    "connection_progress": "manage_connections",
+    "connection_history_retry": "manage_connections",
+    # Anyone signed in may create a store (they become its owner), a member of none too: sign-in is the gate.
+    "store_create": PUBLIC,
+    "setup_test_send": "edit_flows",
+    "sender_domain": "edit_brand",
 }
 
 

@@ -90,3 +90,12 @@ def user_by_email(*, email: str):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(username=email.strip().lower()).first()
+
+
+def email_has_account(*, email: str) -> bool:
+    """Whether anyone signs in with this email: as their username, or (an admin's account) as their email."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    email = email.strip()
+    return get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()

@@ -2,11 +2,14 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import ApiKey, Invitation, Membership, Role, Store
+from .selectors import email_has_account
 
 User = get_user_model()
 
@@ -22,6 +25,12 @@ def store_create(*, slug: str, name: str, **brand) -> Store:
 @transaction.atomic
 def user_get_or_create(*, email: str, password: str | None = None, first_name: str = "", last_name: str = ""):
     """People sign in by email; the username is that email, lower-cased."""
+    user, _created = _user_get_or_create(email=email, password=password, first_name=first_name, last_name=last_name)
+    return user
+
+
+def _user_get_or_create(*, email: str, password: str | None, first_name: str, last_name: str):
+    """(user, created). An existing account is returned as it is: its password is never changed here."""
     email = email.strip().lower()
     user, created = User.objects.get_or_create(
         username=email, defaults={"email": email, "first_name": first_name, "last_name": last_name}
@@ -32,6 +41,22 @@ def user_get_or_create(*, email: str, password: str | None = None, first_name: s
         else:
             user.set_unusable_password()
         user.save(update_fields=["password"])
+    return user, created
+
+
+class AccountExists(ValueError):
+    """Someone already signs in with this email."""
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, password: str, first_name: str = ""):
+    """A new account from the sign-up page. An email that already has an account is refused (AccountExists),
+    also when another request created it a moment ago: never signs anyone in to an account that was there."""
+    if email_has_account(email=email):
+        raise AccountExists(_("An account with this email already exists. Sign in instead."))
+    user, created = _user_get_or_create(email=email, password=password, first_name=first_name.strip(), last_name="")
+    if not created:
+        raise AccountExists(_("An account with this email already exists. Sign in instead."))
     return user
 
 
@@ -44,6 +69,82 @@ def membership_grant(*, store: Store, user, role: Role) -> Membership:
         _refuse_without_other_owner(existing, LAST_OWNER_DEMOTED)
     membership, _ = Membership.objects.update_or_create(store=store, user=user, defaults={"role": role})
     return membership
+
+
+@transaction.atomic
+def store_create_for_owner(
+    *,
+    owner,
+    name: str,
+    slug: str,
+    languages: list[str] | None = None,
+    default_language: str = "en",
+    time_zone: str = "UTC",
+    currency: str = "EUR",
+    sender_name: str = "",
+    sender_email: str = "",
+) -> Store:
+    """A new store with `owner` as its owner, both or neither. Raises ValidationError (by field) for bad values:
+    a slug that is taken, a default language that is not among the languages, an unknown time zone..."""
+    languages = list(dict.fromkeys(languages or [default_language]))
+    if default_language not in languages:
+        raise ValidationError({"default_language": _("The default language must be one of the languages offered.")})
+    if Store.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _slug_taken(slug)})
+    try:
+        with transaction.atomic():
+            store = store_create(
+                slug=slug,
+                name=name,
+                languages=languages,
+                default_language=default_language,
+                time_zone=time_zone,
+                currency=currency,
+                sender_name=sender_name,
+                sender_email=sender_email,
+            )
+    except IntegrityError as exc:  # another request took the slug since the check above
+        raise ValidationError({"slug": _slug_taken(slug)}) from exc
+    membership_grant(store=store, user=owner, role=Role.OWNER)
+    return store
+
+
+def _slug_taken(slug: str) -> str:
+    return _("The address %(slug)s is taken by another store: choose another.") % {"slug": slug}
+
+
+@transaction.atomic
+def store_record_test_send(*, store: Store) -> None:
+    """Someone sent themselves a test email of this store (a step of the setup checklist)."""
+    now = timezone.now()
+    Store.objects.filter(pk=store.pk).update(setup_test_sent_at=now, modified_at=now)
+    store.setup_test_sent_at = now
+
+
+def store_check_sender_domain(*, store: Store, dkim_selector: str = "", resolve=None) -> dict:
+    """Look up the SPF, DKIM and DMARC records of the sender address's domain and keep the report on the store.
+
+    The lookups (a few seconds at most) run outside any transaction; only the write of the report is one.
+    DNS that cannot be reached gives a report that says so; nothing is raised."""
+    from django.conf import settings
+
+    from .sender_domain import check_sender_domain, domain_of
+
+    if not domain_of(store.sender_email):
+        raise ValueError("the store has no sender address")
+    report = check_sender_domain(
+        sender_email=store.sender_email,
+        selector=dkim_selector.strip(),
+        spf_include=settings.SENDER_SPF_INCLUDE,
+        resolve=resolve,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        Store.objects.filter(pk=store.pk).update(
+            sender_domain_report=report, sender_domain_checked_at=now, modified_at=now
+        )
+    store.sender_domain_report, store.sender_domain_checked_at = report, now
+    return report
 
 
 API_KEY_TOUCH_EVERY = timedelta(minutes=1)
