@@ -98,7 +98,18 @@ class TrackingUpdateIn:
     shipment: ShipmentIn | None = None
 
 
+# The tracking number of every source's "Send a test event" delivery (client.py's `test_event`): no real parcel
+# has it, so the delivery is checked and read like any other and then set aside without touching a shipment.
+TEST_NUMBER = "AFTERGLOWTEST1"
+
+
 def apply_tracking_update(store: Store, data: TrackingUpdateIn) -> Applied:
+    if data.tracking_number.upper() == TEST_NUMBER:
+        return Applied(
+            summary=f"Test event for {TEST_NUMBER}: the signature and the format are right. No shipment was touched.",
+            object_id=TEST_NUMBER,
+            ignored=True,
+        )
     shipment = shipment_for(store, tracking_number=data.tracking_number, carrier=data.carrier)
     if shipment is None:
         order = None
@@ -286,3 +297,36 @@ class AfterShipAdapter(JsonWebhookAdapter):
 
 
 ADAPTER = AfterShipAdapter()
+
+
+# --- Calling AfterShip (client.py): the helpers above are what client.py builds on --------------
+
+from ...remotes import CredentialField, Remote  # noqa: E402
+from . import client  # noqa: E402
+
+REMOTE = Remote(
+    source=Source.AFTERSHIP,
+    kind="tracking",
+    fields=(
+        CredentialField(
+            name="api_key",
+            label="API key",
+            target="api_token",
+            help_text="AfterShip admin > Settings > API keys. Afterglow registers each shipment's tracking number.",
+        ),
+        CredentialField(
+            name="webhook_secret",
+            label="Webhook secret",
+            target="secret",
+            help_text=(
+                "AfterShip admin > Settings > Notifications > Webhooks: add this store's webhook URL there and copy "
+                "the webhook secret shown beside it. AfterShip signs every webhook with it."
+            ),
+        ),
+    ),
+    setup=client.setup,
+    tracking_register=client.tracking_register,
+    register_batch_size=1,  # AfterShip creates one tracking per call
+    test_event=client.test_event,
+    docs_url="https://www.aftership.com/docs/tracking/webhook/webhook-signature",
+)

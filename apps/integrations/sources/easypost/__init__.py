@@ -140,3 +140,37 @@ class EasyPostAdapter(JsonWebhookAdapter):
 
 
 ADAPTER = EasyPostAdapter()
+
+
+# --- Calling EasyPost (client.py) ---------------------------------------------------------------
+
+from ...remotes import CredentialField, Remote  # noqa: E402
+from . import client  # noqa: E402
+
+REMOTE = Remote(
+    source=Source.EASYPOST,
+    kind="tracking",
+    fields=(
+        CredentialField(
+            name="api_key",
+            label="API key",
+            target="api_token",
+            help_text="EasyPost dashboard > Account settings > API keys (a production key; a test key only tracks "
+            "EasyPost's test codes). Afterglow creates a tracker for each shipment.",
+        ),
+        CredentialField(
+            name="webhook_secret",
+            label="Webhook secret",
+            target="secret",
+            help_text=(
+                "EasyPost dashboard > Account settings > Webhooks: add this store's webhook URL with a webhook secret "
+                "and enter the same secret here. EasyPost signs every webhook with it."
+            ),
+        ),
+    ),
+    setup=client.setup,
+    tracking_register=client.tracking_register,
+    register_batch_size=1,  # EasyPost creates one tracker per call
+    test_event=client.test_event,
+    docs_url="https://docs.easypost.com/guides/webhooks-guide",
+)

@@ -161,6 +161,9 @@ class SeventeenTrackAdapter(JsonWebhookAdapter):
     signature_header = "sign"
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
+        # The secret is the API key, which setup copies there: until it has run there is none, and the push
+        # is refused (401) rather than failing on the missing value.
+        secrets = [secret for secret in secrets if secret]
         return matches_17track(secrets=secrets, body=body, signature=header(headers, self.signature_header))
 
     def read(self, *, headers, body: bytes) -> Delivery:
@@ -182,3 +185,32 @@ class SeventeenTrackAdapter(JsonWebhookAdapter):
 
 
 ADAPTER = SeventeenTrackAdapter()
+
+
+# --- Calling 17TRACK (client.py) ----------------------------------------------------------------
+
+from ...remotes import CredentialField, Remote  # noqa: E402
+from . import client  # noqa: E402
+
+REMOTE = Remote(
+    source=Source.SEVENTEENTRACK,
+    kind="tracking",
+    # 17TRACK signs its pushes with the API key itself: the key is all we ask, and setup makes it the
+    # connection's webhook secret.
+    fields=(
+        CredentialField(
+            name="api_key",
+            label="API key (security key)",
+            target="api_token",
+            help_text=(
+                "17TRACK API dashboard > Settings: the security key. 17TRACK also signs its pushes with it. "
+                "Set this store's webhook URL on the same page."
+            ),
+        ),
+    ),
+    setup=client.setup,
+    tracking_register=client.tracking_register,
+    register_batch_size=client.BATCH_SIZE,
+    test_event=client.test_event,
+    docs_url="https://api.17track.net/en/doc?version=v2.2",
+)

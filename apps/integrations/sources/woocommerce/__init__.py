@@ -6,22 +6,28 @@ WooCommerce's own behaviour this follows (class-wc-webhook.php):
 - `X-WC-Webhook-Delivery-ID` is `wp_hash(webhook id . current second)` in current versions, so two
   deliveries of one webhook in the same second share it: the delivery key adds a digest of the body.
 
-`read` validates an order delivery into a WooOrderIn (the order and its plugin tracking numbers) before
-anything is stored; `apply` only looks up and calls the services.
+`read` validates a delivery into typed inputs before anything is stored: an order into a WooOrderIn (the
+order and its plugin tracking numbers), a product into a ProductIn, a customer into a CustomerIn; `apply`
+only looks up and calls the services. The same translations read the REST API's lists when a shop's history
+is imported (`history.py`): a wc/v3 webhook sends exactly the resource the REST API returns.
+
+Calling the shop (`REMOTE`, at the end): `client.py` (the address and the REST client), `webhooks.py`
+(connecting, disconnecting, the test delivery), `history.py` (importing the past), `coupons.py` (our codes).
 """
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from apps.core.bounds import money_limit
 from apps.customers.inputs import CustomerIn
-from apps.customers.models import Customer
-from apps.orders.inputs import LineIn, OrderIn
-from apps.orders.models import Order, OrderLine, OrderSource, OrderStatus
-from apps.orders.services import order_upsert
+from apps.customers.models import ConsentSource, Customer
+from apps.customers.services import customer_upsert
+from apps.orders.inputs import LineIn, OrderIn, ProductIn
+from apps.orders.models import Order, OrderLine, OrderSource, OrderStatus, Product
+from apps.orders.services import order_upsert, product_upsert
 from apps.shipments.inputs import ShipmentIn
 from apps.shipments.models import Shipment
 from apps.shipments.services import shipment_upsert
@@ -30,6 +36,7 @@ from apps.stores.models import Store
 from ...adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
 from ...models import Source
 from ...parsing import Obj, header_text, moment, money, parse_json, text
+from ...remotes import CredentialField, Remote
 from ...signatures import matches_base64_hmac
 from ..aftership import header
 
@@ -55,17 +62,21 @@ PROVIDER_CODES: dict[str, str] = {
 }  # fmt: skip
 
 ORDER_TOPICS = {"order.created", "order.updated", "order.restored"}
+PRODUCT_TOPICS = {"product.created", "product.updated", "product.restored"}
+CUSTOMER_TOPICS = {"customer.created", "customer.updated"}
+TEST_ORIGIN = "afterglow-test"  # `created_via` of the delivery "Send a test event" makes (webhooks.py)
 TRACKING_META_KEY = "_wc_shipment_tracking_items"
 MAX_META = 10_000  # plugins keep much in an order's and a line's meta; only a few entries are read
 PING = re.compile(rb"webhook_id=\d+")
 
 
 # The columns each value goes to: their lengths, digits and ranges bound what is read (see parsing).
-ORDER, LINE, SHIPMENT, PERSON = (
+ORDER, LINE, SHIPMENT, PERSON, PRODUCT = (
     Order._meta.get_field,
     OrderLine._meta.get_field,
     Shipment._meta.get_field,
     Customer._meta.get_field,
+    Product._meta.get_field,
 )
 
 
@@ -77,6 +88,7 @@ class WooOrderIn:
     order: OrderIn
     draft: bool = False
     shipments: list[ShipmentIn] = field(default_factory=list)
+    test: bool = False  # our own "Send a test event" delivery: read and checked, never stored
 
 
 def order_status(raw: str | None, *, paid: bool) -> OrderStatus:
@@ -296,17 +308,61 @@ def shipments_in(items: list[Obj]) -> list[ShipmentIn]:
     return shipments
 
 
-def translate(topic: str, payload: Obj) -> WooOrderIn | None:
+def woo_order_in(order: Obj, *, legacy: bool = False) -> WooOrderIn:
+    """An order (wc/v3 shape, or the legacy envelope's inside) with its tracking numbers and flags."""
+    status = order.text("status", 40).lower()
+    test = order.raw("created_via") == TEST_ORIGIN
+    data = legacy_order_in(order) if legacy else v3_order_in(order)
+    return WooOrderIn(
+        order=replace(data, historical=True) if test else data,
+        draft=status == "checkout-draft",
+        shipments=shipments_in(tracking_items(order)),
+        test=test,
+    )
+
+
+def v3_product_in(product: Obj, *, currency: str = "") -> ProductIn:
+    """A product as the wc/v3 REST API shows it. One that is not published, or out of stock, is kept but
+    not offered (in_stock False): recommendations only show what a buyer can order."""
+    external_id = product.ident("id", required=True, limit=PRODUCT("external_id"))
+    images = product.objs("images", skip_others=True)
+    categories = product.objs("categories", skip_others=True)
+    price = product.money("price", PRODUCT("price")) if product.has("price") else None
+    published = product.text("status", 20).lower() in ("", "publish")
+    return ProductIn(
+        external_id=external_id,
+        name=html.unescape(product.text("name", PRODUCT("name"))) or f"Product {external_id}",
+        sku=product.text("sku", PRODUCT("sku")),
+        url=product.url("permalink", PRODUCT("url")),
+        image_url=images[0].url("src", PRODUCT("image_url")) if images else "",
+        price=price,
+        currency=currency if price is not None else "",
+        category=html.unescape(categories[0].text("name", PRODUCT("category"))) if categories else "",
+        in_stock=published and product.text("stock_status", 20).lower() != "outofstock",
+    )
+
+
+def v3_customer_in(customer: Obj) -> CustomerIn | None:
+    """A registered customer as the wc/v3 REST API shows it; None without an address. WooCommerce keeps no
+    marketing consent of its own, so consent is left as it is (accepts_marketing None)."""
+    billing = customer.obj("billing")
+    return customer_in(
+        email=customer.email("email") or billing.email("email"),
+        customer_id=customer.ident("id", required=True, limit=PERSON("external_id")),
+        person=customer,
+        fallback=billing,
+    )
+
+
+def translate(topic: str, payload: Obj) -> WooOrderIn | ProductIn | CustomerIn | None:
+    if topic in PRODUCT_TOPICS:
+        return v3_product_in(payload)
+    if topic in CUSTOMER_TOPICS:
+        return v3_customer_in(payload)
     if topic not in ORDER_TOPICS:
         return None
     legacy = isinstance(payload.raw("order"), dict) and "id" not in payload.data
-    order = payload.obj("order") if legacy else payload
-    status = order.text("status", 40).lower()
-    return WooOrderIn(
-        order=legacy_order_in(order) if legacy else v3_order_in(order),
-        draft=status == "checkout-draft",
-        shipments=shipments_in(tracking_items(order)),
-    )
+    return woo_order_in(payload.obj("order") if legacy else payload, legacy=legacy)
 
 
 def apply_tracking(store: Store, order: Order, shipments: list[ShipmentIn]) -> int:
@@ -348,9 +404,24 @@ class WooCommerceAdapter(JsonWebhookAdapter):
         )
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        data: WooOrderIn | None = delivery.data
+        data = delivery.data
+        if data is None and delivery.topic in CUSTOMER_TOPICS:
+            return Applied(summary="A customer without an email address: nothing to keep", ignored=True)
         if data is None:
             return Applied(summary=f"Topic {delivery.topic} is not used", ignored=True)
+        if isinstance(data, ProductIn):
+            product, created = product_upsert(store=store, data=with_currency(data, store.currency))
+            return Applied(
+                summary=f"Product {product.name} {'created' if created else 'updated'}", object_id=data.external_id
+            )
+        if isinstance(data, CustomerIn):
+            customer = customer_upsert(store=store, data=data, consent_source=ConsentSource.CHECKOUT)
+            return Applied(summary="Customer saved", object_id=customer.external_id)
+        if data.test:
+            return Applied(
+                summary=f"Test order {data.order.number} received: signature and payload checked, nothing stored",
+                object_id=data.order.external_id,
+            )
         external_id = data.order.external_id
         if data.draft and not Order.objects.filter(store=store, external_id=external_id).exists():
             return Applied(summary=f"Order {external_id} is a checkout draft, not placed yet", ignored=True)
@@ -362,4 +433,50 @@ class WooCommerceAdapter(JsonWebhookAdapter):
         return Applied(summary=summary, object_id=saved.external_id)
 
 
+def with_currency(data: ProductIn, currency: str) -> ProductIn:
+    """WooCommerce prices are in the shop's currency, which products do not repeat."""
+    return replace(data, currency=currency) if data.price is not None and not data.currency else data
+
+
 ADAPTER = WooCommerceAdapter()
+
+
+# --- Calling the shop: imported last, as these modules use the translations above. ---------------------
+
+from . import coupons, history, webhooks  # noqa: E402
+from .client import clean_site_url  # noqa: E402
+
+REMOTE = Remote(
+    source=Source.WOOCOMMERCE,
+    kind="shop",
+    fields=(
+        CredentialField(
+            name="address",
+            label="Shop address",
+            target="address",
+            help_text="Your WordPress site's https:// address, such as https://shop.example.com.",
+            secret=False,
+            clean=clean_site_url,
+        ),
+        CredentialField(
+            name="consumer_key",
+            label="Consumer key",
+            target="api_key",
+            help_text="WooCommerce → Settings → Advanced → REST API → Add key, with Read/Write permissions. "
+            "It starts with ck_.",
+        ),
+        CredentialField(
+            name="consumer_secret",
+            label="Consumer secret",
+            target="api_token",
+            help_text="Shown once, beside the consumer key. It starts with cs_.",
+        ),
+    ),
+    setup=webhooks.setup,
+    teardown=webhooks.teardown,
+    history_page=history.history_page,
+    history_apply=history.history_apply,
+    coupon_create=coupons.coupon_create,
+    test_event=webhooks.test_event,
+    docs_url="https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication",
+)
