@@ -38,7 +38,7 @@ install-dev: $(VENV)/.installed-dev
 run: export DEBUG ?= true
 run: install
 	@mkdir -p var
-	@test -f .env || { sed "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > .env; \
+	@test -f .env || { sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')/" -e "s/^FIELD_ENCRYPTION_KEYS=.*/FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')/" .env.example > .env; \
 		echo "Wrote .env from .env.example (edit it to use PostgreSQL, Redis or an ESP)."; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_schedules

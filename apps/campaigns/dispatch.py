@@ -25,7 +25,7 @@ from . import rules
 from .context import message_context
 from .copy import LANGUAGES
 from .flows import definition_for
-from .models import Message, MessageStatus
+from .models import CouponShopState, Message, MessageStatus
 from .rendering import TemplateError, render_email
 from .services import coupon_issue, message_trace
 
@@ -104,6 +104,30 @@ def may_market_to(message: Message) -> bool:
     )
 
 
+COUPON_WAIT = timedelta(minutes=2)
+COUPON_REFUSED_WAIT = timedelta(hours=1)
+
+
+def coupon_hold(message: Message) -> rules.Decision | None:
+    """A code the shop has not created yet holds its email: a buyer must never get a code that does not
+    work. The shop is asked to create it (a task on the integrations queue), which sends the email when done.
+    A code the shop refused holds the email with the shop's reason in the trace, for a person to see."""
+    if not message.step.incentive_kind or not may_market_to(message):
+        return None
+    coupon = coupon_issue(message=message)
+    if coupon is None or coupon.shop_state in (CouponShopState.LOCAL, CouponShopState.CREATED):
+        return None
+    now = timezone.now()
+    if coupon.shop_state == CouponShopState.PENDING:
+        from apps.integrations.tasks import coupon_push_task
+
+        transaction.on_commit(lambda: coupon_push_task.delay(coupon.pk))
+        reason = f"waiting for the shop to create code {coupon.code}"
+        return rules.Decision(rules.DEFER, "coupon_in_shop", reason, until=now + COUPON_WAIT)
+    reason = f"held: code {coupon.code} is not in the shop ({coupon.shop_error or 'refused'})"
+    return rules.Decision(rules.DEFER, "coupon_refused", reason[:255], until=now + COUPON_REFUSED_WAIT)
+
+
 def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     """Render the message and wrap it for Anymail. Returns the email and what was rendered."""
     language = language_for(message)
@@ -164,6 +188,9 @@ def message_send(*, message_id: int, now=None) -> Outcome:
         if decision.action == rules.DEFER:
             return _defer(message, decision)
 
+    hold = coupon_hold(message)
+    if hold is not None:
+        return _defer(message, hold)
     try:
         email, rendered = build_email(message)
     except TemplateError as exc:

@@ -349,3 +349,29 @@ def flow_holdout_lift(*, store: Store, since, until, window_days: int) -> dict[i
             "revenue": Decimal(str(revenue)).quantize(Decimal("0.01")),
         }
     return found
+
+
+# --- Coupon pools ---------------------------------------------------------------------------
+def coupon_pools_for_store(*, store: Store, pk: int | None = None) -> QuerySet:
+    """The store's pools with their free, issued and redeemed counts, and the flow steps that use them."""
+    from django.db.models import Count, Prefetch, Q
+
+    from .models import CouponPool, FlowStep
+
+    steps = FlowStep.objects.filter(store=store).select_related("flow").order_by("flow__priority", "position", "id")
+    pools = CouponPool.objects.filter(store=store)
+    if pk is not None:
+        pools = pools.filter(pk=pk)
+    return (
+        pools.annotate(
+            free=Count("coupons", filter=Q(coupons__issued_at__isnull=True)),
+            issued=Count("coupons", filter=Q(coupons__issued_at__isnull=False)),
+            redeemed=Count("coupons", filter=Q(coupons__redeemed_at__isnull=False)),
+        )
+        .prefetch_related(Prefetch("steps", queryset=steps))
+        .order_by("name", "id")
+    )
+
+
+def coupon_pool_for_store(*, store: Store, pk: int):
+    return get_object_or_404(coupon_pools_for_store(store=store, pk=pk))

@@ -14,7 +14,17 @@ from apps.stores.models import Store
 
 from .defaults import default_content
 from .flows import definition_for, definitions
-from .models import TRANSACTIONAL_KINDS, Coupon, Flow, FlowStep, IncentiveKind, Message, MessageStatus
+from .models import (
+    TRANSACTIONAL_KINDS,
+    Coupon,
+    CouponPool,
+    CouponShopState,
+    Flow,
+    FlowStep,
+    IncentiveKind,
+    Message,
+    MessageStatus,
+)
 
 
 @transaction.atomic
@@ -123,7 +133,9 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
 CODE_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
 
 
-def _generated_code(prefix: str) -> str:
+def coupon_new_code(*, store_slug: str) -> str:
+    """A fresh code: the store's prefix and 8 characters that cannot be misread (no O/0, I/1)."""
+    prefix = "".join(ch for ch in store_slug.upper() if ch.isalnum())[:6] or "GIFT"
     return f"{prefix}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
@@ -163,14 +175,21 @@ def coupon_issue(*, message: Message) -> Coupon | None:
         code.kind, code.value = step.incentive_kind, step.incentive_value
         code.save()
         return code
-    prefix = "".join(ch for ch in message.store.slug.upper() if ch.isalnum())[:6] or "GIFT"
+    # A code we make must exist in the shop before the buyer reads it (apps/integrations/coupon_sync.py).
+    from apps.integrations.coupon_sync import coupon_shop
+
+    shop_state = CouponShopState.PENDING if coupon_shop(message.store_id) else CouponShopState.LOCAL
     for _ in range(5):
         try:
             with transaction.atomic():
                 return Coupon.objects.create(
-                    store_id=message.store_id, code=_generated_code(prefix), kind=step.incentive_kind,
-                    value=step.incentive_value, **assign,
-                )  # fmt: skip
+                    store_id=message.store_id,
+                    code=coupon_new_code(store_slug=message.store.slug),
+                    kind=step.incentive_kind,
+                    value=step.incentive_value,
+                    shop_state=shop_state,
+                    **assign,
+                )
         except IntegrityError:
             continue
     raise RuntimeError("Could not generate a unique coupon code")
@@ -180,6 +199,11 @@ def _issued_this_month(step: FlowStep) -> int:
     now = timezone.localtime(timezone.now(), step.store.tz)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return Coupon.objects.filter(message__step=step, issued_at__gte=month_start).count()
+
+
+def coupon_pool_create(*, store: Store, name: str) -> CouponPool:
+    """A new, empty pool for codes made in the merchant's shop; `coupon_pool_add_codes` fills it."""
+    return CouponPool.objects.create(store=store, name=name.strip())
 
 
 @transaction.atomic
@@ -198,7 +222,10 @@ def coupons_redeem(*, order) -> int:
     codes = [code for code in (order.discount_codes or []) if code]
     if not codes:
         return 0
-    return Coupon.objects.filter(store_id=order.store_id, code__in=codes, redeemed_order__isnull=True).update(
+    # Shops compare codes without case (WooCommerce stores them lower-cased): look up each spelling, which
+    # keeps to the (store, code) index.
+    spellings = {spelling for code in codes for spelling in (code, code.upper(), code.lower())}
+    return Coupon.objects.filter(store_id=order.store_id, code__in=spellings, redeemed_order__isnull=True).update(
         redeemed_order=order, redeemed_at=order.placed_at
     )
 

@@ -73,3 +73,19 @@ def site_url_is_public(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def secrets_have_their_own_key(app_configs=None, **kwargs):
+    """Shop tokens and webhook secrets are encrypted with a key derived from SECRET_KEY and FIELD_ENCRYPTION_KEYS.
+    Without the second, anyone with SECRET_KEY (often shared more widely) can read them."""
+    if settings.FIELD_ENCRYPTION_KEYS:
+        return []
+    return [
+        Warning(
+            "FIELD_ENCRYPTION_KEYS is not set: shop tokens and webhook secrets are encrypted with SECRET_KEY alone.",
+            hint="Set FIELD_ENCRYPTION_KEYS to a long random string (keep it apart from SECRET_KEY); see README "
+            '"Secrets" for rotating it.',
+            id="afterglow.W004",
+        )
+    ]

@@ -1,5 +1,6 @@
 """Data protection: raw inbound payloads and rendered email bodies are kept only as long as the
-settings say; the rows (and the figures they feed) stay, their contents are blanked."""
+settings say; the rows (and the figures they feed) stay, their contents are blanked. The outbound call log
+(no contents, only what was called) goes after the same time as inbound payloads."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 def purge_expired(*, now=None) -> dict[str, int]:
     from apps.campaigns.models import Message
-    from apps.integrations.models import InboundEvent
+    from apps.integrations.models import InboundEvent, OutboundCall
 
     now = now or timezone.now()
     inbound_cutoff = now - timedelta(days=settings.RETENTION_INBOUND_DAYS)
@@ -24,4 +25,5 @@ def purge_expired(*, now=None) -> dict[str, int]:
         .exclude(body_html="", body_text="")
         .update(body_html="", body_text="", modified_at=now)
     )
-    return {"inbound_payloads": inbound, "message_bodies": bodies}
+    calls, _ = OutboundCall.objects.filter(created_at__lt=inbound_cutoff).delete()
+    return {"inbound_payloads": inbound, "message_bodies": bodies, "outbound_calls": calls}

@@ -2,10 +2,14 @@ from django.urls import path
 
 from . import (
     brand_views,
+    connection_views,
+    coupon_views,
     critic_views,
     flow_views,
     import_views,
     message_views,
+    onboarding_views,
+    outbound_views,
     privacy_views,
     sending_views,
     team_views,
@@ -63,6 +67,26 @@ urlpatterns = [
     path("critics/<int:pk>/start/", critic_views.critic_start, name="critic_start"),
     path("critics/<int:pk>/resolve/", critic_views.critic_resolve, name="critic_resolve"),
     path("critics/<int:pk>/resurvey/", critic_views.critic_resurvey, name="critic_resurvey"),
+    # Connections
+    path("connections/", connection_views.connection_list, name="connection_list"),
+    path("connections/<str:source>/", connection_views.connection_detail, name="connection_detail"),
+    path("connections/<str:source>/progress/", connection_views.connection_progress, name="connection_progress"),
+    path(
+        "connections/<str:source>/import/retry/",
+        connection_views.connection_history_retry,
+        name="connection_history_retry",
+    ),
+    path("connections/<str:source>/rotate/", connection_views.connection_rotate, name="connection_rotate"),
+    path("connections/<str:source>/test-event/", connection_views.connection_test_event, name="connection_test_event"),
+    path(
+        "connections/<str:source>/disconnect/",
+        connection_views.connection_disconnect_view,
+        name="connection_disconnect",
+    ),
+    # Calls out (beside the inbound log) and coupon pools (shop-made codes for flow steps)
+    path("outbound/", outbound_views.outbound_list, name="outbound_list"),
+    path("coupons/", coupon_views.coupon_pool_list, name="coupon_pool_list"),
+    path("coupons/<int:pk>/", coupon_views.coupon_pool_detail, name="coupon_pool_detail"),
     # Team and API
     path("members/", team_views.member_list, name="member_list"),
     path("members/<int:pk>/role/", team_views.member_role, name="member_role"),
@@ -71,4 +95,8 @@ urlpatterns = [
     path("invitations/accept/<str:token>/", team_views.invitation_accept, name="invitation_accept"),
     path("api-keys/", team_views.api_key_list, name="api_key_list"),
     path("api-keys/<int:pk>/revoke/", team_views.api_key_revoke, name="api_key_revoke"),
+    # Onboarding: a new store, the setup checklist's test email, the sender domain's DNS
+    path("stores/new/", onboarding_views.store_create, name="store_create"),
+    path("setup/test-email/", onboarding_views.setup_test_send, name="setup_test_send"),
+    path("settings/sender-domain/", onboarding_views.sender_domain, name="sender_domain"),
 ]

@@ -62,6 +62,10 @@ class Connection(TenantModel):
     # The circuit: after repeated failures, calls stop until `circuit_open_until` (apps/integrations/calls.py).
     failures_in_row = models.PositiveIntegerField(default=0)
     circuit_open_until = models.DateTimeField(null=True, blank=True)
+    # "Send a test event": when it last went through our endpoint, and what the endpoint answered.
+    test_event_at = models.DateTimeField(null=True, blank=True)
+    test_event_result = models.CharField(max_length=500, blank=True)
+    test_event_ok = models.BooleanField(null=True)
 
     class Meta:
         constraints = [

@@ -31,6 +31,9 @@ class CredentialField:
     help_text: str = ""
     secret: bool = True  # write-only: masked, never shown again
     required: bool = True
+    # Checks and normalises what was typed (a shop domain, a site address); raises ValueError with the
+    # message the form shows.
+    clean: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)

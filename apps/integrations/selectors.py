@@ -12,8 +12,9 @@ def connection_for(*, store: Store, source: str) -> Connection | None:
 
 
 def secrets_of(connection: Connection) -> list[str]:
-    """The current secret, plus the previous one while a rotation is under way."""
-    secrets = [connection.secret]
+    """The current secret, plus the previous one while a rotation is under way. Never an empty one: an
+    HMAC keyed with "" is one anybody can compute."""
+    secrets = [connection.secret] if connection.secret else []
     expires = connection.previous_secret_expires_at
     if connection.previous_secret and (expires is None or expires > timezone.now()):
         secrets.append(connection.previous_secret)
@@ -57,3 +58,58 @@ def feed_for_store(*, store: Store, pk: int):
     from .models import ProductFeed
 
     return get_object_or_404(ProductFeed.objects.filter(store=store), pk=pk)
+
+
+def connections_for_store(*, store: Store) -> dict[str, Connection]:
+    return {connection.source: connection for connection in Connection.objects.filter(store=store)}
+
+
+def connection_for_store(*, store: Store, source: str) -> Connection | None:
+    return Connection.objects.filter(store=store, source=source).first()
+
+
+def deliveries_by_source(*, store: Store, since) -> dict[str, dict]:
+    """Per source: deliveries received since `since`, and the newest delivery's moment (one query each)."""
+    from django.db.models import Count, Max, Q
+
+    rows = (
+        InboundEvent.objects.filter(store=store)
+        .values("source")
+        .annotate(recent=Count("id", filter=Q(received_at__gte=since)), last=Max("received_at"))
+    )
+    return {row["source"]: {"recent": row["recent"], "last": row["last"]} for row in rows}
+
+
+def latest_history_sync(*, connection: Connection):
+    from .models import HistorySync
+
+    return HistorySync.objects.filter(connection=connection).order_by("-created_at").first()
+
+
+def registration_counts(*, store: Store) -> dict[str, int]:
+    from django.db.models import Count
+
+    from .models import TrackingRegistration
+
+    rows = TrackingRegistration.objects.filter(store=store).values("state").annotate(n=Count("id"))
+    return {row["state"]: row["n"] for row in rows}
+
+
+def recent_outbound_calls(*, connection: Connection, limit: int = 8):
+    from .models import OutboundCall
+
+    return OutboundCall.objects.filter(store_id=connection.store_id, connection=connection).order_by(
+        "-created_at", "-id"
+    )[:limit]
+
+
+def outbound_calls_for_store(*, store: Store, source: str = "", problems: bool = False) -> QuerySet:
+    """The store's calls out, newest first: all of them, one source's, or only those that went wrong."""
+    from .models import OutboundCall
+
+    calls = OutboundCall.objects.filter(store=store)
+    if source:
+        calls = calls.filter(source=source)
+    if problems:
+        calls = calls.filter(ok=False)
+    return calls.order_by("-created_at", "-id")

@@ -25,3 +25,66 @@ def feeds_refresh_due_task() -> int:
     for feed_id in due:
         feed_refresh_task.delay(feed_id)
     return len(due)
+
+
+# --- Calling out: shops and tracking services (queue "integrations", see CELERY_TASK_ROUTES) -----------
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def connection_setup_task(connection_id: int) -> None:
+    from .connections import connection_setup
+
+    connection_setup(connection_id=connection_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def connection_teardown_task(connection_id: int) -> None:
+    from .connections import connection_teardown
+
+    connection_teardown(connection_id=connection_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def history_run_task(sync_id: int) -> None:
+    """A slice of a history import; a redelivered task finds the sync taken or resumes it (see history)."""
+    from .history import history_run
+
+    history_run(sync_id=sync_id)
+
+
+@shared_task(ignore_result=True)
+def history_resume_stalled_task() -> int:
+    from .history import history_resume_stalled
+
+    return history_resume_stalled()
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+def coupon_push_task(self, coupon_id: int) -> None:
+    from .coupon_sync import PushLater, coupon_push
+
+    try:
+        coupon_push(coupon_id=coupon_id)
+    except PushLater as exc:
+        raise self.retry(countdown=min(exc.countdown, 3600)) from exc
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def registrations_send_task(store_id: int) -> int:
+    from .registration import registrations_send
+
+    return registrations_send(store_id=store_id)
+
+
+@shared_task(ignore_result=True)
+def registrations_sweep_task() -> int:
+    from .registration import registrations_sweep
+
+    return registrations_sweep()
+
+
+@shared_task(ignore_result=True)
+def connection_test_event_task(connection_id: int) -> None:
+    from .test_events import connection_send_test_event
+
+    connection_send_test_event(connection_id=connection_id)

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from apps.campaigns.models import Message
 from apps.core.retention import purge_expired
-from apps.integrations.models import InboundEvent
+from apps.integrations.models import InboundEvent, OutboundCall
 from tests.campaigns.factories import MessageFactory
 from tests.integrations.factories import InboundEventFactory
 
@@ -19,9 +19,14 @@ def test_old_payloads_and_bodies_are_blanked_and_recent_ones_kept(settings):
     new_event = InboundEventFactory(received_at=now - timedelta(days=29))
     old_message = MessageFactory(sent=True, scheduled_for=now - timedelta(days=91))
     new_message = MessageFactory(sent=True, scheduled_for=now - timedelta(days=89))
+    store = old_event.store
+    for age in (31, 29):
+        call = OutboundCall.objects.create(store=store, source="shopify", operation="shop", method="POST", url="u")
+        OutboundCall.objects.filter(pk=call.pk).update(created_at=now - timedelta(days=age))
 
-    assert purge_expired(now=now) == {"inbound_payloads": 1, "message_bodies": 1}
-    assert purge_expired(now=now) == {"inbound_payloads": 0, "message_bodies": 0}
+    assert purge_expired(now=now) == {"inbound_payloads": 1, "message_bodies": 1, "outbound_calls": 1}
+    assert purge_expired(now=now) == {"inbound_payloads": 0, "message_bodies": 0, "outbound_calls": 0}
+    assert OutboundCall.objects.count() == 1
 
     old_event = InboundEvent.objects.get(pk=old_event.pk)
     assert (old_event.body, old_event.headers, old_event.topic) == ("", {}, "orders/create")  # the row stays

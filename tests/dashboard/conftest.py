@@ -3,14 +3,17 @@ with an id points at, so tenancy and role tests cover every page."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from apps.campaigns.editing import variant_add
 from apps.campaigns.models import Flow, FlowKind
+from apps.campaigns.services import coupon_pool_create
 from apps.feedback.services import nps_record
+from apps.integrations.models import HistorySync
 from apps.stores.services import api_key_create, invitation_create
 from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory
-from tests.integrations.factories import ImportJobFactory, InboundEventFactory, ProductFeedFactory
+from tests.integrations.factories import ConnectionFactory, ImportJobFactory, InboundEventFactory, ProductFeedFactory
 from tests.orders.factories import OrderFactory
 from tests.shipments.factories import ShipmentFactory
 from tests.stores.factories import MembershipFactory, StoreFactory
@@ -48,6 +51,8 @@ def objects_for(store, *, invited_by=None) -> dict:
     invitation, token = invitation_create(
         store=store, email=f"new-{store.slug}@example.com", role="support", invited_by=invited_by
     )
+    connection = ConnectionFactory(store=store, source="shopify", state="connected")
+    HistorySync.objects.create(store=store, connection=connection, since=timezone.now(), status="done")
     return {
         "order": order,
         "shipment": shipment,
@@ -63,13 +68,17 @@ def objects_for(store, *, invited_by=None) -> dict:
         "member": MembershipFactory(store=store, role="support"),
         "invitation": invitation,
         "api": api_key,
+        "coupon": coupon_pool_create(store=store, name="Shop codes"),
         "token": token,
+        "connection": connection,
     }
 
 
 def kwargs_for(name: str, arguments: list[str], objects: dict) -> dict:
     if arguments == ["token"]:
         return {"token": objects["token"]}
+    if arguments == ["source"]:
+        return {"source": objects["connection"].source}
     return {argument: objects[kind_of(name)].pk for argument in arguments}
 
 

@@ -12,11 +12,12 @@ pytestmark = pytest.mark.django_db
 
 
 def dashboard_patterns_with_ids() -> list[tuple[str, list[str]]]:
-    """Every dashboard URL that takes an object id (public pages carry tokens, not ids)."""
+    """Every dashboard URL that takes an object id (public pages carry tokens, not ids; connection pages
+    name a source, and every store reaches its own connection to it by that name)."""
     return [
         (f"dashboard:{name}", arguments)
         for name, arguments in dashboard_patterns()
-        if arguments and DASHBOARD_URL_ACTIONS.get(name) != PUBLIC
+        if arguments and arguments != ["source"] and DASHBOARD_URL_ACTIONS.get(name) != PUBLIC
     ]
 
 

@@ -318,5 +318,20 @@ class Migration(migrations.Migration):
                 name="tracking_registration_state_valid",
             ),
         ),
+        migrations.AddField(
+            model_name="connection",
+            name="test_event_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="connection",
+            name="test_event_ok",
+            field=models.BooleanField(null=True),
+        ),
+        migrations.AddField(
+            model_name="connection",
+            name="test_event_result",
+            field=models.CharField(blank=True, max_length=500),
+        ),
         migrations.RunPython(encrypt_and_mark_connected, migrations.RunPython.noop),
     ]

@@ -1,0 +1,127 @@
+"""A buyer never gets a code the shop does not know: the email waits until the shop has created it."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from apps.campaigns.dispatch import message_send
+from apps.campaigns.models import Coupon, CouponShopState, FlowKind, MessageStatus
+from apps.campaigns.services import Planned, messages_schedule
+from apps.integrations.calls import CallError
+from apps.integrations.coupon_sync import PushLater, coupon_push
+from apps.integrations.models import Connection, ConnectionState
+from apps.integrations.remotes import CouponRefused
+from tests.customers.factories import CustomerFactory
+from tests.integrations import fake_remote
+
+pytestmark = pytest.mark.django_db
+NOON_ROME = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def shop(monkeypatch, store):
+    script = fake_remote.install(monkeypatch, "shopify")
+    Connection.objects.create(store=store, source="shopify", api_token="shpat_x", state=ConnectionState.CONNECTED)
+    return script
+
+
+@pytest.fixture
+def offer(flows, store):
+    buyer = CustomerFactory(store=store, email="ana@example.com", consenting=True, time_zone="Europe/Rome")
+    step = flows[FlowKind.WIN_BACK].steps.get(key="offer")
+    assert step.incentive_kind  # the default offer carries a code
+    planned = Planned(step=step, subject_key="c:1", email=buyer.email, scheduled_for=NOON_ROME, customer_id=buyer.pk)
+    return messages_schedule([planned])[0]
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_the_email_waits_for_the_shop_then_carries_the_code_it_created(
+    shop, offer, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        assert message_send(message_id=offer.pk).status == "deferred"
+    assert len(queued) == 1  # the push to the shop
+    offer.refresh_from_db()
+    coupon = Coupon.objects.get(message=offer)
+    assert coupon.shop_state == CouponShopState.PENDING and mailoutbox == []
+    assert offer.status == MessageStatus.SCHEDULED and offer.trace[-1]["rule"] == "coupon_in_shop"
+
+    coupon_push(coupon_id=coupon.pk)
+    coupon_push(coupon_id=coupon.pk)  # a redelivered task creates nothing more
+
+    coupon.refresh_from_db()
+    assert coupon.shop_state == CouponShopState.CREATED and shop.coupons == [coupon.code]
+    offer.refresh_from_db()
+    assert offer.scheduled_for <= NOON_ROME  # due again at once
+    assert message_send(message_id=offer.pk).status == MessageStatus.SENT
+    assert coupon.code in mailoutbox[0].body
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_a_code_the_shop_refuses_holds_the_email_and_says_why(shop, offer, mailoutbox):
+    message_send(message_id=offer.pk)
+    coupon = Coupon.objects.get(message=offer)
+    shop.failures = [CouponRefused("Discount code requires the write_discounts scope.")]
+
+    coupon_push(coupon_id=coupon.pk)
+
+    coupon.refresh_from_db()
+    assert coupon.shop_state == CouponShopState.REFUSED and "write_discounts" in coupon.shop_error
+    with time_machine.travel(NOON_ROME + timedelta(minutes=3), tick=False):
+        assert message_send(message_id=offer.pk).status == "deferred"
+    offer.refresh_from_db()
+    assert offer.trace[-1]["rule"] == "coupon_refused" and "write_discounts" in offer.trace[-1]["reason"]
+    assert mailoutbox == []
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_a_code_the_shop_already_has_is_drawn_again(shop, offer, mailoutbox):
+    message_send(message_id=offer.pk)
+    coupon = Coupon.objects.get(message=offer)
+    first_code = coupon.code
+    shop.failures = [CouponRefused("Code must be unique.", duplicate=True)]
+
+    coupon_push(coupon_id=coupon.pk)
+
+    coupon.refresh_from_db()
+    assert coupon.shop_state == CouponShopState.CREATED and coupon.code != first_code
+    assert shop.coupons == [coupon.code]
+    assert message_send(message_id=offer.pk).status == MessageStatus.SENT
+    assert coupon.code in mailoutbox[0].body and first_code not in mailoutbox[0].body
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_a_shop_that_does_not_answer_is_asked_again_later(shop, offer):
+    message_send(message_id=offer.pk)
+    coupon = Coupon.objects.get(message=offer)
+    shop.failures = [CallError("https://shop/graphql.json answered HTTP 502.", status=502)]
+
+    with pytest.raises(PushLater) as later:
+        coupon_push(coupon_id=coupon.pk)
+
+    assert later.value.countdown >= 30
+    coupon.refresh_from_db()
+    assert coupon.shop_state == CouponShopState.PENDING and coupon.shop_attempts == 1
+    coupon_push(coupon_id=coupon.pk)
+    coupon.refresh_from_db()
+    assert coupon.shop_state == CouponShopState.CREATED
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_without_a_connected_shop_the_code_is_ours_and_goes_at_once(flows, offer, mailoutbox):
+    assert message_send(message_id=offer.pk).status == MessageStatus.SENT
+    assert Coupon.objects.get(message=offer).shop_state == CouponShopState.LOCAL
+
+
+def test_a_code_the_shop_lower_cased_still_redeems_its_coupon(flows, store, offer):
+    from apps.campaigns.services import coupon_issue, coupons_redeem
+    from tests.orders.factories import OrderFactory
+
+    coupon = coupon_issue(message=offer)
+    order = OrderFactory(store=store, discount_codes=[coupon.code.lower()])
+
+    assert coupons_redeem(order=order) == 1
+    assert coupons_redeem(order=order) == 0
+    coupon.refresh_from_db()
+    assert coupon.redeemed_order == order
