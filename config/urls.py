@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/signup/", signup, name="signup"),
     path("dashboard/", include("apps.dashboard.urls")),
     path("webhooks/", include("apps.integrations.urls")),
+    path("integrations/shopify/", include("apps.integrations.oauth_urls")),
     path("api/v1/", include("apps.integrations.api.urls")),
     path("", include("apps.tracking.urls")),
     path("", include("apps.feedback.urls")),

@@ -177,15 +177,3 @@ def connection_teardown(*, connection_id: int) -> None:
     Connection.objects.filter(pk=connection_id, enabled=False).update(
         api_key=None, api_token=None, secret=None, previous_secret=None, webhooks=[], modified_at=timezone.now()
     )
-
-
-def connection_mark_uninstalled(*, store: Store, source: str, reason: str) -> int:
-    """The source told us it no longer knows us (Shopify app/uninstalled): stop calling it."""
-    return Connection.objects.filter(store=store, source=source).update(
-        state=ConnectionState.DISCONNECTED,
-        enabled=False,
-        api_token=None,
-        last_error=reason[:2000],
-        last_error_at=timezone.now(),
-        webhooks=[],
-    )

@@ -1,7 +1,9 @@
-"""Shopify webhooks: orders, checkouts, fulfillments and their events, customers.
+"""Shopify: inbound webhooks, and the calls out a connected shop takes (`REMOTE`).
 
 `read` validates a delivery into typed inputs (OrderIn, CartIn, FulfillmentIn, FulfillmentEventIn,
-CustomerIn) before anything is stored; `apply` looks up what they name and calls the services.
+CustomerIn, UninstallIn) before anything is stored; `apply` looks up what they name and calls the services.
+Calling out lives beside it: client.py (GraphQL, throttling), setup.py (shop, webhooks), history.py,
+discounts.py, sample.py ("Send a test event") and oauth.py (the install flow).
 """
 
 from dataclasses import dataclass
@@ -15,35 +17,28 @@ from apps.orders.services import cart_upsert, order_upsert
 from apps.shipments.carriers import carrier_code_for_name
 from apps.shipments.inputs import EventIn, ShipmentIn
 from apps.shipments.models import Shipment, TrackingEvent
-from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
-from apps.stores.models import Language, Store
+from apps.stores.models import Store
 
 from ...adapters import Applied, Delivery, JsonWebhookAdapter, PayloadError, body_digest
 from ...models import Source
 from ...parsing import Obj, header_text, ident, parse_json, url
+from ...remotes import CredentialField, Remote
 from ...signatures import matches_base64_hmac
+from .discounts import coupon_create
+from .history import history_apply, history_page
+from .mapping import STATUS_MAP, language, map_status, order_status_of
+from .sample import TEST_ORDER_ID, test_event
+from .setup import setup, teardown
+from .uninstall import connection_mark_uninstalled
 
-# Shopify's fulfillment event / shipment_status words (FulfillmentEventStatus) → our statuses.
-STATUS_MAP: dict[str, str] = {
-    "label_printed": S.INFO_RECEIVED,
-    "label_purchased": S.INFO_RECEIVED,
-    "confirmed": S.INFO_RECEIVED,
-    "carrier_picked_up": S.IN_TRANSIT,
-    "in_transit": S.IN_TRANSIT,
-    "delayed": S.EXCEPTION,
-    "out_for_delivery": S.OUT_FOR_DELIVERY,
-    "attempted_delivery": S.ATTEMPT_FAILED,
-    "ready_for_pickup": S.AVAILABLE_FOR_PICKUP,
-    "picked_up": S.DELIVERED,
-    "delivered": S.DELIVERED,
-    "failure": S.EXCEPTION,
-}
+__all__ = ["ADAPTER", "REMOTE", "STATUS_MAP", "language", "map_status"]
 
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 CHECKOUT_TOPICS = {"checkouts/create", "checkouts/update"}
 FULFILLMENT_TOPICS = {"fulfillments/create", "fulfillments/update"}
 CUSTOMER_TOPICS = {"customers/create", "customers/update"}
+UNINSTALLED = "app/uninstalled"
 
 # The columns each value goes to: their lengths, digits and ranges bound what is read (see parsing).
 ORDER, LINE, CART = Order._meta.get_field, OrderLine._meta.get_field, Cart._meta.get_field
@@ -68,29 +63,19 @@ class FulfillmentEventIn:
     event: EventIn
 
 
-def map_status(raw: str | None) -> str:
-    return STATUS_MAP.get((raw or "").lower(), S.UNKNOWN)
+@dataclass(frozen=True)
+class UninstallIn:
+    """app/uninstalled: the merchant removed our app; `shop_domain` says from which shop."""
+
+    shop_domain: str
 
 
 def order_status(payload: Obj) -> OrderStatus:
-    financial, fulfillment = payload.text("financial_status", 40), payload.text("fulfillment_status", 40)
-    if payload.has("cancelled_at"):
-        return OrderStatus.CANCELLED
-    if financial == "refunded":
-        return OrderStatus.REFUNDED
-    if fulfillment == "fulfilled":
-        return OrderStatus.FULFILLED
-    if fulfillment == "partial":
-        return OrderStatus.PARTIALLY_FULFILLED
-    if financial in ("pending", "authorized", ""):
-        return OrderStatus.PENDING
-    return OrderStatus.PAID
-
-
-def language(value: str) -> str:
-    """The store language of a locale such as "en-CA", or "" when the stores do not offer it."""
-    word = value.replace("_", "-").split("-")[0].lower()
-    return word if word in Language.values else ""
+    return order_status_of(
+        financial=payload.text("financial_status", 40),
+        fulfillment=payload.text("fulfillment_status", 40),
+        cancelled=payload.has("cancelled_at"),
+    )
 
 
 def customer_in(payload: Obj, *, email: str, locale: str = "") -> CustomerIn | None:
@@ -163,6 +148,9 @@ def order_in(payload: Obj) -> OrderIn:
         cancelled_at=payload.moment("cancelled_at"),
         cart_external_id=payload.ident("checkout_token", limit=CART("external_id")),
         lines=lines_in(payload, "line_items"),
+        # Our own "Send a test event" order is recorded but starts no flow: its buyer is nobody. A merchant's
+        # test order (Bogus Gateway) does start its flows: that is how a merchant tries them.
+        historical=payload.raw("test") is True and str(payload.raw("id")) == TEST_ORDER_ID,
     )
 
 
@@ -247,6 +235,11 @@ def customer_only_in(payload: Obj) -> CustomerIn:
     )
 
 
+def uninstall_in(payload: Obj, headers) -> UninstallIn:
+    domain = header_text(headers.get("X-Shopify-Shop-Domain"), 255)
+    return UninstallIn(shop_domain=(domain or payload.text("myshopify_domain", 255)).lower())
+
+
 def translate(topic: str, payload: Obj):
     """The typed inputs a delivery of this topic applies; None for a topic we do not use."""
     if topic in ORDER_TOPICS:
@@ -291,6 +284,13 @@ def apply_fulfillment_event(store: Store, data: FulfillmentEventIn) -> Applied:
     return Applied(summary=f"{new} new event(s) on shipment {shipment.pk}", object_id=shipment.external_id)
 
 
+def apply_uninstall(store: Store, data: UninstallIn) -> Applied:
+    changed = connection_mark_uninstalled(store=store, source=Source.SHOPIFY, shop_domain=data.shop_domain)
+    if not changed:  # another shop's uninstall (the store moved to a new shop), or already disconnected
+        return Applied(summary=f"App uninstalled from {data.shop_domain or 'a shop'}: nothing to change", ignored=True)
+    return Applied(summary=f"App uninstalled from {data.shop_domain or 'the shop'}: connection disconnected")
+
+
 class ShopifyAdapter(JsonWebhookAdapter):
     source = Source.SHOPIFY
     signature_header = "X-Shopify-Hmac-Sha256"
@@ -305,7 +305,7 @@ class ShopifyAdapter(JsonWebhookAdapter):
             raise PayloadError(
                 "The X-Shopify-Topic header is missing.", fields={"X-Shopify-Topic": "required"}, status=400
             )
-        data = translate(topic, Obj(payload))
+        data = uninstall_in(Obj(payload), headers) if topic == UNINSTALLED else translate(topic, Obj(payload))
         delivery_id = header_text(headers.get("X-Shopify-Webhook-Id"), 128) or body_digest(body)
         return Delivery(topic=topic, delivery_id=delivery_id, payload=payload, data=data)
 
@@ -328,7 +328,42 @@ class ShopifyAdapter(JsonWebhookAdapter):
         if isinstance(data, CustomerIn):
             customer = customer_upsert(store=store, data=data, consent_source=ConsentSource.CHECKOUT)
             return Applied(summary=f"Customer {customer.email} saved", object_id=customer.external_id)
+        if isinstance(data, UninstallIn):
+            return apply_uninstall(store, data)
         return Applied(summary=f"Topic {delivery.topic} is not used", ignored=True)
 
 
 ADAPTER = ShopifyAdapter()
+
+REMOTE = Remote(
+    source=Source.SHOPIFY,
+    kind="shop",
+    fields=(
+        CredentialField(
+            name="address",
+            label="Shop address",
+            target="address",
+            help_text="Your shop's myshopify.com name, for example northwind.myshopify.com.",
+            secret=False,
+        ),
+        CredentialField(
+            name="api_token",
+            label="Admin API access token",
+            target="api_token",
+            help_text="Shopify admin → Settings → Apps → Develop apps → your app → API credentials (starts shpat_).",
+        ),
+        CredentialField(
+            name="secret",
+            label="API secret key",
+            target="secret",
+            help_text="On the same page: Shopify signs its webhooks with it.",
+        ),
+    ),
+    setup=setup,
+    teardown=teardown,
+    history_page=history_page,
+    history_apply=history_apply,
+    coupon_create=coupon_create,
+    test_event=test_event,
+    docs_url="https://help.shopify.com/en/manual/apps/app-types/custom-apps",
+)
