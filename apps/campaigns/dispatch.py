@@ -111,7 +111,8 @@ COUPON_REFUSED_WAIT = timedelta(hours=1)
 def coupon_hold(message: Message) -> rules.Decision | None:
     """A code the shop has not created yet holds its email: a buyer must never get a code that does not
     work. The shop is asked to create it (a task on the integrations queue), which sends the email when done.
-    A code the shop refused holds the email with the shop's reason in the trace, for a person to see."""
+    A code the shop refused holds the email with the shop's reason in the trace, for a person to see.
+    Decides only: the caller records the hold, then asks the shop."""
     if not message.step.incentive_kind or not may_market_to(message):
         return None
     coupon = coupon_issue(message=message)
@@ -119,9 +120,6 @@ def coupon_hold(message: Message) -> rules.Decision | None:
         return None
     now = timezone.now()
     if coupon.shop_state == CouponShopState.PENDING:
-        from apps.integrations.tasks import coupon_push_task
-
-        transaction.on_commit(lambda: coupon_push_task.delay(coupon.pk))
         reason = f"waiting for the shop to create code {coupon.code}"
         return rules.Decision(rules.DEFER, "coupon_in_shop", reason, until=now + COUPON_WAIT)
     reason = f"held: code {coupon.code} is not in the shop ({coupon.shop_error or 'refused'})"
@@ -190,7 +188,13 @@ def message_send(*, message_id: int, now=None) -> Outcome:
 
     hold = coupon_hold(message)
     if hold is not None:
-        return _defer(message, hold)
+        outcome = _defer(message, hold)
+        if hold.rule == "coupon_in_shop":  # asked only now: the shop's answer re-queues a message that waits
+            from apps.integrations.tasks import coupon_push_task
+
+            coupon_id = message.coupon.pk
+            transaction.on_commit(lambda: coupon_push_task.delay(coupon_id))
+        return outcome
     try:
         email, rendered = build_email(message)
     except TemplateError as exc:

@@ -125,3 +125,16 @@ def test_a_code_the_shop_lower_cased_still_redeems_its_coupon(flows, store, offe
     assert coupons_redeem(order=order) == 0
     coupon.refresh_from_db()
     assert coupon.redeemed_order == order
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(NOON_ROME, tick=False)
+def test_when_the_shop_answers_at_once_the_email_goes_at_once(shop, offer, mailoutbox):
+    # No transaction around the send, as in a worker: the push runs the moment it is queued (eager here), so
+    # the hold must be recorded before the shop is asked, or the shop's answer finds no message to send.
+    assert message_send(message_id=offer.pk).status == "deferred"
+
+    offer.refresh_from_db()
+    coupon = Coupon.objects.get(message=offer)
+    assert offer.status == MessageStatus.SENT and len(mailoutbox) == 1
+    assert shop.coupons == [coupon.code] and coupon.code in mailoutbox[0].body

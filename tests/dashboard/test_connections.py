@@ -237,3 +237,13 @@ def test_a_connection_without_a_secret_refuses_every_delivery(client, manager):
     Connection.objects.create(store=manager.store, source="shopify", secret=None, state=ConnectionState.CONNECTED)
 
     assert post_shopify(client, manager.store, "", "d1").status_code == 401
+
+
+def test_the_real_shopify_form_wants_a_myshopify_name(client, manager):
+    url = reverse("dashboard:connection_detail", args=["shopify"])
+    data = {"address": "northwind.com", "api_token": "shpat_1", "secret": "whsec"}
+
+    assert client.post(url, data).status_code == 400
+    data["address"] = "https://Northwind.myshopify.com/admin"
+    assert client.post(url, data).status_code == 302
+    assert Connection.objects.get(store=manager.store).address == "northwind.myshopify.com"

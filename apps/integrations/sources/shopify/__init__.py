@@ -25,6 +25,7 @@ from ...models import Source
 from ...parsing import Obj, header_text, ident, parse_json, url
 from ...remotes import CredentialField, Remote
 from ...signatures import matches_base64_hmac
+from .client import clean_shop_domain
 from .discounts import coupon_create
 from .history import history_apply, history_page
 from .mapping import STATUS_MAP, language, map_status, order_status_of
@@ -345,6 +346,7 @@ REMOTE = Remote(
             target="address",
             help_text="Your shop's myshopify.com name, for example northwind.myshopify.com.",
             secret=False,
+            clean=clean_shop_domain,
         ),
         CredentialField(
             name="api_token",

@@ -28,6 +28,14 @@ def shop_domain(value: str) -> str:
     return host if SHOP_DOMAIN.fullmatch(host) else ""
 
 
+def clean_shop_domain(value: str) -> str:
+    """The connect form's check: the shop's myshopify.com name, or ValueError saying what to type."""
+    domain = shop_domain(value)
+    if not domain:
+        raise ValueError("Type your shop's myshopify.com name, for example northwind.myshopify.com.")
+    return domain
+
+
 def admin_base(connection: Connection) -> str:
     """https://{shop}/admin/api/{version}, or the same path on SHOPIFY_ADMIN_BASE_URL (a local stand-in)."""
     override = settings.SHOPIFY_ADMIN_BASE_URL.rstrip("/")
