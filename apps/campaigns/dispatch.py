@@ -106,19 +106,28 @@ def may_market_to(message: Message) -> bool:
 
 COUPON_WAIT = timedelta(minutes=2)
 COUPON_REFUSED_WAIT = timedelta(hours=1)
+# An order or shipping email is what the buyer needs; a code is a bonus. It waits this long for the shop,
+# then goes without the code.
+TRANSACTIONAL_COUPON_PATIENCE = timedelta(minutes=10)
+USABLE = (CouponShopState.LOCAL, CouponShopState.CREATED)
 
 
 def coupon_hold(message: Message) -> rules.Decision | None:
     """A code the shop has not created yet holds its email: a buyer must never get a code that does not
     work. The shop is asked to create it (a task on the integrations queue), which sends the email when done.
-    A code the shop refused holds the email with the shop's reason in the trace, for a person to see.
+    A code the shop refused holds a marketing email with the shop's reason in the trace, for a person to
+    see; an order or shipping email waits a little for its code, then goes without it (see build_email).
     Decides only: the caller records the hold, then asks the shop."""
     if not message.step.incentive_kind or not may_market_to(message):
         return None
     coupon = coupon_issue(message=message)
-    if coupon is None or coupon.shop_state in (CouponShopState.LOCAL, CouponShopState.CREATED):
+    if coupon is None or coupon.shop_state in USABLE:
         return None
     now = timezone.now()
+    if message.transactional and (
+        coupon.shop_state == CouponShopState.REFUSED or now - message.created_at >= TRANSACTIONAL_COUPON_PATIENCE
+    ):
+        return None
     if coupon.shop_state == CouponShopState.PENDING:
         reason = f"waiting for the shop to create code {coupon.code}"
         return rules.Decision(rules.DEFER, "coupon_in_shop", reason, until=now + COUPON_WAIT)
@@ -134,8 +143,10 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     may_market = may_market_to(message)
     if not may_market:
         blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
-    # A coupon is issued only where it may be shown, and shown wherever one is issued.
+    # A coupon is issued only where it may be shown, and shown wherever one is issued, once it works.
     coupon = coupon_issue(message=message) if may_market else None
+    if coupon is not None and coupon.shop_state not in USABLE:
+        coupon = None  # an order email that could not wait for its code (coupon_hold)
     if coupon and "coupon" not in blocks:
         blocks = (*blocks, "coupon")
     wants_products = "recommendations" in blocks and message.order_id

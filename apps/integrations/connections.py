@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -66,9 +67,29 @@ def _setup_task():
     return connection_setup_task
 
 
+class SetupBusy(Exception):
+    """Another worker is setting this connection up right now; the task tries again shortly."""
+
+
+SETUP_LOCK_SECONDS = 300
+
+
 def connection_setup(*, connection_id: int) -> Connection:
     """Call the source: check credentials, read the shop, register webhooks; for a shop, start the history
-    import the first time. Runs in a task, outside any transaction (each call logs itself)."""
+    import the first time. Runs in a task, outside any transaction (each call logs itself).
+
+    One setup at a time per connection (a double-clicked Save queues two): two registering webhooks at once
+    could each remove the other's, leaving none. Raises SetupBusy for the second."""
+    lock = f"integrations:connection-setup:{connection_id}"
+    if not cache.add(lock, 1, timeout=SETUP_LOCK_SECONDS):
+        raise SetupBusy(connection_id)
+    try:
+        return _setup(connection_id)
+    finally:
+        cache.delete(lock)
+
+
+def _setup(connection_id: int) -> Connection:
     connection = Connection.objects.select_related("store").get(pk=connection_id)
     remote = remote_for(connection.source)
     if remote is None or not connection.enabled:

@@ -30,11 +30,14 @@ def feeds_refresh_due_task() -> int:
 # --- Calling out: shops and tracking services (queue "integrations", see CELERY_TASK_ROUTES) -----------
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def connection_setup_task(connection_id: int) -> None:
-    from .connections import connection_setup
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=20)
+def connection_setup_task(self, connection_id: int) -> None:
+    from .connections import SetupBusy, connection_setup
 
-    connection_setup(connection_id=connection_id)
+    try:
+        connection_setup(connection_id=connection_id)
+    except SetupBusy as exc:  # the other setup finishes first; this one then runs with the newest values
+        raise self.retry(countdown=15) from exc
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -138,3 +138,50 @@ def test_when_the_shop_answers_at_once_the_email_goes_at_once(shop, offer, mailo
     coupon = Coupon.objects.get(message=offer)
     assert offer.status == MessageStatus.SENT and len(mailoutbox) == 1
     assert shop.coupons == [coupon.code] and coupon.code in mailoutbox[0].body
+
+
+@pytest.fixture
+def confirmation(flows, store):
+    from tests.orders.factories import OrderFactory
+
+    buyer = CustomerFactory(store=store, email="ana@example.com", consenting=True, time_zone="Europe/Rome")
+    order = OrderFactory(store=store, customer=buyer, email=buyer.email)
+    step = flows[FlowKind.ORDER_CONFIRMATION].steps.get()
+    step.incentive_kind, step.incentive_value = "percent", 10
+    step.save()
+    planned = Planned(
+        step=step,
+        subject_key="o:1",
+        email=buyer.email,
+        scheduled_for=NOON_ROME,
+        customer_id=buyer.pk,
+        order_id=order.pk,
+    )
+    return messages_schedule([planned])[0]
+
+
+def test_an_order_confirmation_whose_code_the_shop_refused_goes_without_the_code(shop, confirmation, mailoutbox):
+    with time_machine.travel(NOON_ROME, tick=False):
+        assert message_send(message_id=confirmation.pk).status == "deferred"
+        coupon = Coupon.objects.get(message=confirmation)
+        shop.failures = [CouponRefused("Discount code requires the write_discounts scope.")]
+        coupon_push(coupon_id=coupon.pk)
+    with time_machine.travel(NOON_ROME + timedelta(minutes=3), tick=False):
+        assert message_send(message_id=confirmation.pk).status == MessageStatus.SENT
+
+    assert len(mailoutbox) == 1 and coupon.code not in mailoutbox[0].body
+
+
+def test_an_order_confirmation_waits_ten_minutes_at_most_for_a_silent_shop(shop, confirmation, mailoutbox):
+    from apps.campaigns.models import Message
+
+    Message.objects.filter(pk=confirmation.pk).update(created_at=NOON_ROME)
+    with time_machine.travel(NOON_ROME, tick=False):
+        assert message_send(message_id=confirmation.pk).status == "deferred"
+    coupon = Coupon.objects.get(message=confirmation)
+    with time_machine.travel(NOON_ROME + timedelta(minutes=11), tick=False):
+        assert message_send(message_id=confirmation.pk).status == MessageStatus.SENT
+
+    coupon.refresh_from_db()
+    assert coupon.shop_state == CouponShopState.PENDING and shop.coupons == []
+    assert len(mailoutbox) == 1 and coupon.code not in mailoutbox[0].body

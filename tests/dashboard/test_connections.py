@@ -247,3 +247,20 @@ def test_the_real_shopify_form_wants_a_myshopify_name(client, manager):
     data["address"] = "https://Northwind.myshopify.com/admin"
     assert client.post(url, data).status_code == 302
     assert Connection.objects.get(store=manager.store).address == "northwind.myshopify.com"
+
+
+def test_two_setups_of_one_connection_never_run_at_once(client, manager, woo):
+    from django.core.cache import cache
+
+    from apps.integrations.connections import SetupBusy
+
+    connect_woo(client)
+    saved = Connection.objects.get(store=manager.store, source="woocommerce")
+    cache.add(f"integrations:connection-setup:{saved.pk}", 1)  # another worker holds it
+
+    with pytest.raises(SetupBusy):
+        connection_setup(connection_id=saved.pk)
+    assert Connection.objects.get(pk=saved.pk).state == ConnectionState.PENDING
+
+    cache.delete(f"integrations:connection-setup:{saved.pk}")
+    assert connection_setup(connection_id=saved.pk).state == ConnectionState.CONNECTED
