@@ -14,14 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Flow, FlowKind, FlowStep, IncentiveKind, MessagingPolicy, Variant
+from .models import CouponPool, Flow, FlowKind, FlowStep, IncentiveKind, MessagingPolicy, Variant
 from .rendering import TemplateError, validate_merchant_template
 
 MAX_DELAY_MINUTES = 365 * 24 * 60
 MAX_SEND_WINDOW_MINUTES = 365 * 24 * 60
 MAX_VARIANTS = 4
 MAX_HOLDOUT_PERCENT = 50
-KEEP = object()  # step_update: leave the send window as it is
+KEEP = object()  # step_update: leave the send window (or the coupon pool) as it is
 
 
 @dataclass
@@ -104,11 +104,17 @@ def step_update(
     preheader: dict[str, str] | None = None,
     body: dict[str, str] | None = None,
     send_window_minutes=KEEP,
+    incentive_pool_id=KEEP,
 ) -> FlowStep:
     """Change one step. Raises StepInvalid (nothing saved) for a bad template or value.
 
     `send_window_minutes`: how long after its moment the email is still worth sending; None is the flow
-    kind's default, and leaving it out keeps the step's current window."""
+    kind's default, and leaving it out keeps the step's current window.
+
+    `incentive_pool_id`: where the step's codes come from. None: Afterglow makes a code for each buyer
+    (created in the connected shop); a pool's id: codes the merchant uploaded to that pool of the step's
+    store, which then needs a kind of incentive (what the codes give). Leaving it out keeps the step's
+    current source."""
     errors: dict[str, str] = {}
     if (step.conditions or {}).get("manual"):
         delay_minutes = step.delay_minutes  # sent by hand (the critics queue's re-survey): no delay to edit
@@ -127,6 +133,15 @@ def step_update(
         errors["incentive_valid_days"] = "Coupons are valid for 1 to 365 days."
     if incentive_monthly_budget < 0:
         errors["incentive_monthly_budget"] = "The budget cannot be negative (0 is no limit)."
+    if incentive_pool_id not in (KEEP, None):
+        if (
+            isinstance(incentive_pool_id, bool)
+            or not isinstance(incentive_pool_id, int)
+            or not CouponPool.objects.filter(pk=incentive_pool_id, store_id=step.store_id).exists()
+        ):
+            errors["incentive_pool"] = "Choose one of your store's coupon pools, or codes Afterglow makes."
+        elif not incentive_kind:  # the pool's codes are handed out as the step's kind and value
+            errors.setdefault("incentive_kind", "Choose the kind of incentive the pool's codes give.")
     _check_templates(errors, "subject", subject or {})
     _check_templates(errors, "preheader", preheader or {})
     _check_templates(errors, "body", body or {})
@@ -157,6 +172,8 @@ def step_update(
     step.incentive_value = value if incentive_kind in (IncentiveKind.PERCENT, IncentiveKind.FIXED) else 0
     step.incentive_valid_days = incentive_valid_days
     step.incentive_monthly_budget = incentive_monthly_budget
+    if incentive_pool_id is not KEEP:
+        step.incentive_pool_id = incentive_pool_id
     step.subject, step.preheader, step.body = new_subject, new_preheader, new_body
     step.save()
     return step

@@ -218,6 +218,7 @@ def step_edit(request, pk: int):
                 incentive_value=form.cleaned_data["incentive_value"] or 0,
                 incentive_valid_days=form.cleaned_data["incentive_valid_days"],
                 incentive_monthly_budget=form.cleaned_data["incentive_monthly_budget"],
+                incentive_pool_id=form.cleaned_data["incentive_pool"],  # None: codes Afterglow makes
                 subject=form.content("subject"),
                 preheader=form.content("preheader"),
                 body=form.content("body"),

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.outbound import OutboundError, check_url
@@ -125,6 +127,8 @@ class StepFormBase(forms.Form):
     incentive_monthly_budget = forms.IntegerField(
         label=_("Monthly budget (coupons, 0 = no limit)"), min_value=0, max_value=1_000_000
     )
+    # Its choices are the store's pools: step_form_for gives each form class a field of its own.
+    incentive_pool = forms.TypedChoiceField(label=_("Where the codes come from"), required=False)
     preview_language = forms.ChoiceField(label=_("Preview in"), required=False)
     default_window: int | None = None
 
@@ -191,6 +195,7 @@ def step_form_for(step, languages: tuple[str, ...], language_names: dict[str, st
         fields[content_field_name("body", language)] = forms.CharField(
             label=_("Body (%s)") % name, required=False, max_length=50_000, widget=forms.Textarea(attrs={"rows": 10})
         )
+    fields["incentive_pool"] = incentive_pool_field(step.store)
     form_class = type("StepForm", (StepFormBase,), fields)
     form_class.languages = languages
     form_class.offered = set(step.store.offered_languages)
@@ -199,6 +204,39 @@ def step_form_for(step, languages: tuple[str, ...], language_names: dict[str, st
     form_class.base_fields["preview_language"].choices = [(code, language_names.get(code, code)) for code in languages]
     form_class.default_window = default_send_window(step)
     return form_class
+
+
+GENERATED_CODES = _("Afterglow makes a code for each buyer (created in your connected shop)")
+
+
+def coupon_pool_label(pool) -> str:
+    """A pool as the step editor offers it: its name and how many of its codes are still free."""
+    if not pool.free:
+        return gettext("%(name)s (no codes left)") % {"name": pool.name}
+    count = number_format(pool.free, force_grouping=True)
+    return ngettext("%(name)s (%(count)s code free)", "%(name)s (%(count)s codes free)", pool.free) % {
+        "name": pool.name,
+        "count": count,
+    }
+
+
+def incentive_pool_field(store) -> forms.TypedChoiceField:
+    """Codes Afterglow makes (empty), or one of the store's pools with its free codes: one query for all.
+    Any other id, such as another store's pool posted by hand, is not a valid choice."""
+    from apps.campaigns.selectors import coupon_pools_for_store
+
+    pools = coupon_pools_for_store(store=store).prefetch_related(None)  # the steps using them are not shown
+    return forms.TypedChoiceField(
+        label=StepFormBase.base_fields["incentive_pool"].label,
+        choices=[("", GENERATED_CODES)] + [(pool.pk, coupon_pool_label(pool)) for pool in pools],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your store's coupon pools, or codes Afterglow makes.")},
+        help_text=_(
+            "Codes your shop made and you uploaded are handed out one per buyer, with the incentive chosen above."
+        ),
+    )
 
 
 def step_initial(step, languages) -> dict:
@@ -216,6 +254,7 @@ def step_initial(step, languages) -> dict:
         "incentive_value": step.incentive_value,
         "incentive_valid_days": step.incentive_valid_days,
         "incentive_monthly_budget": step.incentive_monthly_budget,
+        "incentive_pool": step.incentive_pool_id or "",
         "preview_language": step.store.default_language,
     }
     for language in languages:

@@ -17,9 +17,10 @@ from apps.campaigns.models import Coupon, CouponShopState
 
 from .calls import CallError, CircuitOpen, RateLimited, Unauthorized
 from .connections import connection_record_error, connection_record_ok
-from .models import Connection, ConnectionState
+from .models import Connection
 from .registry import remotes
 from .remotes import CouponRefused
+from .selectors import connection_able_to
 
 MAX_ATTEMPTS = 6
 MAX_REDRAWS = 3
@@ -27,13 +28,7 @@ MAX_REDRAWS = 3
 
 def coupon_shop(store_id: int) -> Connection | None:
     """The store's shop that creates our codes, if it has one connected."""
-    sources = [source for source, remote in remotes().items() if remote.coupon_create is not None]
-    return (
-        Connection.objects.filter(store_id=store_id, source__in=sources, enabled=True)
-        .exclude(state=ConnectionState.DISCONNECTED)
-        .order_by("created_at")
-        .first()
-    )
+    return connection_able_to(store_id=store_id, capability="coupon_create")
 
 
 class PushLater(Exception):

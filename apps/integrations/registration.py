@@ -20,8 +20,9 @@ from apps.shipments.models import Shipment, ShipmentStatus
 
 from .calls import CallError, CircuitOpen, RateLimited
 from .connections import connection_record_error, connection_record_ok
-from .models import Connection, ConnectionState, RegistrationState, TrackingRegistration
-from .registry import remote_for, remotes
+from .models import Connection, RegistrationState, TrackingRegistration
+from .registry import remote_for
+from .selectors import connection_able_to
 
 MAX_ATTEMPTS = 8
 SWEEP_DAYS = 30
@@ -30,13 +31,7 @@ FINISHED = (ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED, ShipmentStatus.EX
 
 def tracking_connection(store_id: int) -> Connection | None:
     """The store's tracking service we register numbers with (the first one connected, if several)."""
-    tracking_sources = [source for source, remote in remotes().items() if remote.tracking_register is not None]
-    return (
-        Connection.objects.filter(store_id=store_id, source__in=tracking_sources, enabled=True)
-        .exclude(state=ConnectionState.DISCONNECTED)
-        .order_by("created_at")
-        .first()
-    )
+    return connection_able_to(store_id=store_id, capability="tracking_register")
 
 
 def registration_create(*, shipment_id: int) -> TrackingRegistration | None:

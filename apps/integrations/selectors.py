@@ -113,3 +113,18 @@ def outbound_calls_for_store(*, store: Store, source: str = "", problems: bool =
     if problems:
         calls = calls.filter(ok=False)
     return calls.order_by("-created_at", "-id")
+
+
+def connection_able_to(*, store_id: int, capability: str) -> Connection | None:
+    """The store's live connection whose source has `capability` (a `Remote` field such as "coupon_create"
+    or "tracking_register"): the first connected, if several."""
+    from .models import ConnectionState
+    from .registry import remotes
+
+    sources = [source for source, remote in remotes().items() if getattr(remote, capability, None) is not None]
+    return (
+        Connection.objects.filter(store_id=store_id, source__in=sources, enabled=True)
+        .exclude(state=ConnectionState.DISCONNECTED)
+        .order_by("created_at")
+        .first()
+    )

@@ -17,7 +17,9 @@ from apps.campaigns.editing import (
 )
 from apps.campaigns.models import Flow, FlowKind, FlowStep, IncentiveKind, MessageStatus, Variant
 from apps.campaigns.scans import run_scan
+from apps.campaigns.services import coupon_pool_create
 from tests.campaigns.factories import MessageFactory
+from tests.stores.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +190,32 @@ def test_the_resurvey_step_is_never_picked_by_the_overdue_reviews_scan(store, fl
     # then the reminder is planned, and nothing on the re-survey step
     assert flows[FlowKind.NPS_SURVEY].steps.get(key="reminder").messages.count() == 1
     assert not step.messages.exists()
+
+
+def test_a_step_takes_its_codes_from_a_pool_of_its_store_or_from_afterglow(store):
+    step = FlowStep.objects.get(store=store, flow__kind=FlowKind.ABANDONED_CART, key="coupon-72h")
+    pool = coupon_pool_create(store=store, name="Shopify codes")
+    # when a pool of the store is given, the step hands out its codes
+    assert edit(step, incentive_pool_id=pool.pk).incentive_pool == pool
+    # and an edit that leaves the pool out keeps it
+    assert edit(step, delay_minutes=60).incentive_pool == pool
+    # when None is given, Afterglow makes the codes again
+    assert edit(step, incentive_pool_id=None).incentive_pool is None
+    assert FlowStep.objects.get(pk=step.pk).incentive_pool_id is None
+
+
+def test_a_pool_of_another_store_or_without_a_kind_of_incentive_is_refused(store):
+    step = FlowStep.objects.get(store=store, flow__kind=FlowKind.ABANDONED_CART, key="coupon-72h")
+    theirs = coupon_pool_create(store=StoreFactory(), name="Not yours")
+    # another store's pool, or one that does not exist: nothing saved
+    for pool_id in (theirs.pk, theirs.pk + 1000):
+        with pytest.raises(StepInvalid) as refused:
+            edit(step, incentive_pool_id=pool_id, delay_minutes=5)
+        assert set(refused.value.errors) == {"incentive_pool"}
+    # a pool of the store with no kind of incentive: the kind is asked for
+    ours = coupon_pool_create(store=store, name="Ours")
+    with pytest.raises(StepInvalid) as refused:
+        edit(step, incentive_pool_id=ours.pk, incentive_kind=IncentiveKind.NONE, incentive_value=0)
+    assert refused.value.errors == {"incentive_kind": "Choose the kind of incentive the pool's codes give."}
+    step.refresh_from_db()
+    assert step.incentive_pool is None and step.delay_minutes != 5 and step.incentive_kind == IncentiveKind.PERCENT

@@ -12,6 +12,7 @@ def step_form_data(step, **changes) -> dict:
         "incentive_value": step.incentive_value,
         "incentive_valid_days": step.incentive_valid_days,
         "incentive_monthly_budget": step.incentive_monthly_budget,
+        "incentive_pool": step.incentive_pool_id or "",
     }
     for part in ("subject", "preheader", "body"):
         for language, text in (getattr(step, part) or {}).items():

@@ -57,3 +57,13 @@ def post_webhook(client, store):
         return client.post(url, data=body, content_type=content_type, headers=headers)
 
     return post
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """The outbound client's pauses between attempts, recorded instead of slept."""
+    from apps.integrations import calls
+
+    slept: list[float] = []
+    monkeypatch.setattr(calls, "pause", slept.append)
+    return slept

@@ -16,13 +16,6 @@ def local_network(settings):
 
 
 @pytest.fixture
-def waits(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr(calls, "pause", slept.append)
-    return slept
-
-
-@pytest.fixture
 def connection(connect):
     return connect("woocommerce", api_key="ck_live_key", api_token="cs_live_secret")
 

@@ -50,13 +50,6 @@ def local_shop(settings, httpserver):
 
 
 @pytest.fixture
-def waits(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr(calls, "pause", slept.append)
-    return slept
-
-
-@pytest.fixture
 def shop(httpserver, settings):
     return FakeShopify(httpserver, version=settings.SHOPIFY_API_VERSION)
 

@@ -8,7 +8,6 @@ import json
 import pytest
 from werkzeug import Request, Response
 
-from apps.integrations import calls
 from apps.integrations.calls import RateLimited, Unauthorized
 from apps.integrations.models import Connection, InboundEvent, OutboundCall, Outcome
 from apps.integrations.remotes import Registration, SetupResult
@@ -51,13 +50,6 @@ def no_key_in_the_log():
     for row in OutboundCall.objects.values():
         text = json.dumps(row, default=str)
         assert not [key for key in KEYS if key in text], row
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr(calls, "pause", slept.append)
-    return slept
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from werkzeug import Response
 from apps.campaigns.models import Coupon, Flow, IncentiveKind, Message, MessagingPolicy
 from apps.campaigns.services import flows_install_defaults
 from apps.customers.models import Customer
-from apps.integrations import calls
 from apps.integrations.calls import CallError, Unauthorized
 from apps.integrations.models import Connection, InboundEvent, OutboundCall, Outcome
 from apps.integrations.remotes import CouponRefused
@@ -45,14 +44,7 @@ def headers_of(name: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def pauses(monkeypatch):
-    waited: list[float] = []
-    monkeypatch.setattr(calls, "pause", waited.append)
-    return waited
-
-
-@pytest.fixture
-def shop(settings, httpserver, store, pauses):
+def shop(settings, httpserver, store, waits):
     """A connection to the local shop, with the operator allowing loopback so plain http may carry the keys."""
     settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     settings.SITE_URL = "https://afterglow.example"
@@ -358,7 +350,7 @@ def test_a_live_order_in_the_same_store_does_start_its_flow(
     assert Message.objects.filter(email="john.doe@example.com").exists()
 
 
-def test_a_429_with_retry_after_is_waited_out_and_the_page_still_comes(shop, httpserver, pauses):
+def test_a_429_with_retry_after_is_waited_out_and_the_page_still_comes(shop, httpserver, waits):
     httpserver.expect_oneshot_request(f"{API}/products").respond_with_json(
         {"code": "too_many_requests", "message": "Too many requests"}, status=429, headers={"Retry-After": "2"}
     )
@@ -366,7 +358,7 @@ def test_a_429_with_retry_after_is_waited_out_and_the_page_still_comes(shop, htt
         fixture("wc_v3_products_list.response.json"), headers={"X-WP-Total": "1", "X-WP-TotalPages": "1"}
     )
     page = REMOTE.history_page(shop, "products", "", SINCE)
-    assert pauses == [2.0]
+    assert waits == [2.0]
     assert (len(page.items), page.next_cursor, page.total) == (1, None, 1)
     assert list(OutboundCall.objects.order_by("id").values_list("status_code", "ok")) == [(429, False), (200, True)]
 
