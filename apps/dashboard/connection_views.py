@@ -116,7 +116,9 @@ def _card(store, source, connection, deliveries):
 def connection_list(request):
     store = request.store
     connections = connections_for_store(store=store)
-    deliveries = deliveries_by_source(store=store, since=timezone.now() - timedelta(hours=24))
+    deliveries = deliveries_by_source(
+        store=store, since=timezone.now() - timedelta(hours=24), sources=list(connections)
+    )
     available = remotes()
     context = {
         "shops": [_card(store, s, connections.get(s), deliveries) for s in SHOP_SOURCES if s in available],
@@ -124,7 +126,9 @@ def connection_list(request):
         "registrations": registration_counts(store=store),
         "esp": {
             "name": settings.ANYMAIL_ESP or "",
-            "webhook_url": f"{settings.SITE_URL}/anymail/{settings.ANYMAIL_ESP}/tracking/"
+            # Anymail checks basic auth on its webhooks: the ESP sends ANYMAIL_WEBHOOK_SECRET's user:password.
+            "webhook_url": settings.SITE_URL.replace("://", "://USER:PASSWORD@", 1)
+            + f"/anymail/{settings.ANYMAIL_ESP}/tracking/"
             if settings.ANYMAIL_ESP
             else "",
             "secret_set": bool(settings.ANYMAIL.get("WEBHOOK_SECRET")),
@@ -148,7 +152,8 @@ def connection_detail(request, source: str):
         else:
             messages.success(request, _("Saved. Afterglow is connecting now; this page shows how it goes."))
             return redirect("dashboard:connection_detail", source=source)
-    deliveries = deliveries_by_source(store=store, since=timezone.now() - timedelta(hours=24)).get(source, {})
+    since = timezone.now() - timedelta(hours=24)
+    deliveries = deliveries_by_source(store=store, since=since, sources=[source] if connection else []).get(source, {})
     context = {
         "source": source,
         "label": Source(source).label,

@@ -254,6 +254,8 @@ class InboundEvent(TenantModel):
         ]
         indexes = [
             models.Index(fields=["store", "-received_at"], name="inbound_store_recent"),
+            # The connections page: each source's newest delivery.
+            models.Index(fields=["store", "source", "-received_at"], name="inbound_store_source_recent"),
             models.Index(
                 fields=["store", "outcome", "-received_at"],
                 name="inbound_store_failures",

@@ -68,16 +68,28 @@ def connection_for_store(*, store: Store, source: str) -> Connection | None:
     return Connection.objects.filter(store=store, source=source).first()
 
 
-def deliveries_by_source(*, store: Store, since) -> dict[str, dict]:
-    """Per source: deliveries received since `since`, and the newest delivery's moment (one query each)."""
-    from django.db.models import Count, Max, Q
+def deliveries_by_source(*, store: Store, since, sources=()) -> dict[str, dict]:
+    """Per source: deliveries received since `since` and the newest delivery's moment. One range query over
+    the window, plus one index probe for each of `sources` quiet in the window (inbound_store_source_recent),
+    so the page costs the same with a million events as with ten."""
+    from django.db.models import Count, Max
 
     rows = (
-        InboundEvent.objects.filter(store=store)
+        InboundEvent.objects.filter(store=store, received_at__gte=since)
         .values("source")
-        .annotate(recent=Count("id", filter=Q(received_at__gte=since)), last=Max("received_at"))
+        .annotate(recent=Count("id"), last=Max("received_at"))
     )
-    return {row["source"]: {"recent": row["recent"], "last": row["last"]} for row in rows}
+    found = {row["source"]: {"recent": row["recent"], "last": row["last"]} for row in rows}
+    for source in sources:
+        if source not in found:
+            last = (
+                InboundEvent.objects.filter(store=store, source=source)
+                .order_by("-received_at")
+                .values_list("received_at", flat=True)
+                .first()
+            )
+            found[source] = {"recent": 0, "last": last}
+    return found
 
 
 def latest_history_sync(*, connection: Connection):

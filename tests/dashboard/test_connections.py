@@ -264,3 +264,37 @@ def test_two_setups_of_one_connection_never_run_at_once(client, manager, woo):
 
     cache.delete(f"integrations:connection-setup:{saved.pk}")
     assert connection_setup(connection_id=saved.pk).state == ConnectionState.CONNECTED
+
+
+def test_the_connections_page_costs_the_same_queries_however_many_deliveries(
+    client, manager, django_assert_max_num_queries
+):
+    from tests.integrations.factories import InboundEventFactory
+
+    store = manager.store
+    for source in ("shopify", "aftership"):
+        Connection.objects.create(store=store, source=source, secret="s", state=ConnectionState.CONNECTED)
+    InboundEventFactory(store=store, source="aftership", received_at=timezone.now() - timedelta(days=3))
+
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("dashboard:connection_list")).content.decode()
+    for _ in range(30):
+        InboundEventFactory(store=store, source="shopify")
+    with django_assert_max_num_queries(12):
+        busier = client.get(reverse("dashboard:connection_list")).content.decode()
+
+    assert "none yet" in page  # shopify had no delivery
+    assert "3\xa0days ago" in page  # aftership's last one, outside the 24 h window
+    assert ">30<" in busier.replace(" ", "")
+
+
+def test_the_esp_card_says_where_delivery_reports_go_and_whether_they_are_accepted(client, manager, settings):
+    settings.ANYMAIL_ESP = "postmark"
+    settings.ANYMAIL = {}
+    page = client.get(reverse("dashboard:connection_list")).content.decode()
+    assert "://USER:PASSWORD@" in page and "/anymail/postmark/tracking/" in page
+    assert "No webhook secret is set" in page
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hooks:Zq8secretvalue"}
+    page = client.get(reverse("dashboard:connection_list")).content.decode()
+    assert "No webhook secret is set" not in page and "Zq8secretvalue" not in page

@@ -333,5 +333,10 @@ class Migration(migrations.Migration):
             name="test_event_result",
             field=models.CharField(blank=True, max_length=500),
         ),
+        migrations.AddIndex(
+            model_name='inboundevent',
+            index=models.Index(fields=['store', 'source', '-received_at'], name='inbound_store_source_recent'),
+        ),
+    
         migrations.RunPython(encrypt_and_mark_connected, migrations.RunPython.noop),
     ]
