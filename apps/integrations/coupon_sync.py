@@ -9,6 +9,7 @@ backoff up to `MAX_ATTEMPTS`, then refused.
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -39,8 +40,24 @@ class PushLater(Exception):
         self.countdown = countdown
 
 
+PUSH_LOCK_SECONDS = 120
+
+
 def coupon_push(*, coupon_id: int) -> Coupon | None:
-    """Create a pending coupon's code in the shop. Raises PushLater when the task should try again."""
+    """Create a pending coupon's code in the shop. Raises PushLater when the task should try again.
+
+    One push at a time per coupon: a held email asks again at every retry, and two pushes at once would
+    each create the code, the second hear "duplicate" and draw another."""
+    lock = f"integrations:coupon-push:{coupon_id}"
+    if not cache.add(lock, 1, timeout=PUSH_LOCK_SECONDS):
+        return None  # another worker is asking the shop; it sends the email when the code exists
+    try:
+        return _push(coupon_id)
+    finally:
+        cache.delete(lock)
+
+
+def _push(coupon_id: int) -> Coupon | None:
     coupon = Coupon.objects.filter(pk=coupon_id, shop_state=CouponShopState.PENDING).first()
     if coupon is None:
         return None

@@ -185,3 +185,19 @@ def test_an_order_confirmation_waits_ten_minutes_at_most_for_a_silent_shop(shop,
     coupon.refresh_from_db()
     assert coupon.shop_state == CouponShopState.PENDING and shop.coupons == []
     assert len(mailoutbox) == 1 and coupon.code not in mailoutbox[0].body
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_a_push_while_another_is_asking_the_shop_does_nothing(shop, offer):
+    from django.core.cache import cache
+
+    message_send(message_id=offer.pk)
+    coupon = Coupon.objects.get(message=offer)
+    cache.add(f"integrations:coupon-push:{coupon.pk}", 1)  # another worker is asking the shop
+
+    assert coupon_push(coupon_id=coupon.pk) is None
+    assert shop.coupons == []
+
+    cache.delete(f"integrations:coupon-push:{coupon.pk}")
+    assert coupon_push(coupon_id=coupon.pk).shop_state == CouponShopState.CREATED
+    assert shop.coupons == [coupon.code]
