@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from apps.core.views import healthz
 from apps.dashboard.forms import LoginForm
+from apps.dashboard.language_views import language_switch
 from apps.dashboard.onboarding_views import signup
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/language/", language_switch, name="language_switch"),
     path("accounts/signup/", signup, name="signup"),
     path("dashboard/", include("apps.dashboard.urls")),
     path("webhooks/", include("apps.integrations.urls")),

@@ -227,3 +227,13 @@ class Invitation(TimeStampedModel):
         from django.utils import timezone
 
         return self.accepted_at is None and self.expires_at > (now or timezone.now())
+
+
+class UserPreference(TimeStampedModel):
+    """What a person chose for themselves, whichever store they work in: the dashboard's language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=8, choices=Language.choices, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or 'browser'}"

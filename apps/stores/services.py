@@ -358,3 +358,13 @@ def invitation_accept(
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "modified_at"])
     return user
+
+
+@transaction.atomic
+def user_set_language(*, user, language: str) -> None:
+    """The dashboard's language this person chose ("" = follow the browser, then the store)."""
+    from .models import Language, UserPreference
+
+    if language and language not in Language.values:
+        raise ValueError(f"Unknown language {language!r}.")
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})
