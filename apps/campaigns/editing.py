@@ -119,29 +119,29 @@ def step_update(
     if (step.conditions or {}).get("manual"):
         delay_minutes = step.delay_minutes  # sent by hand (the critics queue's re-survey): no delay to edit
     elif not 0 <= delay_minutes <= MAX_DELAY_MINUTES:
-        errors["delay_minutes"] = "The delay must be between 0 and 365 days."
+        errors["delay_minutes"] = _("The delay must be between 0 and 365 days.")
     if send_window_minutes not in (KEEP, None) and not 1 <= send_window_minutes <= MAX_SEND_WINDOW_MINUTES:
-        errors["send_window_minutes"] = "The send window must be between 1 minute and 365 days (empty: the default)."
+        errors["send_window_minutes"] = _("The send window must be between 1 minute and 365 days (empty: the default).")
     if incentive_kind not in IncentiveKind.values:
-        errors["incentive_kind"] = "Unknown kind of incentive."
+        errors["incentive_kind"] = _("Unknown kind of incentive.")
     value = Decimal(incentive_value or 0)
     if value < 0 or (incentive_kind == IncentiveKind.PERCENT and value > 100):
-        errors["incentive_value"] = "A percentage is between 0 and 100; an amount is not negative."
+        errors["incentive_value"] = _("A percentage is between 0 and 100; an amount is not negative.")
     if incentive_kind in (IncentiveKind.PERCENT, IncentiveKind.FIXED) and value == 0:
-        errors["incentive_value"] = "Give the discount a value, or choose no incentive."
+        errors["incentive_value"] = _("Give the discount a value, or choose no incentive.")
     if not 1 <= incentive_valid_days <= 365:
-        errors["incentive_valid_days"] = "Coupons are valid for 1 to 365 days."
+        errors["incentive_valid_days"] = _("Coupons are valid for 1 to 365 days.")
     if incentive_monthly_budget < 0:
-        errors["incentive_monthly_budget"] = "The budget cannot be negative (0 is no limit)."
+        errors["incentive_monthly_budget"] = _("The budget cannot be negative (0 is no limit).")
     if incentive_pool_id not in (KEEP, None):
         if (
             isinstance(incentive_pool_id, bool)
             or not isinstance(incentive_pool_id, int)
             or not CouponPool.objects.filter(pk=incentive_pool_id, store_id=step.store_id).exists()
         ):
-            errors["incentive_pool"] = "Choose one of your store's coupon pools, or codes Afterglow makes."
+            errors["incentive_pool"] = _("Choose one of your store's coupon pools, or codes Afterglow makes.")
         elif not incentive_kind:  # the pool's codes are handed out as the step's kind and value
-            errors.setdefault("incentive_kind", "Choose the kind of incentive the pool's codes give.")
+            errors.setdefault("incentive_kind", _("Choose the kind of incentive the pool's codes give."))
     _check_templates(errors, "subject", subject or {})
     _check_templates(errors, "preheader", preheader or {})
     _check_templates(errors, "body", body or {})
@@ -154,7 +154,9 @@ def step_update(
     default = step.store.default_language
     for part, content in (("subject", new_subject), ("body", new_body)):
         if not (content.get(default) or content.get("en")) and f"{part}:{default}" not in errors:
-            errors[f"{part}:{default}"] = "The store's default language needs this (other languages fall back to it)."
+            errors[f"{part}:{default}"] = _(
+                "The store's default language needs this (other languages fall back to it)."
+            )
     if errors:
         raise StepInvalid(errors)
 
@@ -193,7 +195,7 @@ def steps_reorder(*, flow: Flow, step_ids: list[int]) -> list[FlowStep]:
     """Put the flow's steps in the given order. The list must name each step of the flow exactly once."""
     steps = {step.pk: step for step in FlowStep.objects.select_for_update().filter(flow=flow)}
     if sorted(step_ids) != sorted(steps) or len(set(step_ids)) != len(step_ids):
-        raise StepInvalid({"order": "The new order must list each step of this flow once."})
+        raise StepInvalid({"order": _("The new order must list each step of this flow once.")})
     ordered = [steps[pk] for pk in step_ids]
     for position, step in enumerate(ordered):
         step.position = position
@@ -221,13 +223,13 @@ def variant_add(*, step: FlowStep, subject: dict[str, str]) -> Variant:
     subject = {language: text for language, text in subject.items() if text and text.strip()}
     errors: dict[str, str] = {}
     if not subject:
-        errors["subject"] = "Write the variant's subject."
+        errors["subject"] = _("Write the variant's subject.")
     _check_templates(errors, "subject", subject)
     step = FlowStep.objects.select_for_update().get(pk=step.pk)
     variants = list(step.variants.all())
     live = [v for v in variants if not v.retired]
     if len(live) >= MAX_VARIANTS:
-        errors["subject"] = f"A step tests at most {MAX_VARIANTS} subjects at once."
+        errors["subject"] = _("A step tests at most %(count)s subjects at once.") % {"count": MAX_VARIANTS}
     if errors:
         raise StepInvalid(errors)
     taken = {v.label for v in variants}

@@ -12,7 +12,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.orders.models import Order, OrderStatus
 from apps.shipments.models import TrackingEvent
@@ -28,12 +30,12 @@ from .selectors import RESURVEY_STEP_KEY
 WINDOW = timedelta(days=30)
 
 SEND, SKIP, SUPPRESS, LATER, WAITING = "send", "skip", "suppress", "later", "waiting"
-OUTCOME_LABELS = {
-    SEND: "Would be sent",
-    LATER: "Sent later",
-    SKIP: "Skipped",
-    SUPPRESS: "Suppressed",
-    WAITING: "Not due yet",
+OUTCOME_LABELS = {  # shown to the merchant, in their language
+    SEND: gettext_lazy("Would be sent"),
+    LATER: gettext_lazy("Sent later"),
+    SKIP: gettext_lazy("Skipped"),
+    SUPPRESS: gettext_lazy("Suppressed"),
+    WAITING: gettext_lazy("Not due yet"),
 }
 GOES_OUT = (SEND, LATER, WAITING)
 
@@ -49,7 +51,7 @@ class SimulatedEmail:
 
     @property
     def outcome_label(self) -> str:
-        return OUTCOME_LABELS[self.outcome]
+        return str(OUTCOME_LABELS[self.outcome])
 
 
 @dataclass
@@ -64,7 +66,7 @@ class Simulation:
     @property
     def counts(self) -> dict[str, int]:
         counted = Counter(email.outcome for email in self.emails)
-        return {label: counted.get(outcome, 0) for outcome, label in OUTCOME_LABELS.items()}
+        return {str(label): counted.get(outcome, 0) for outcome, label in OUTCOME_LABELS.items()}
 
     @property
     def reasons(self) -> list[tuple[str, int]]:
@@ -165,10 +167,16 @@ def _judge(store, step: FlowStep, trigger: Trigger, send_at: datetime, now: date
     if decision.action == rules.SKIP:
         return SKIP, decision.rule, decision.reason, send_at
     if send_at > now:
-        return WAITING, "scheduled", "not due yet", send_at
+        return WAITING, "scheduled", _("not due yet"), send_at
     if decision.action == rules.DEFER:
         local = timezone.localtime(decision.until, store.tz)
-        return LATER, decision.rule, f"{decision.reason}: at {local:%d %b %H:%M}", decision.until
+        moment = formats.date_format(local, "d M H:i")  # the month in the merchant's language
+        return (
+            LATER,
+            decision.rule,
+            _("%(reason)s: at %(moment)s") % {"reason": decision.reason, "moment": moment},
+            decision.until,
+        )
     return SEND, decision.rule, decision.reason, send_at
 
 
@@ -190,7 +198,7 @@ def simulate(*, flow: Flow, now: datetime | None = None, window: timedelta = WIN
         steps.append(step)
     steps.sort(key=lambda step: (step.position, step.pk))
     if definition.simulate is None:
-        simulation.note = "This flow has no automatic trigger yet, so there is nothing to replay."
+        simulation.note = _("This flow has no automatic trigger yet, so there is nothing to replay.")
         return simulation
     triggers = list(definition.simulate(store, since, now))
     simulation.truncated = len(triggers) >= MAX_TRIGGERS

@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from apps.stores.permissions import can
 from apps.stores.tenancy import current_membership
@@ -19,7 +20,9 @@ def member_required(action: str = "view_dashboard"):
             if membership is None:
                 return render(request, "dashboard/no_store.html", status=403)
             if not can(membership, action):
-                raise PermissionDenied(f"Your role ({membership.get_role_display()}) cannot do this.")
+                raise PermissionDenied(
+                    _("Your role (%(role)s) cannot do this.") % {"role": membership.get_role_display()}
+                )
             request.membership = membership
             request.store = membership.store
             return view(request, *args, **kwargs)

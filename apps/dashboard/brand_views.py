@@ -8,6 +8,9 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
@@ -31,12 +34,12 @@ BRAND_EMAIL_CSP = {**EMAIL_PREVIEW_CSP, "img-src": [CSP.SELF, "https:", "data:"]
 TRACKING_PREVIEW_CSP = {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]}
 
 
-TEXT_WARNING = "Body text on your background colour is hard to read."
-ACCENT_WARNING = (
+TEXT_WARNING = gettext_lazy("Body text on your background colour is hard to read.")
+ACCENT_WARNING = gettext_lazy(
     "Your accent colour is hard to read on the background; buyer pages use a darker or lighter shade of it for text."
 )
-PRIMARY_WARNING = "Your primary colour barely stands out from the background."
-ON_PRIMARY_WARNING = "Text on your primary colour is hard to read."
+PRIMARY_WARNING = gettext_lazy("Your primary colour barely stands out from the background.")
+ON_PRIMARY_WARNING = gettext_lazy("Text on your primary colour is hard to read.")
 
 
 def contrast_checks(primary: str, accent: str, background: str) -> list[dict]:
@@ -46,10 +49,10 @@ def contrast_checks(primary: str, accent: str, background: str) -> list[dict]:
         return []
     on_primary = readable_text_on(primary)
     checks = [
-        ("Text on the background", readable_text_on(background), background, AA_TEXT, TEXT_WARNING),
-        ("Links and buttons on the background", accent, background, AA_TEXT, ACCENT_WARNING),
-        ("Header on the background", primary, background, AA_NON_TEXT, PRIMARY_WARNING),
-        ("Text on the primary colour", on_primary, primary, AA_TEXT, ON_PRIMARY_WARNING),
+        (_("Text on the background"), readable_text_on(background), background, AA_TEXT, TEXT_WARNING),
+        (_("Links and buttons on the background"), accent, background, AA_TEXT, ACCENT_WARNING),
+        (_("Header on the background"), primary, background, AA_NON_TEXT, PRIMARY_WARNING),
+        (_("Text on the primary colour"), on_primary, primary, AA_TEXT, ON_PRIMARY_WARNING),
     ]
     results = []
     for label, foreground, behind, needed, warning in checks:
@@ -79,7 +82,7 @@ def brand(request):
             for field, problems in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
-            messages.success(request, "Brand saved. The previews below show it as buyers will.")
+            messages.success(request, _("Brand saved. The previews below show it as buyers will."))
             return redirect("dashboard:brand")
     colours = [
         form[name].value() if form.is_bound else getattr(store, name)
@@ -100,7 +103,7 @@ def brand_email_preview(request):
     """The order confirmation with sample data, in the store's default language."""
     step = first_step_of_kind(store=request.store, kind=FlowKind.ORDER_CONFIRMATION)
     if step is None:
-        return HttpResponse("<p>This store has no order confirmation email.</p>")
+        return HttpResponse(format_html("<p>{}</p>", _("This store has no order confirmation email.")))
     return HttpResponse(preview_step(step=step, language=request.store.default_language).email.html)
 
 
@@ -113,7 +116,9 @@ def brand_tracking_preview(request):
     records (its block views) is rolled back: a merchant's preview is not a buyer's visit."""
     order = orders_for_store(store=request.store).first()
     if order is None:
-        return HttpResponse("<p>The tracking page preview appears with the store's first order.</p>")
+        return HttpResponse(
+            format_html("<p>{}</p>", _("The tracking page preview appears with the store's first order."))
+        )
     with transaction.atomic():
         response = tracking_page(request, token=order.tracking_token)
         transaction.set_rollback(True)

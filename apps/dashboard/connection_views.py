@@ -46,7 +46,7 @@ SAVED_MASK = "••••••••"
 def _remote_or_404(source: str):
     remote = remote_for(source)
     if remote is None:
-        raise Http404("Afterglow does not connect to this source.")
+        raise Http404(_("Afterglow does not connect to this source."))
     return remote
 
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.campaigns.rules import policy_for
@@ -26,11 +28,11 @@ from .forms import CaseAssignForm, CaseResolveForm, ResurveyForm
 from .listing import list_response, page_of
 
 STATUS_FILTERS = (
-    ("", "Open"),
-    ("new", "New"),
-    ("in_progress", "In progress"),
-    ("resolved", "Resolved"),
-    ("all", "All"),
+    ("", pgettext_lazy("critics cases filter", "Open")),
+    ("new", CaseStatus.NEW.label),
+    ("in_progress", CaseStatus.IN_PROGRESS.label),
+    ("resolved", CaseStatus.RESOLVED.label),
+    ("all", pgettext_lazy("critics cases filter", "All")),
 )
 
 
@@ -52,7 +54,9 @@ class CaseRow:
     @property
     def age_text(self) -> str:
         hours = int(self.age.total_seconds() // 3600)
-        return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
+        if hours >= 24:
+            return _("%(days)s d %(hours)s h") % {"days": hours // 24, "hours": hours % 24}
+        return _("%(hours)s h") % {"hours": hours}
 
     @property
     def topics(self) -> list[str]:
@@ -134,7 +138,7 @@ def critic_assign(request, pk: int):
     members = list(memberships_for_store(store=request.store))
     form = CaseAssignForm(request.POST, members=members)
     if not form.is_valid():
-        messages.error(request, "Choose a teammate from the list.")
+        messages.error(request, _("Choose a teammate from the list."))
         return _back(case)
     assignee = next((m.user for m in members if m.user_id == form.cleaned_data["assignee"]), None)
     try:
@@ -142,8 +146,11 @@ def critic_assign(request, pk: int):
     except CaseError as exc:
         messages.error(request, str(exc))
     else:
-        who = assignee.get_full_name() or assignee.email if assignee else "nobody"
-        messages.success(request, f"Assigned to {who}.")
+        if assignee is None:
+            messages.success(request, _("Assigned to nobody."))
+        else:
+            who = assignee.get_full_name() or assignee.email
+            messages.success(request, _("Assigned to %(name)s.") % {"name": who})
     return _back(case)
 
 
@@ -156,7 +163,7 @@ def critic_start(request, pk: int):
     except CaseError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The case is yours and in progress.")
+        messages.success(request, _("The case is yours and in progress."))
     return _back(case)
 
 
@@ -166,14 +173,14 @@ def critic_resolve(request, pk: int):
     case = critic_case_for_store(store=request.store, pk=pk)
     form = CaseResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "To resolve the case, choose an outcome and write what was done.")
+        messages.error(request, _("To resolve the case, choose an outcome and write what was done."))
         return _back(case)
     try:
         case_resolve(case=case, note=form.cleaned_data["note"], outcome=form.cleaned_data["outcome"], user=request.user)
     except CaseError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Resolved. You can ask the buyer again below, to see whether it was made right.")
+        messages.success(request, _("Resolved. You can ask the buyer again below, to see whether it was made right."))
     return _back(case)
 
 
@@ -189,7 +196,7 @@ def critic_resurvey(request, pk: int):
         messages.error(request, str(exc))
     else:
         if result.created:
-            messages.success(request, "The re-survey is planned; it follows the usual consent rules.")
+            messages.success(request, _("The re-survey is planned; it follows the usual consent rules."))
         else:
-            messages.info(request, "This buyer was already asked again.")
+            messages.info(request, _("This buyer was already asked again."))
     return _back(case)

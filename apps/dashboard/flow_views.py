@@ -11,6 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
@@ -32,6 +33,7 @@ from apps.campaigns.selectors import (
     variant_for_store,
 )
 from apps.campaigns.simulator import backfill_count, simulate
+from apps.shipments.models import ShipmentStatus
 from apps.stores.models import Language
 from apps.stores.services import store_record_test_send
 
@@ -86,7 +88,10 @@ def flow_toggle(request, pk: int):
     )
     if request.htmx:
         return render(request, "dashboard/_flow_switch.html", {"flow": flow, "announce": True})
-    messages.success(request, f"{flow.name} is {'on' if flow.enabled else 'off'}.")
+    if flow.enabled:
+        messages.success(request, _("%(name)s is on.") % {"name": flow.name})
+    else:
+        messages.success(request, _("%(name)s is off.") % {"name": flow.name})
     if request.POST.get("next") == "detail":
         return redirect("dashboard:flow_detail", pk=flow.pk)
     return redirect("dashboard:flow_list")
@@ -94,8 +99,10 @@ def flow_toggle(request, pk: int):
 
 def _detail_context(request, flow, holdout_form=None) -> dict:
     steps = list(flow.steps.all())
+    status_labels = dict(ShipmentStatus.choices)
     for step in steps:
         step.default_window = default_send_window(step)
+        step.trigger_label = status_labels.get(step.trigger_status, step.trigger_status)
     lift = flow_lifts(store=request.store).get(flow.pk) if flow.holdout_percent else None
     return {
         "flow": flow,
@@ -164,16 +171,16 @@ def flow_reorder(request, pk: int):
         else:
             step = next((s for s in flow.steps.all() if str(s.pk) == request.POST.get("step")), None)
             if step is None or request.POST.get("move") not in ("up", "down"):
-                raise StepInvalid({"order": "Choose a step and a direction."})
+                raise StepInvalid({"order": _("Choose a step and a direction.")})
             steps = step_move(step=step, offset=-1 if request.POST["move"] == "up" else 1)
     except (StepInvalid, ValueError) as exc:
         if wants_json:
             return JsonResponse({"error": str(exc)}, status=400)
-        messages.error(request, "The steps could not be reordered: " + str(exc))
+        messages.error(request, _("The steps could not be reordered: %(problem)s") % {"problem": exc})
         return redirect("dashboard:flow_detail", pk=flow.pk)
     if wants_json:
         return JsonResponse({"order": [step.pk for step in steps]})
-    messages.success(request, "Order saved.")
+    messages.success(request, _("Order saved."))
     return redirect("dashboard:flow_detail", pk=flow.pk)
 
 
@@ -227,7 +234,7 @@ def step_edit(request, pk: int):
         except StepInvalid as exc:
             form.add_service_errors(exc.errors)
         else:
-            messages.success(request, f"Saved {step.key}.")
+            messages.success(request, _("Saved %(step)s.") % {"step": step.key})
             return redirect("dashboard:step_edit", pk=step.pk)
     status = 400 if form.errors else 200
     return render(request, "dashboard/step_edit.html", _editor_context(request, step, form), status=status)
@@ -286,7 +293,7 @@ def step_preview_frame(request, pk: int):
     step = step_for_store(store=request.store, pk=pk)
     html = cache.get(_preview_cache_key(request, step, request.GET.get("k", "")[:64]))
     if html is None:
-        html = "<p>This preview has expired. Change anything in the form to render it again.</p>"
+        html = format_html("<p>{}</p>", _("This preview has expired. Change anything in the form to render it again."))
     return HttpResponse(html)
 
 
@@ -299,20 +306,20 @@ def step_test_send(request, pk: int):
     to = request.user.email
     error = ""
     if not to:
-        error = "Your account has no email address to send the test to."
+        error = _("Your account has no email address to send the test to.")
     else:
         try:
             send_test(step=draft, language=language, to=to)
             store_record_test_send(store=request.store)
         except TemplateError as exc:
-            error = f"Not sent: the template has an error ({exc})."
+            error = _("Not sent: the template has an error (%(problem)s).") % {"problem": exc}
     if request.htmx:
         context = {"error": error, "to": to, "language_name": LANGUAGE_NAMES.get(language, language)}
         return render(request, "dashboard/_test_send.html", context)
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"Test sent to {to}.")
+        messages.success(request, _("Test sent to %(to)s.") % {"to": to})
     return redirect("dashboard:step_edit", pk=step.pk)
 
 
@@ -326,9 +333,12 @@ def variant_add(request, pk: int):
     try:
         variant = editing.variant_add(step=step, subject=subject)
     except StepInvalid as exc:
-        messages.error(request, f"The variant was not added: {exc}")
+        messages.error(request, _("The variant was not added: %(problem)s") % {"problem": exc})
     else:
-        messages.success(request, f"Variant {variant.label} added: new emails are split between the subjects.")
+        messages.success(
+            request,
+            _("Variant %(label)s added: new emails are split between the subjects.") % {"label": variant.label},
+        )
     return redirect(f"{_step_url(step)}#variants")
 
 
@@ -337,7 +347,7 @@ def variant_add(request, pk: int):
 def variant_remove(request, pk: int):
     variant = variant_for_store(store=request.store, pk=pk)
     editing.variant_remove(variant=variant)
-    messages.success(request, f"Variant {variant.label} removed.")
+    messages.success(request, _("Variant %(label)s removed.") % {"label": variant.label})
     return redirect(f"{_step_url(variant.step)}#variants")
 
 

@@ -104,8 +104,11 @@ def duration_words(minutes: int | None) -> str:
     if minutes is None:
         return ""
     value, unit = delay_initial(minutes)
-    names = {"minutes": (_("minute"), _("minutes")), "hours": (_("hour"), _("hours")), "days": (_("day"), _("days"))}
-    return f"{value} {names[unit][0] if value == 1 else names[unit][1]}"
+    if unit == "days":
+        return ngettext("%(count)s day", "%(count)s days", value) % {"count": value}
+    if unit == "hours":
+        return ngettext("%(count)s hour", "%(count)s hours", value) % {"count": value}
+    return ngettext("%(count)s minute", "%(count)s minutes", value) % {"count": value}
 
 
 class StepFormBase(forms.Form):
@@ -186,14 +189,18 @@ def step_form_for(step, languages: tuple[str, ...], language_names: dict[str, st
     fields = {}
     for language in languages:
         name = language_names.get(language, language)
+        names = {"language": name}
         fields[content_field_name("subject", language)] = forms.CharField(
-            label=_("Subject (%s)") % name, required=False, max_length=255
+            label=gettext("Subject (%(language)s)") % names, required=False, max_length=255
         )
         fields[content_field_name("preheader", language)] = forms.CharField(
-            label=_("Preheader (%s)") % name, required=False, max_length=255
+            label=gettext("Preheader (%(language)s)") % names, required=False, max_length=255
         )
         fields[content_field_name("body", language)] = forms.CharField(
-            label=_("Body (%s)") % name, required=False, max_length=50_000, widget=forms.Textarea(attrs={"rows": 10})
+            label=gettext("Body (%(language)s)") % names,
+            required=False,
+            max_length=50_000,
+            widget=forms.Textarea(attrs={"rows": 10}),
         )
     fields["incentive_pool"] = incentive_pool_field(step.store)
     form_class = type("StepForm", (StepFormBase,), fields)
@@ -266,7 +273,7 @@ def step_initial(step, languages) -> dict:
 def variant_form_for(languages: list[tuple[str, str]]) -> type[forms.Form]:
     fields = {
         content_field_name("subject", code): forms.CharField(
-            label=_("Subject (%s)") % name, required=False, max_length=255
+            label=gettext("Subject (%(language)s)") % {"language": name}, required=False, max_length=255
         )
         for code, name in languages
     }
@@ -457,11 +464,12 @@ def policy_defaults_in_words() -> dict[str, str]:
     consent = _("Default: on, marketing only to buyers who opted in.")
     return {
         "consent": consent if d("marketing_requires_consent") else _("Default: off."),
-        "cap": (
-            _("Default: %(count)s email per %(hours)s hours.") % cap
-            if cap["count"] == 1
-            else _("Default: %(count)s emails per %(hours)s hours.") % cap
-        ),
+        "cap": ngettext(
+            "Default: %(count)s email per %(hours)s hours.",
+            "Default: %(count)s emails per %(hours)s hours.",
+            cap["count"],
+        )
+        % cap,
         "quiet": _("Default: from %(start)02d:00 until %(end)02d:00.")
         % {"start": d("quiet_hours_start"), "end": d("quiet_hours_end")},
         "attribution": _("Default: %(click)s days after a click, %(open)s day(s) after an open.")
@@ -600,6 +608,17 @@ class BrandForm(forms.ModelForm):
         # Social links have their own fields below; everything else the brand service accepts.
         fields = [name for name in BRAND_FIELDS if name != "social_links"]
         labels = {
+            "name": _("Name"),
+            "primary_colour": _("Primary colour"),
+            "accent_colour": _("Accent colour"),
+            "background_colour": _("Background colour"),
+            "font_family": _("Font family"),
+            "sender_name": _("Sender name"),
+            "support_email": _("Support email"),
+            "support_phone": _("Support phone"),
+            "postal_address": _("Postal address"),
+            "default_language": _("Default language"),
+            "currency": _("Currency"),
             "website_url": _("Shop address"),
             "reply_to_email": _("Reply-to address"),
             "support_url": _("Help page"),

@@ -5,6 +5,8 @@ import csv
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.integrations.adapters import PayloadError
@@ -52,7 +54,7 @@ def import_detail(request, pk: int):
         except PayloadError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Import started. You can leave this page; it carries on.")
+            messages.success(request, _("Import started. You can leave this page; it carries on."))
             return redirect("dashboard:import_detail", pk=job.pk)
     context = {"job": job, "form": form, "preview": import_preview(job), "fields": FIELDS[job.kind]}
     return render(request, "dashboard/import_mapping.html", context, status=400 if form.errors else 200)
@@ -84,7 +86,7 @@ def feed_list(request):
         add_form = FeedForm(request.POST, prefix="add")
         if add_form.is_valid():
             feed_add(store=request.store, **add_form.cleaned_data)
-            messages.success(request, "Feed added; it is being read now and then on its schedule.")
+            messages.success(request, _("Feed added; it is being read now and then on its schedule."))
             return redirect("dashboard:feed_list")
     elif request.method == "POST":
         upload_form = FeedUploadForm(request.POST, request.FILES, prefix="upload")
@@ -94,7 +96,15 @@ def feed_list(request):
             except PayloadError as exc:
                 upload_form.add_error("file", str(exc))
             else:
-                messages.success(request, f"Read {result.seen} products, {result.created} of them new.")
+                messages.success(
+                    request,
+                    ngettext(
+                        "Read %(seen)d product, %(created)d of them new.",
+                        "Read %(seen)d products, %(created)d of them new.",
+                        result.seen,
+                    )
+                    % {"seen": result.seen, "created": result.created},
+                )
                 return redirect("dashboard:feed_list")
     context = {"feeds": feeds_for_store(store=request.store), "add_form": add_form, "upload_form": upload_form}
     status = 400 if add_form.errors or upload_form.errors else 200
@@ -106,5 +116,5 @@ def feed_list(request):
 def feed_refresh(request, pk: int):
     feed = feed_for_store(store=request.store, pk=pk)
     feed_refresh_task.delay_on_commit(feed.pk)
-    messages.success(request, "Refreshing the feed in the background.")
+    messages.success(request, _("Refreshing the feed in the background."))
     return redirect("dashboard:feed_list")

@@ -25,9 +25,7 @@ def _supported(code: str | None) -> str | None:
 def language_for(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from apps.stores.models import UserPreference
-
-        chosen = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+        chosen = _chosen_language(request)
         if _supported(chosen):
             return _supported(chosen)
     cookie = _supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
@@ -43,6 +41,20 @@ def language_for(request) -> str:
         if membership is not None and _supported(membership.store.default_language):
             return _supported(membership.store.default_language)
     return settings.LANGUAGE_CODE
+
+
+def _chosen_language(request) -> str:
+    """The person's own choice: read with their membership, which every dashboard page loads anyway."""
+    from apps.stores.models import UserPreference
+    from apps.stores.tenancy import current_membership
+
+    membership = current_membership(request)
+    if membership is None:
+        return UserPreference.objects.filter(user=request.user).values_list("language", flat=True).first() or ""
+    try:
+        return membership.user.preference.language
+    except UserPreference.DoesNotExist:
+        return ""
 
 
 class MerchantLanguageMiddleware:

@@ -2,6 +2,8 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
@@ -48,4 +50,6 @@ def message_detail(request, pk: int):
 @member_required("view_messages")
 def message_body(request, pk: int):
     message = message_for_store(store=request.store, pk=pk)
-    return HttpResponse(message.body_html or "<p>Not rendered yet: the message has not been sent.</p>")
+    return HttpResponse(
+        message.body_html or format_html("<p>{}</p>", _("Not rendered yet: the message has not been sent."))
+    )

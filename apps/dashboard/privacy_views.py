@@ -5,9 +5,10 @@ import json
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from apps.customers.privacy import EraseError
+from apps.customers.privacy import EraseError, erased_email
 from apps.customers.privacy import customer_erase as erase_customer
 from apps.customers.privacy import customer_export as export_customer
 from apps.customers.selectors import customer_for_store
@@ -39,8 +40,9 @@ def customer_erase(request, pk: int):
             except EraseError as exc:
                 form.add_error("confirm_email", str(exc))
             else:
-                messages.success(request, "The customer's personal data was erased. Orders and totals remain.")
+                messages.success(request, _("The customer's personal data was erased. Orders and totals remain."))
                 return redirect("dashboard:customer_detail", pk=customer.pk)
-        messages.error(request, "Nothing was erased: the confirmation did not match.")
+        messages.error(request, _("Nothing was erased: the confirmation did not match."))
         return redirect("dashboard:customer_erase", pk=customer.pk)
-    return render(request, "dashboard/customer_erase.html", {"customer": customer, "form": form})
+    context = {"customer": customer, "form": form, "erased_email": erased_email(customer)}
+    return render(request, "dashboard/customer_erase.html", context)

@@ -6,7 +6,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.campaigns.selectors import (
     abandoned_cart_recovery,
@@ -261,7 +263,7 @@ def nps_report(*, store: Store, since: datetime) -> Nps:
     columns, trend = [], []
     for week in weeks:
         row = by_week.get(week, {"total": 0, "promoters": 0, "detractors": 0})
-        label = week.strftime("%d %b")
+        label = dateformat.format(week, "d M")  # the month in the merchant's language
         passives = row["total"] - row["promoters"] - row["detractors"]
         columns.append((label, {"detractor": row["detractors"], "passive": passives, "promoter": row["promoters"]}))
         trend.append((label, nps_score(row["promoters"], row["detractors"], row["total"])))
@@ -326,10 +328,10 @@ def home_report(*, store: Store, days: int) -> Home:
         emails=emails,
         email_funnel=funnel(
             [
-                ("sent", "Sent", emails["sent"]),
-                ("delivered", "Delivered", emails["delivered"]),
-                ("opened", "Opened", emails["opened"]),
-                ("clicked", "Clicked", emails["clicked"]),
+                ("sent", _("Sent"), emails["sent"]),
+                ("delivered", pgettext("email", "Delivered"), emails["delivered"]),
+                ("opened", _("Opened"), emails["opened"]),
+                ("clicked", _("Clicked"), emails["clicked"]),
             ]
         ),
         flows=flows,

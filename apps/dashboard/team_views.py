@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -64,9 +65,12 @@ def member_list(request):
                 invitation_send(invitation=invitation, token=token)
             except Exception:  # the invitation stands; the owner can cancel it and invite again
                 logger.exception("invitation %s not sent", invitation.pk)
-                messages.error(request, f"The invitation for {invitation.email} was saved but the email failed.")
+                messages.error(
+                    request,
+                    _("The invitation for %(email)s was saved but the email failed.") % {"email": invitation.email},
+                )
             else:
-                messages.success(request, f"Invitation sent to {invitation.email}.")
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("dashboard:member_list")
     context = {
         "members": memberships_for_store(store=request.store),
@@ -83,14 +87,15 @@ def member_role(request, pk: int):
     membership = membership_for_store(store=request.store, pk=pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a role.")
+        messages.error(request, _("Choose a role."))
         return redirect("dashboard:member_list")
     try:
         membership_change_role(membership=membership, role=form.cleaned_data["role"])
     except MembershipError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{membership.user.email} is now {Role(form.cleaned_data['role']).label.lower()}.")
+        role = Role(form.cleaned_data["role"]).label.lower()
+        messages.success(request, _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": role})
     return redirect("dashboard:member_list")
 
 
@@ -103,7 +108,11 @@ def member_remove(request, pk: int):
     except MembershipError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{membership.user.email} no longer has access to {request.store.name}.")
+        messages.success(
+            request,
+            _("%(email)s no longer has access to %(store)s.")
+            % {"email": membership.user.email, "store": request.store.name},
+        )
     return redirect("dashboard:member_list")
 
 
@@ -112,7 +121,7 @@ def member_remove(request, pk: int):
 def invitation_revoke(request, pk: int):
     invitation = invitation_for_store(store=request.store, pk=pk)
     revoke_invitation(invitation=invitation)
-    messages.success(request, f"The invitation for {invitation.email} no longer works.")
+    messages.success(request, _("The invitation for %(email)s no longer works.") % {"email": invitation.email})
     return redirect("dashboard:member_list")
 
 
@@ -143,7 +152,7 @@ def invitation_accept(request, token: str):
         elif ok and existing is not None:
             user = authenticate(request, username=invitation.email, password=form.cleaned_data["password"])
             if user is None:
-                form.add_error("password", "That password is not right.")
+                form.add_error("password", _("That password is not right."))
                 ok = False
         if ok:
             try:
@@ -160,7 +169,7 @@ def invitation_accept(request, token: str):
                 if not signed_in_as_invited:
                     login(request, user, backend="apps.stores.auth.EmailBackend")
                 switch_store(request, store_id=invitation.store_id)
-                messages.success(request, f"Welcome to {invitation.store.name}.")
+                messages.success(request, _("Welcome to %(store)s.") % {"store": invitation.store.name})
                 return redirect("dashboard:home")
     context = {"invitation": invitation, "form": form, "existing": existing is not None}
     return render(
@@ -185,5 +194,8 @@ def api_key_list(request):
 def api_key_revoke(request, pk: int):
     api_key = api_key_for_store(store=request.store, pk=pk)
     revoke_api_key(api_key=api_key)
-    messages.success(request, f"The key “{api_key.name}” ({api_key.prefix}…) no longer works.")
+    messages.success(
+        request,
+        _("The key “%(name)s” (%(prefix)s…) no longer works.") % {"name": api_key.name, "prefix": api_key.prefix},
+    )
     return redirect("dashboard:api_key_list")

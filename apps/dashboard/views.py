@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.campaigns.selectors import messages_for_customer, scan_runs_for_store
@@ -167,7 +168,7 @@ def inbound_replay(request, pk: int):
     event = inbound_event_for_store(store=request.store, pk=pk)
     adapter = adapter_for(event.source)
     if adapter is None:
-        messages.error(request, "This source can no longer be replayed.")
+        messages.error(request, _("This source can no longer be replayed."))
     else:
         try:
             event = replay_inbound_event(event=event, adapter=adapter)
@@ -175,9 +176,11 @@ def inbound_replay(request, pk: int):
             messages.error(request, str(exc))
         else:
             if event.outcome == Outcome.FAILED:
-                messages.error(request, f"Replayed, and it failed again: {event.error}")
+                messages.error(request, _("Replayed, and it failed again: %(error)s") % {"error": event.error})
             else:
-                messages.success(request, f"Replayed: {event.summary or event.get_outcome_display()}.")
+                messages.success(
+                    request, _("Replayed: %(summary)s.") % {"summary": event.summary or event.get_outcome_display()}
+                )
     return redirect("dashboard:inbound_detail", pk=pk)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.stores.models import Membership
 
@@ -27,7 +28,7 @@ def case_assign(*, case: CriticCase, assignee) -> CriticCase:
     """Give the case to a member of the store (None: nobody). Outsiders are refused."""
     case = _locked(case)
     if assignee is not None and not Membership.objects.filter(store_id=case.store_id, user=assignee).exists():
-        raise CaseError("Cases can only be assigned to members of this store.")
+        raise CaseError(_("Cases can only be assigned to members of this store."))
     case.assignee = assignee
     case.save(update_fields=["assignee", "modified_at"])
     return case
@@ -38,7 +39,7 @@ def case_start(*, case: CriticCase, user) -> CriticCase:
     """Take a new case: it is in progress, and the person's if nobody had it."""
     case = _locked(case)
     if case.status == CaseStatus.RESOLVED:
-        raise CaseError("This case is already resolved.")
+        raise CaseError(_("This case is already resolved."))
     case.status = CaseStatus.IN_PROGRESS
     if case.assignee_id is None:
         case.assignee = user
@@ -51,12 +52,12 @@ def case_resolve(*, case: CriticCase, note: str, outcome: str, user=None) -> Cri
     """Close the case with what was done (the note) and how it ended (the outcome)."""
     note = (note or "").strip()
     if not note:
-        raise CaseError("Say what was done: the resolution note is required.")
+        raise CaseError(_("Say what was done: the resolution note is required."))
     if outcome not in CaseOutcome.values:
-        raise CaseError("Choose an outcome.")
+        raise CaseError(_("Choose an outcome."))
     case = _locked(case)
     if case.status == CaseStatus.RESOLVED:
-        raise CaseError("This case is already resolved.")
+        raise CaseError(_("This case is already resolved."))
     case.status = CaseStatus.RESOLVED
     case.resolution_note = note[:NOTE_MAX]
     case.outcome = outcome
@@ -87,18 +88,18 @@ def case_resurvey(*, case: CriticCase, delay_days: int = 3) -> Resurvey:
 
     case = _locked(case)
     if case.status != CaseStatus.RESOLVED:
-        raise CaseError("Resolve the case first; the re-survey asks whether it was made right.")
+        raise CaseError(_("Resolve the case first; the re-survey asks whether it was made right."))
     if delay_days not in RESURVEY_DELAYS:
-        raise CaseError("Choose when to ask again.")
+        raise CaseError(_("Choose when to ask again."))
     existing = resurveys_for_store(store=case.store, case_ids=[case.pk]).get(case.pk)
     if existing is not None:
         return Resurvey(existing, created=False)
     order = case.response.order
     if not order.email:
-        raise CaseError("The order has no email address to ask.")
+        raise CaseError(_("The order has no email address to ask."))
     step = resurvey_step_get_or_create(store=case.store)
     if not step.flow.enabled or not step.enabled:
-        raise CaseError("The Review / NPS flow (or its re-survey step) is switched off: switch it on to ask again.")
+        raise CaseError(_("The Review / NPS flow (or its re-survey step) is switched off: switch it on to ask again."))
     created = messages_schedule(
         [
             Planned(

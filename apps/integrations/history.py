@@ -86,7 +86,7 @@ def history_run(*, sync_id: int, slice_seconds: float = SLICE_SECONDS) -> Histor
         return _fail(sync, "The connection was removed or cannot import history.")
     deadline = time.monotonic() + slice_seconds
     failures = 0
-    while time.monotonic() < deadline:
+    while True:  # at least one page per slice, however short: every run moves the import on
         try:
             page = remote.history_page(connection, sync.stage, sync.cursor, sync.since)
         except (RateLimited, CircuitOpen) as exc:
@@ -105,6 +105,8 @@ def history_run(*, sync_id: int, slice_seconds: float = SLICE_SECONDS) -> Histor
         sync = _apply_page(sync, remote, connection, page)
         if sync.status == SyncStatus.DONE:
             return sync
+        if time.monotonic() >= deadline:
+            break
     _pause_for_next_slice(sync)
     return sync
 

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.dashboard.access import member_required
@@ -35,9 +37,9 @@ TEMPLATE = "integrations/shopify_install.html"
 
 class ShopForm(forms.Form):
     shop = forms.CharField(
-        label="Shop address",
+        label=gettext_lazy("Shop address"),
         max_length=255,
-        help_text="Your shop's myshopify.com name, for example northwind.myshopify.com.",
+        help_text=gettext_lazy("Your shop's myshopify.com name, for example northwind.myshopify.com."),
     )
 
     def clean_shop(self) -> str:
@@ -46,7 +48,9 @@ class ShopForm(forms.Form):
             value = f"{value}.myshopify.com"  # "northwind" is what many merchants type
         domain = shop_domain(value)
         if not domain:
-            raise forms.ValidationError("Enter the shop's myshopify.com address, for example northwind.myshopify.com.")
+            raise forms.ValidationError(
+                _("Enter the shop's myshopify.com address, for example northwind.myshopify.com.")
+            )
         return domain
 
 
@@ -61,7 +65,7 @@ def connections_page() -> str:
 @require_http_methods(["GET", "POST"])
 def install(request):
     if not oauth_enabled():
-        raise Http404("No Shopify app is configured.")
+        raise Http404(_("No Shopify app is configured."))
     form = ShopForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         shop = form.cleaned_data["shop"]
@@ -76,14 +80,17 @@ def callback(request):
     """Shopify's redirect after the merchant approved (a GET by necessity; the signed, one-use state is what
     makes it safe to act on)."""
     if not oauth_enabled():
-        raise Http404("No Shopify app is configured.")
+        raise Http404(_("No Shopify app is configured."))
     try:
         answer = callback_verify(query=request.GET, session=request.session)
     except OAuthRefused as exc:
         return render(request, TEMPLATE, {"form": ShopForm(), "error": str(exc)}, status=400)
     membership = membership_for_user(user=request.user, store_id=answer.store_id)
     if membership is None or membership.store_id != answer.store_id or not can(membership, ACTION):
-        raise PermissionDenied("Only the store's owner can connect a shop.")
+        raise PermissionDenied(_("Only the store's owner can connect a shop."))
     oauth_connection_pending(store=membership.store, shop=answer.shop, code=answer.code)
-    messages.success(request, f"Shopify approved the installation. Afterglow is now connecting to {answer.shop}.")
+    messages.success(
+        request,
+        _("Shopify approved the installation. Afterglow is now connecting to %(shop)s.") % {"shop": answer.shop},
+    )
     return redirect(connections_page())

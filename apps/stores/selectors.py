@@ -10,8 +10,9 @@ def memberships_for_user(*, user) -> QuerySet[Membership]:
 
 
 def membership_for_user(*, user, store_id: int | None) -> Membership | None:
-    """The membership to work in: the chosen store if the person belongs to it, else their first."""
-    memberships = memberships_for_user(user=user)
+    """The membership to work in: the chosen store if the person belongs to it, else their first. Brings the
+    person's preferences along (the dashboard's language), so reading them costs no query of its own."""
+    memberships = memberships_for_user(user=user).select_related("user__preference")
     if store_id is not None:
         chosen = memberships.filter(store_id=store_id).first()
         if chosen:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import ApiKey, Invitation, Membership, Role, Store
 from .selectors import email_has_account
@@ -233,9 +234,9 @@ class MembershipError(ValueError):
     """A change to the team that would leave the store without an owner, or similar."""
 
 
-LAST_OWNER_DEMOTED = "A store keeps at least one owner: make someone else owner first."
-LAST_OWNER_REMOVED = "The last owner cannot be removed: make someone else owner first."
-MEMBER_GONE = "This person is no longer a member of the store."
+LAST_OWNER_DEMOTED = gettext_lazy("A store keeps at least one owner: make someone else owner first.")
+LAST_OWNER_REMOVED = gettext_lazy("The last owner cannot be removed: make someone else owner first.")
+MEMBER_GONE = gettext_lazy("This person is no longer a member of the store.")
 
 
 def _lock_team(*, store_id: int) -> None:
@@ -250,21 +251,21 @@ def _locked_membership(membership: Membership) -> Membership:
     _lock_team(store_id=membership.store_id)
     locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
     if locked is None:  # removed by someone else meanwhile
-        raise MembershipError(MEMBER_GONE)
+        raise MembershipError(str(MEMBER_GONE))
     return locked
 
 
-def _refuse_without_other_owner(membership: Membership, message: str) -> None:
+def _refuse_without_other_owner(membership: Membership, message) -> None:
     """Called with the team lock held, so the count cannot change before the caller's write commits."""
     others = Membership.objects.filter(store_id=membership.store_id, role=Role.OWNER).exclude(pk=membership.pk)
     if not others.exists():
-        raise MembershipError(message)
+        raise MembershipError(str(message))
 
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: Role) -> Membership:
     if role not in Role.values:
-        raise MembershipError("Unknown role.")
+        raise MembershipError(_("Unknown role."))
     membership = _locked_membership(membership)
     if membership.role == Role.OWNER and role != Role.OWNER:
         _refuse_without_other_owner(membership, LAST_OWNER_DEMOTED)
@@ -288,10 +289,10 @@ def invitation_create(*, store: Store, email: str, role: Role, invited_by) -> tu
     Inviting the same address again replaces its open invitation, so only the newest link works.
     """
     if role not in Role.values:
-        raise MembershipError("Unknown role.")
+        raise MembershipError(_("Unknown role."))
     email = email.strip().lower()
     if Membership.objects.filter(store=store, user__username=email).exists():
-        raise MembershipError(f"{email} is already a member of this store.")
+        raise MembershipError(_("%(email)s is already a member of this store.") % {"email": email})
     Invitation.objects.filter(store=store, email=email, accepted_at__isnull=True).delete()
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
@@ -312,19 +313,25 @@ def invitation_send(*, invitation: Invitation, token: str) -> None:
     from django.urls import reverse
 
     link = settings.SITE_URL + reverse("dashboard:invitation_accept", kwargs={"token": token})
+    # In the language of the person inviting (the request's): the invited person's own is not known yet.
     inviter = invitation.invited_by.get_full_name() or invitation.invited_by.email if invitation.invited_by else ""
+    names = {"inviter": inviter, "store": invitation.store.name, "role": invitation.get_role_display().lower()}
+    if inviter:
+        invited = _("%(inviter)s invited you to work on %(store)s in Afterglow as %(role)s.") % names
+    else:
+        invited = _("A colleague invited you to work on %(store)s in Afterglow as %(role)s.") % names
     body = "\n".join(
         [
-            f"{inviter or 'A colleague'} invited you to work on {invitation.store.name} in Afterglow "
-            f"as {invitation.get_role_display().lower()}.",
+            invited,
             "",
-            f"Accept the invitation: {link}",
+            _("Accept the invitation: %(link)s") % {"link": link},
             "",
-            f"The link works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.",
-            "If you did not expect this, ignore this email.",
+            _("The link works once, until %(until)s UTC.") % {"until": f"{invitation.expires_at:%Y-%m-%d %H:%M}"},
+            _("If you did not expect this, ignore this email."),
         ]
     )
-    send_mail(f"Join {invitation.store.name} on Afterglow", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    subject = _("Join %(store)s on Afterglow") % names
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 
 @transaction.atomic
@@ -340,17 +347,17 @@ def invitation_accept(
     user is created with `password`. Returns the user. Accepting twice, or too late, is refused."""
     invitation = Invitation.objects.select_for_update().select_related("store").get(pk=invitation.pk)
     if not invitation.is_open():
-        raise MembershipError("This invitation was already used or has expired.")
+        raise MembershipError(_("This invitation was already used or has expired."))
     if user is None:
         if User.objects.filter(username=invitation.email).exists():
-            raise MembershipError("An account with this email exists: sign in to accept.")
+            raise MembershipError(_("An account with this email exists: sign in to accept."))
         if not password:
-            raise MembershipError("Choose a password.")
+            raise MembershipError(_("Choose a password."))
         user = user_get_or_create(
             email=invitation.email, password=password, first_name=first_name.strip(), last_name=last_name.strip()
         )
     elif user.username != invitation.email:
-        raise MembershipError("This invitation is for another email address.")
+        raise MembershipError(_("This invitation is for another email address."))
     membership = Membership.objects.filter(store=invitation.store, user=user).first()
     if membership is None:
         membership_grant(store=invitation.store, user=user, role=invitation.role)

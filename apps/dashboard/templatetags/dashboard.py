@@ -1,6 +1,12 @@
-"""Small helpers for dashboard templates: role checks for showing links, and percentages."""
+"""Small helpers for dashboard templates: role checks for showing links, and percentages, durations and
+differences in the merchant's language (numbers for people: localised; never use these in SVG attributes)."""
+
+from decimal import Decimal
 
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.stores.models import Membership
 from apps.stores.permissions import can as role_can
@@ -21,7 +27,21 @@ def percent(value, digits: int = 0) -> str:
     """0.256 → "26%"; None → "—"."""
     if value is None:
         return "—"
-    return f"{100 * float(value):.{int(digits)}f}%"
+    return f"{_rounded(100 * float(value), int(digits))}%"
+
+
+def _rounded(value, digits: int, grouping: bool = False) -> str:
+    """A number rounded half-even to `digits` decimals (as f-strings round), written the merchant's way."""
+    return number_format(Decimal(f"{value:.{digits}f}"), digits, force_grouping=grouping)
+
+
+def _length(minutes: int) -> str:
+    if minutes and minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+    if minutes and minutes % 60 == 0:
+        return _("%(count)s h") % {"count": minutes // 60}
+    return _("%(count)s min") % {"count": minutes}
 
 
 @register.filter
@@ -37,13 +57,8 @@ def delay(minutes) -> str:
     """A step's delay in words: "right away", "45 min", "3 h", "2 days"."""
     minutes = int(minutes or 0)
     if minutes == 0:
-        return "right away"
-    if minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return f"{days} day{'s' if days != 1 else ''}"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
+        return _("right away")
+    return _length(minutes)
 
 
 @register.filter
@@ -56,13 +71,7 @@ def duration(minutes) -> str:
     """A length of time in words: "45 min", "12 h", "2 days"; None → ""."""
     if minutes is None or minutes == "":
         return ""
-    minutes = int(minutes)
-    if minutes and minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return f"{days} day{'s' if days != 1 else ''}"
-    if minutes and minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
+    return _length(int(minutes))
 
 
 @register.filter
@@ -72,7 +81,7 @@ def points(value, digits: int = 1) -> str:
         return "—"
     text = f"{abs(float(value)):.{int(digits)}f}"
     sign = "+" if value > 0 and float(text) else ("−" if value < 0 and float(text) else "±")
-    return f"{sign}{text} pts"
+    return _("%(points)s pts") % {"points": sign + _rounded(abs(float(value)), int(digits))}
 
 
 @register.filter
@@ -89,5 +98,4 @@ def signed_amount(value) -> str:
     """An amount of money with its sign and two decimals: +3.55, −0.40, ±0.00; None → "—"."""
     if value is None:
         return "—"
-    text = f"{abs(value):,.2f}"
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+    return ("+" if value > 0 else "−" if value < 0 else "±") + _rounded(abs(value), 2, grouping=True)

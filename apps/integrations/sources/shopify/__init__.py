@@ -8,6 +8,8 @@ discounts.py, sample.py ("Send a test event") and oauth.py (the install flow).
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from apps.customers.inputs import CustomerIn
 from apps.customers.models import ConsentSource, Customer
 from apps.customers.services import customer_upsert
@@ -342,23 +344,25 @@ REMOTE = Remote(
     fields=(
         CredentialField(
             name="address",
-            label="Shop address",
+            label=gettext_lazy("Shop address"),
             target="address",
-            help_text="Your shop's myshopify.com name, for example northwind.myshopify.com.",
+            help_text=gettext_lazy("Your shop's myshopify.com name, for example northwind.myshopify.com."),
             secret=False,
             clean=clean_shop_domain,
         ),
         CredentialField(
             name="api_token",
-            label="Admin API access token",
+            label=gettext_lazy("Admin API access token"),
             target="api_token",
-            help_text="Shopify admin → Settings → Apps → Develop apps → your app → API credentials (starts shpat_).",
+            help_text=gettext_lazy(
+                "Shopify admin → Settings → Apps → Develop apps → your app → API credentials (starts shpat_)."
+            ),
         ),
         CredentialField(
             name="secret",
-            label="API secret key",
+            label=gettext_lazy("API secret key"),
             target="secret",
-            help_text="On the same page: Shopify signs its webhooks with it.",
+            help_text=gettext_lazy("On the same page: Shopify signs its webhooks with it."),
         ),
     ),
     setup=setup,

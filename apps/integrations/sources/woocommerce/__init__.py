@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from apps.core.bounds import money_limit
 from apps.customers.inputs import CustomerIn
 from apps.customers.models import ConsentSource, Customer
@@ -452,24 +454,26 @@ REMOTE = Remote(
     fields=(
         CredentialField(
             name="address",
-            label="Shop address",
+            label=gettext_lazy("Shop address"),
             target="address",
-            help_text="Your WordPress site's https:// address, such as https://shop.example.com.",
+            help_text=gettext_lazy("Your WordPress site's https:// address, such as https://shop.example.com."),
             secret=False,
             clean=clean_site_url,
         ),
         CredentialField(
             name="consumer_key",
-            label="Consumer key",
+            label=gettext_lazy("Consumer key"),
             target="api_key",
-            help_text="WooCommerce → Settings → Advanced → REST API → Add key, with Read/Write permissions. "
-            "It starts with ck_.",
+            help_text=gettext_lazy(
+                "WooCommerce → Settings → Advanced → REST API → Add key, with Read/Write permissions. "
+                "It starts with ck_."
+            ),
         ),
         CredentialField(
             name="consumer_secret",
-            label="Consumer secret",
+            label=gettext_lazy("Consumer secret"),
             target="api_token",
-            help_text="Shown once, beside the consumer key. It starts with cs_.",
+            help_text=gettext_lazy("Shown once, beside the consumer key. It starts with cs_."),
         ),
     ),
     setup=webhooks.setup,
