@@ -71,3 +71,14 @@ def test_buyer_pages_keep_choosing_the_buyers_language(client):
     page = client.get(order.get_tracking_url(), headers={"Accept-Language": "ko"})
 
     assert page.status_code == 200 and '<html lang="ru"' not in page.content.decode()
+
+
+def test_the_switcher_is_on_the_sign_in_page_and_in_the_sidebar_with_the_current_language_chosen(client):
+    page = client.get(reverse("login"), headers={"Accept-Language": "it"}).content.decode()
+    assert 'action="/accounts/language/"' in page and '<option value="it" lang="it" selected>' in page
+
+    member = MembershipFactory(role="owner")
+    client.force_login(member.user)
+    client.post(reverse("language_switch"), {"language": "kk", "next": "/dashboard/"})
+    page = client.get(reverse("dashboard:order_list")).content.decode()
+    assert '<option value="kk" lang="kk" selected>' in page
