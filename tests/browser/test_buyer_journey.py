@@ -104,7 +104,12 @@ def test_a_buyer_tracks_their_order_in_two_languages_then_answers_nps(page, live
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Anna")
     expect(page.get_by_role("heading", name="История отслеживания")).to_be_visible()
-    expect(page.get_by_text("Arrived at the destination hub")).to_be_visible()
+    # each scan in Russian, the carrier's own words one tap away (a <details>, no script)
+    latest = page.locator(".timeline .event").first
+    expect(latest.locator(".event-message")).to_have_text("Посылка в пути.")
+    expect(latest.get_by_text("Arrived at the destination hub")).to_be_hidden()
+    latest.get_by_text("Исходный текст перевозчика").click()
+    expect(latest.get_by_text("Arrived at the destination hub")).to_be_visible()
     expect(page.get_by_role("heading", name="Вам может понравиться")).to_be_visible()
     expect(page.locator(".cards .card")).to_have_count(4)
     expect(page.locator(".progress .step-current")).to_have_count(1)
