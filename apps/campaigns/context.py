@@ -4,7 +4,10 @@ against it: nothing here is a model, so a template can reach no method and no se
     store:    name, website_url, support_email, review_url, logo_url, colours, social_links, postal_address
     customer: first_name, last_name, email
     order:    number, placed_at, total, currency, lines [{title, quantity, price, total, image_url}]
-    shipment: carrier, tracking_number, tracking_url, status, status_label, estimated_delivery
+    shipment: carrier, tracking_number, tracking_url, status, status_label, status_note, estimated_delivery,
+              pickup_location, pickup_deadline, progress [{label, state}]
+              (status_label and status_note are the tracking page's own words for the status, in the
+              email's language; status_note says what happens next)
     cart:     lines [...], subtotal, recovery_url
     product:  name, url, image_url, price              (replenishment)
     coupon:   code, description, expires               (when the step carries an incentive)
@@ -13,16 +16,20 @@ against it: nothing here is a model, so a template can reach no method and no se
     nps_links: [{score, url}] for 0..10
 """
 
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from apps.core.contrast import DEFAULT_ACCENT, DEFAULT_PRIMARY, readable_text_on
 from apps.core.safe_values import css_colour
+from apps.tracking.progress import PROBLEM_STATUSES, shipment_progress, status_story
 
 from . import links
 from .copy import copy_for
+
+NO_ESTIMATE_STATUSES = {*PROBLEM_STATUSES, "available_for_pickup", "delivered"}
 
 
 def money(amount, currency: str, language: str) -> str:
@@ -116,8 +123,12 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
             "tracking_number": shipment.tracking_number,
             "tracking_url": shipment.tracking_url,
             "status": shipment.status,
-            "status_label": _status_label(shipment, language),
-            "estimated_delivery": day(shipment.estimated_delivery, language),
+            **shipment_status_context(shipment, language=language, store=store, customer=message.customer),
+            # As on the tracking page: no delivery day for a parcel that waits to be collected, has arrived
+            # or has a problem (it would promise what the status says will not happen).
+            "estimated_delivery": ""
+            if shipment.status in NO_ESTIMATE_STATUSES
+            else day(shipment.estimated_delivery, language),
         }
     if message.cart_id:
         cart = message.cart
@@ -151,6 +162,28 @@ def coupon_description(coupon, labels: dict, language: str) -> str:
     return labels["free_shipping"]
 
 
-def _status_label(shipment, language: str) -> str:
-    with translation.override(language):
-        return str(shipment.get_status_display())
+def _zone(store, customer) -> zoneinfo.ZoneInfo:
+    for name in (getattr(customer, "time_zone", ""), store.time_zone):
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def shipment_status_context(shipment, *, language: str, store, customer=None) -> dict:
+    """The shipment's status as its tracking page tells it (apps.tracking.progress: one definition for both),
+    in the email's language and the buyer's time zone: never the dashboard's status names."""
+    events = list(shipment.events.all())
+    with translation.override(language), timezone.override(_zone(store, customer)):
+        story = status_story(shipment, events=events, store_name=store.name)
+        steps = [{"label": str(step.label), "state": step.state} for step in shipment_progress(shipment, events).steps]
+        deadline = day(story.pickup_deadline, language) if story.pickup_deadline else ""
+    return {
+        "status_label": story.headline,
+        "status_note": story.next_step,
+        "pickup_location": story.pickup_location,
+        "pickup_deadline": deadline,
+        "progress": steps,
+    }

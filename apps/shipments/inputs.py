@@ -28,6 +28,20 @@ class ShipmentIn:
 
 
 @dataclass(frozen=True)
+class PickupIn:
+    """Where a parcel waiting at a pickup point can be collected, and until when, as the carrier says now.
+
+    An empty value says the carrier names none: handed to a service, it clears what an older delivery said.
+    """
+
+    location: str = ""
+    deadline: date | None = None
+
+    def __post_init__(self):
+        bound(self, Shipment, renames={"location": "pickup_location", "deadline": "pickup_deadline"})
+
+
+@dataclass(frozen=True)
 class EventIn:
     occurred_at: datetime
     status: str  # one of ShipmentStatus, already mapped

@@ -40,6 +40,9 @@ class Shipment(TenantModel):
     estimated_delivery = models.DateField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
+    # Where and until when a parcel waiting at a pickup point can be collected, when the carrier says.
+    pickup_location = models.CharField(max_length=255, blank=True)
+    pickup_deadline = models.DateField(null=True, blank=True)
     # Set by the delivery watch when the parcel looks stuck; cleared when it moves again.
     delay_flagged_at = models.DateTimeField(null=True, blank=True)
     is_history = models.BooleanField(default=False)  # imported as history: it starts no flow

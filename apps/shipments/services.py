@@ -9,7 +9,7 @@ from apps.orders.models import Order
 
 from . import events
 from .carriers import CARRIERS, detect_carrier, preferred_carriers
-from .inputs import EventIn, ShipmentIn
+from .inputs import EventIn, PickupIn, ShipmentIn
 from .models import Shipment, ShipmentStatus, TrackingEvent
 from .status import resolve_status
 
@@ -66,10 +66,12 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
 
 
 @transaction.atomic
-def shipment_record_events(*, shipment: Shipment, incoming: list[EventIn]) -> int:
+def shipment_record_events(*, shipment: Shipment, incoming: list[EventIn], pickup: PickupIn | None = None) -> int:
     """Store new carrier events (duplicates ignored) and move the shipment to what they say.
 
-    Returns how many events were new. A late, older event never moves the shipment backwards.
+    Returns how many events were new. A late, older event never moves the shipment backwards. `pickup` is
+    what the source says now about the pickup point (None: it says nothing); the caller hands it only
+    with news at least as fresh as what the shipment shows.
     """
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     before = set(shipment.events.values_list("dedupe_key", flat=True))
@@ -95,11 +97,11 @@ def shipment_record_events(*, shipment: Shipment, incoming: list[EventIn]) -> in
         ),
         None,
     )
-    _apply_events(shipment, estimate)
+    _apply_events(shipment, estimate, pickup)
     return len(fresh)
 
 
-def _apply_events(shipment: Shipment, estimate) -> None:
+def _apply_events(shipment: Shipment, estimate, pickup: PickupIn | None = None) -> None:
     rows = list(shipment.events.values_list("occurred_at", "status", "raw_status", "source").order_by("occurred_at"))
     status, delivered_at, last_event_at = resolve_status((at, s) for at, s, _, _ in rows)
     newest = next((row for row in reversed(rows) if row[1] == status), None)
@@ -112,6 +114,9 @@ def _apply_events(shipment: Shipment, estimate) -> None:
     }
     if estimate:
         values["estimated_delivery"] = estimate
+    if pickup is not None:
+        values["pickup_location"] = pickup.location
+        values["pickup_deadline"] = pickup.deadline
     previous = shipment.status
     changed = [name for name, value in values.items() if getattr(shipment, name) != value]
     if not changed:

@@ -29,7 +29,14 @@ from .buyer import (
 from .forms import NewsletterForm, OrderLookupForm
 from .links import lookup_order_id, lookup_path, unsign_target, web_url_or_empty
 from .models import PageBlock, PageEventKind
-from .progress import FINAL_STATUSES, Progress, order_progress_preparing, shipment_progress, status_label
+from .progress import (
+    FINAL_STATUSES,
+    Progress,
+    StatusStory,
+    order_progress_preparing,
+    shipment_progress,
+    status_story,
+)
 from .selectors import recommendations_for_order, shipment_delay
 from .services import newsletter_signup, page_event_record, page_views_record
 from .throttle import allow, client_address
@@ -45,7 +52,7 @@ class ShipmentCard:
     """One shipment as its buyer sees it; built from loaded data, no queries."""
 
     shipment: Shipment
-    label: str
+    story: StatusStory
     progress: Progress
     delay: str
     carrier_name: str
@@ -53,11 +60,15 @@ class ShipmentCard:
     events: list = field(default_factory=list)
 
     @property
+    def label(self) -> str:
+        return self.story.headline
+
+    @property
     def is_delivered(self) -> bool:
         return self.shipment.status == ShipmentStatus.DELIVERED
 
 
-def _shipment_card(shipment: Shipment, *, now, today) -> ShipmentCard:
+def _shipment_card(shipment: Shipment, *, now, today, store_name: str) -> ShipmentCard:
     events = list(shipment.events.all())  # prefetched, newest first
     carrier = CARRIERS.get(shipment.carrier)
     carrier_url = web_url_or_empty(shipment.tracking_url)
@@ -65,7 +76,7 @@ def _shipment_card(shipment: Shipment, *, now, today) -> ShipmentCard:
         carrier_url = carrier.url_for(shipment.tracking_number)
     return ShipmentCard(
         shipment=shipment,
-        label=status_label(shipment.status),
+        story=status_story(shipment, events=events, store_name=store_name, now=now),
         progress=shipment_progress(shipment, events),
         delay=shipment_delay(shipment, events=events, now=now, today=today),
         carrier_name=shipment.carrier_name or (carrier.name if carrier else shipment.carrier),
@@ -87,11 +98,13 @@ def _live_context(order: Order, *, limited: bool = False) -> dict:
     """What the self-refreshing part of the page shows: shipments, and the NPS prompt once delivered."""
     now = timezone.now()
     today = timezone.localdate(now)  # the buyer's zone is active
-    cards = [_shipment_card(s, now=now, today=today) for s in order.shipments.all()]
+    cards = [_shipment_card(s, now=now, today=today, store_name=order.store.name) for s in order.shipments.all()]
     cancelled = order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
     polling = not cancelled and (not cards or any(c.shipment.status not in FINAL_STATUSES for c in cards))
     delivered = any(card.is_delivered for card in cards)
     ready_for_pickup = any(card.shipment.status == ShipmentStatus.AVAILABLE_FOR_PICKUP for card in cards)
+    # Over, but not all delivered: a parcel went back to the store, and the order has not "arrived".
+    returned = not polling and any(card.shipment.status == ShipmentStatus.RETURNED for card in cards)
     asks_nps = delivered and not limited
     nps_response = nps_response_for_order(order=order) if asks_nps else None
     return {
@@ -104,6 +117,7 @@ def _live_context(order: Order, *, limited: bool = False) -> dict:
         "poll_seconds": POLL_SECONDS,
         "delivered": delivered,
         "ready_for_pickup": ready_for_pickup,
+        "returned": returned,
         "asks_nps": asks_nps,
         "nps_response": nps_response,
         "nps_scale": nps_scale(order) if asks_nps else [],

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from apps.orders.models import Order
-from apps.shipments.inputs import EventIn, ShipmentIn
+from apps.shipments.inputs import EventIn, PickupIn, ShipmentIn
 from apps.shipments.models import Shipment, TrackingEvent
 from apps.shipments.models import ShipmentStatus as S
 from apps.shipments.services import shipment_record_events, shipment_upsert
@@ -96,6 +96,7 @@ class TrackingUpdateIn:
     order_id: str = ""
     order_number: str = ""
     shipment: ShipmentIn | None = None
+    pickup: PickupIn | None = None  # what the source says about the pickup point; None when it says nothing
 
 
 # The tracking number of every source's "Send a test event" delivery (client.py's `test_event`): no real parcel
@@ -118,7 +119,7 @@ def apply_tracking_update(store: Store, data: TrackingUpdateIn) -> Applied:
         if order is None:
             raise unknown_shipment(data.tracking_number, data.carrier_label)
         shipment, _ = shipment_upsert(order=order, data=data.shipment)
-    new = record_events(shipment, data.events)
+    new = record_events(shipment, data.events, pickup=data.pickup)
     return Applied(summary=f"{new} new event(s) on shipment {data.tracking_number}", object_id=data.tracking_number)
 
 
@@ -186,11 +187,13 @@ def summary_event(
     return EventIn(occurred_at=at, status=status, raw_status=raw, source=source, message=message, external_id=key)
 
 
-def record_events(shipment: Shipment, events: list[EventIn]) -> int:
-    """Record carrier events; a delivery older than what the shipment shows keeps the newer estimate."""
+def record_events(shipment: Shipment, events: list[EventIn], *, pickup: PickupIn | None = None) -> int:
+    """Record carrier events; a delivery older than what the shipment shows keeps the newer estimate and
+    pickup point."""
     if shipment.last_event_at and events and max(e.occurred_at for e in events) < shipment.last_event_at:
         events = [replace(event, estimated_delivery=None) for event in events]
-    return shipment_record_events(shipment=shipment, incoming=events)
+        pickup = None
+    return shipment_record_events(shipment=shipment, incoming=events, pickup=pickup)
 
 
 # --- AfterShip ---------------------------------------------------------------------------------
@@ -237,6 +240,16 @@ def checkpoint_event(checkpoint: Obj, *, estimate) -> EventIn:
     )
 
 
+def pickup_in(msg: Obj) -> PickupIn | None:
+    """Where the parcel waits for its buyer: the tracking's `pickup_location`, with its `pickup_note` (opening
+    hours, say) beside it. None when the delivery carries neither field: it says nothing about a pickup."""
+    if "pickup_location" not in msg.data and "pickup_note" not in msg.data:
+        return None
+    location = msg.text("pickup_location", SHIPMENT("pickup_location"))
+    note = msg.text("pickup_note", SHIPMENT("pickup_location"))
+    return PickupIn(location=f"{location} ({note})" if location and note else location)
+
+
 def update_in(payload: Obj) -> TrackingUpdateIn:
     msg = payload.obj("msg")
     msg.require("tracking_number")
@@ -269,6 +282,7 @@ def update_in(payload: Obj) -> TrackingUpdateIn:
             shipped_at=msg.moment("shipment_pickup_date"),
             estimated_delivery=estimate,
         ),
+        pickup=pickup_in(msg),
     )
 
 
@@ -301,6 +315,8 @@ ADAPTER = AfterShipAdapter()
 
 # --- Calling AfterShip (client.py): the helpers above are what client.py builds on --------------
 
+from django.utils.translation import gettext_lazy  # noqa: E402
+
 from ...remotes import CredentialField, Remote  # noqa: E402
 from . import client  # noqa: E402
 
@@ -310,15 +326,17 @@ REMOTE = Remote(
     fields=(
         CredentialField(
             name="api_key",
-            label="API key",
+            label=gettext_lazy("API key"),
             target="api_token",
-            help_text="AfterShip admin > Settings > API keys. Afterglow registers each shipment's tracking number.",
+            help_text=gettext_lazy(
+                "AfterShip admin > Settings > API keys. Afterglow registers each shipment's tracking number."
+            ),
         ),
         CredentialField(
             name="webhook_secret",
-            label="Webhook secret",
+            label=gettext_lazy("Webhook secret"),
             target="secret",
-            help_text=(
+            help_text=gettext_lazy(
                 "AfterShip admin > Settings > Notifications > Webhooks: add this store's webhook URL there and copy "
                 "the webhook secret shown beside it. AfterShip signs every webhook with it."
             ),

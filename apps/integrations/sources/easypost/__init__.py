@@ -144,6 +144,8 @@ ADAPTER = EasyPostAdapter()
 
 # --- Calling EasyPost (client.py) ---------------------------------------------------------------
 
+from django.utils.translation import gettext_lazy  # noqa: E402
+
 from ...remotes import CredentialField, Remote  # noqa: E402
 from . import client  # noqa: E402
 
@@ -153,16 +155,18 @@ REMOTE = Remote(
     fields=(
         CredentialField(
             name="api_key",
-            label="API key",
+            label=gettext_lazy("API key"),
             target="api_token",
-            help_text="EasyPost dashboard > Account settings > API keys (a production key; a test key only tracks "
-            "EasyPost's test codes). Afterglow creates a tracker for each shipment.",
+            help_text=gettext_lazy(
+                "EasyPost dashboard > Account settings > API keys (a production key; a test key only tracks "
+                "EasyPost's test codes). Afterglow creates a tracker for each shipment."
+            ),
         ),
         CredentialField(
             name="webhook_secret",
-            label="Webhook secret",
+            label=gettext_lazy("Webhook secret"),
             target="secret",
-            help_text=(
+            help_text=gettext_lazy(
                 "EasyPost dashboard > Account settings > Webhooks: add this store's webhook URL with a webhook secret "
                 "and enter the same secret here. EasyPost signs every webhook with it."
             ),

@@ -189,6 +189,8 @@ ADAPTER = SeventeenTrackAdapter()
 
 # --- Calling 17TRACK (client.py) ----------------------------------------------------------------
 
+from django.utils.translation import gettext_lazy  # noqa: E402
+
 from ...remotes import CredentialField, Remote  # noqa: E402
 from . import client  # noqa: E402
 
@@ -200,9 +202,9 @@ REMOTE = Remote(
     fields=(
         CredentialField(
             name="api_key",
-            label="API key (security key)",
+            label=gettext_lazy("API key (security key)"),
             target="api_token",
-            help_text=(
+            help_text=gettext_lazy(
                 "17TRACK API dashboard > Settings: the security key. 17TRACK also signs its pushes with it. "
                 "Set this store's webhook URL on the same page."
             ),
