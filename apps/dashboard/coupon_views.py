@@ -131,7 +131,7 @@ class CouponPoolCreateForm(CouponCodesForm):
     name = forms.CharField(
         label=gettext_lazy("Pool name"),
         max_length=120,
-        help_text=gettext_lazy("For you to recognise it, e.g. “Shopify 10% off, spring”."),
+        help_text=gettext_lazy("For you to recognise it, e.g. “Shopify spring codes”."),
     )
     field_order = ["name", "file"]
 

@@ -2,7 +2,7 @@
 
 A template string left outside `{% translate %}`/`{% blocktranslate %}` is English in every language;
 tests/i18n/untranslated.py says how the words are found. Emails' copy lives in apps/campaigns/copy and
-the catalogues are checked by tests/tracking/test_catalogs.py."""
+the catalogues are checked by tests/i18n/test_catalogs.py."""
 
 from pathlib import Path
 
