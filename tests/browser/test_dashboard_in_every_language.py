@@ -25,7 +25,8 @@ def too_wide(page) -> list[str]:
         """() => [...document.querySelectorAll('body *')]
             .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
             .filter(el => !el.parentElement.closest('.table-scroll'))
-            .slice(0, 5).map(el => el.tagName + '.' + el.className + ': ' + (el.textContent || '').trim().slice(0, 40))"""
+            .slice(0, 5)
+            .map(el => el.tagName + '.' + el.className + ': ' + (el.textContent || '').trim().slice(0, 40))"""
     )
 
 

@@ -334,9 +334,8 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddIndex(
-            model_name='inboundevent',
-            index=models.Index(fields=['store', 'source', '-received_at'], name='inbound_store_source_recent'),
+            model_name="inboundevent",
+            index=models.Index(fields=["store", "source", "-received_at"], name="inbound_store_source_recent"),
         ),
-    
         migrations.RunPython(encrypt_and_mark_connected, migrations.RunPython.noop),
     ]
