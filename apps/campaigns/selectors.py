@@ -375,3 +375,103 @@ def coupon_pools_for_store(*, store: Store, pk: int | None = None) -> QuerySet:
 
 def coupon_pool_for_store(*, store: Store, pk: int):
     return get_object_or_404(coupon_pools_for_store(store=store, pk=pk))
+
+
+def scan_run_in_progress(*, store: Store, name: str, since) -> bool:
+    """Whether a run of this scan for the store started since `since` and has not finished."""
+    from .models import ScanRun
+
+    return ScanRun.objects.filter(store=store, name=name, finished_at__isnull=True, started_at__gte=since).exists()
+
+
+# --- The message log ------------------------------------------------------------------------
+PLANNED_STATUSES = (MessageStatus.SCHEDULED, MessageStatus.SENDING)
+
+
+def message_subject_line(*, message: Message, store: Store) -> str:
+    """The subject the log shows: the one sent; for an email still planned, its A/B variant's or step's
+    subject template (not rendered) in the language it will go in; "" for one that never went."""
+    if message.subject:
+        return message.subject
+    if message.status not in PLANNED_STATUSES:
+        return ""
+    from .dispatch import _pick, language_for
+
+    message.store = store  # the request's store: language_for reads it, without a query per row
+    language = language_for(message)
+    if message.variant_id and message.variant.subject:
+        return _pick(message.variant.subject, language, store.default_language)
+    return _pick(message.step.subject or {}, language, store.default_language)
+
+
+def message_preview(*, message: Message):
+    """A planned email as it would go now, for a person to read: rendered as dispatch.build_email renders
+    it, with the recipient's language, data, consent and the variant, and writing nothing. No coupon is
+    issued: one already issued for the email is shown, else the step's sample code; nothing is sent, and
+    the sending rules are read without creating them. Returns (RenderedEmail, whether the coupon is a
+    sample). Raises TemplateError for a step whose template does not render."""
+    from django.utils import translation
+
+    from apps.orders.selectors import recommended_products
+
+    from .context import message_context
+    from .dispatch import MARKETING_BLOCKS, USABLE, _pick, language_for
+    from .flows import definition_for
+    from .models import Coupon
+    from .preview import sample_context
+    from .rendering import render_email
+
+    step, store = message.step, message.store
+    language = language_for(message)
+    blocks = definition_for(step.flow.kind).blocks
+    customer = message.customer if message.customer_id else None
+    policy = messaging_policy_for(store=store)
+    may_market = bool(customer and customer.marketing_consent) or not policy.marketing_requires_consent
+    if not may_market:
+        blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
+    coupon = sample_coupon = None
+    if may_market and step.incentive_kind:
+        coupon = Coupon.objects.filter(message=message).select_related("store").first()
+        if coupon is not None and coupon.shop_state not in USABLE:
+            coupon = None
+        if coupon is None:
+            sample_coupon = sample_context(step, language)["coupon"]
+    if (coupon or sample_coupon) and "coupon" not in blocks:
+        blocks = (*blocks, "coupon")
+    wants_products = "recommendations" in blocks and message.order_id
+    products = recommended_products(order=message.order, limit=4) if wants_products else []
+    context = message_context(message, language=language, blocks=blocks, coupon=coupon, recommendations=products)
+    if sample_coupon:
+        context["coupon"] = sample_coupon
+    subject_source = _pick(message.variant.subject, language, store.default_language) if message.variant_id else None
+    with translation.override(language):
+        email = render_email(
+            subject=subject_source or _pick(step.subject, language, store.default_language),
+            preheader=_pick(step.preheader, language, store.default_language),
+            body=_pick(step.body, language, store.default_language),
+            context=context,
+            blocks=blocks,
+        )
+    return email, sample_coupon is not None
+
+
+def step_figures(*, flow: Flow, since) -> dict[int, dict]:
+    """Per step id of the flow, its emails sent since a moment: sent, opened, clicked, the orders credited
+    to them and their revenue, counted as `flow_figures` counts a flow (one aggregate query; a step
+    without a sent email is missing)."""
+    from django.db.models import Count, Q, Sum
+
+    rows = (
+        _sent_since(flow.store_id, since)
+        .filter(step__flow=flow)
+        .values("step_id")
+        .annotate(
+            sent=Count("id"),
+            opened=Count("id", filter=Q(opened_at__isnull=False)),
+            clicked=Count("id", filter=Q(clicked_at__isnull=False)),
+            conversions=Count("id", filter=Q(attributed_order__isnull=False)),
+            revenue=Sum("attributed_revenue"),
+        )
+        .order_by()
+    )
+    return {row.pop("step_id"): {**row, "revenue": row["revenue"] or 0} for row in rows}

@@ -241,3 +241,64 @@ def messages_anonymise(*, store_id: int, customer_id: int, email: str, anonymous
     return Message.objects.filter(buyer, store_id=store_id).update(
         email=anonymous, body_html="", body_text="", modified_at=now
     )
+
+
+# --- The message log: cancelling a planned email -------------------------------------------
+CANCELLED_RULE = "cancelled"
+
+
+class MessageNotCancellable(ValueError):
+    """Only a planned (`scheduled`) email can be cancelled; `status` says where this one is instead."""
+
+    def __init__(self, status: str):
+        super().__init__(f"only a scheduled email can be cancelled; this one is {status}")
+        self.status = status
+
+
+@transaction.atomic
+def message_cancel(*, message: Message, by: str) -> Message:
+    """A planned email that should not go: `scheduled` → `skipped`, by rule "cancelled", with who did it in
+    the reason and the trace. The ledger row stays (the step and subject keep their one row, so nothing
+    plans it again). Taken under the row's lock, and only from `scheduled`: an email a worker has claimed,
+    sent, or that was cancelled already raises MessageNotCancellable and nothing changes."""
+    locked = Message.objects.select_for_update().filter(pk=message.pk).only("pk", "status", "trace").first()
+    if locked is None or locked.status != MessageStatus.SCHEDULED:
+        raise MessageNotCancellable(locked.status if locked else "gone")
+    reason = f"cancelled by {by}"[:255] if by else "cancelled in the dashboard"
+    trace = message_trace(locked, action=MessageStatus.SKIPPED.value, rule=CANCELLED_RULE, reason=reason)
+    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).update(
+        status=MessageStatus.SKIPPED, reason=reason, trace=trace, modified_at=timezone.now()
+    )
+    if not updated:  # SQLite has no row locks: the conditional update is the guard there
+        raise MessageNotCancellable(Message.objects.filter(pk=message.pk).values_list("status", flat=True).first())
+    message.refresh_from_db()
+    return message
+
+
+# --- Scans started by hand ------------------------------------------------------------------
+def scan_queued_key(*, name: str, store_id: int) -> str:
+    """The cache mark of a scan queued by hand for a store, until its task ends (or the task time limit)."""
+    return f"scan-queued:{store_id}:{name}"
+
+
+def scan_run_queue(*, store: Store, name: str) -> bool:
+    """Queue one run of the scan `name` for the store, on commit; the run itself happens in a worker.
+    False, and nothing queued, when the scan is running for the store (an unfinished run younger than the
+    task time limit) or is queued and not started yet."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from .scans import SCANS
+    from .selectors import scan_run_in_progress
+    from .tasks import scan_by_hand_task
+
+    if name not in SCANS:
+        raise ValueError(f"no scan named {name!r}")
+    limit = settings.CELERY_TASK_TIME_LIMIT
+    if scan_run_in_progress(store=store, name=name, since=timezone.now() - timedelta(seconds=limit)):
+        return False
+    if not cache.add(scan_queued_key(name=name, store_id=store.pk), True, timeout=limit):
+        return False
+    store_id = store.pk
+    transaction.on_commit(lambda: scan_by_hand_task.delay(name, store_id))
+    return True

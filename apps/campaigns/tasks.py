@@ -60,3 +60,23 @@ def scan_store_task(name: str, store_id: int) -> int:
     if store is None:
         return 0
     return sum(run.messages_created for run in run_scan(name, store=store, once_per_day=True))
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def scan_by_hand_task(name: str, store_id: int) -> int:
+    """A scan an owner started from the dashboard (services.scan_run_queue): it runs whatever the hour, as
+    `manage.py run_scan NAME --store SLUG` does, and plans nothing twice. Its queued mark goes when it ends."""
+    from django.core.cache import cache
+
+    from apps.stores.models import Store
+
+    from .scans import run_scan
+    from .services import scan_queued_key
+
+    try:
+        store = Store.objects.filter(pk=store_id).first()
+        if store is None:
+            return 0
+        return sum(run.messages_created for run in run_scan(name, store=store))
+    finally:
+        cache.delete(scan_queued_key(name=name, store_id=store_id))

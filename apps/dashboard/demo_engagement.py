@@ -2,13 +2,16 @@
 clicks and credited orders, NPS answers and the critics cases they opened. Runs after the bulk seed;
 bounded (the last 90 days, a few thousand rows), so it takes seconds at any scale."""
 
+import html
 import random
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from apps.campaigns.dispatch import _pick
 from apps.campaigns.models import Flow, FlowKind, FlowStep, Message, MessageStatus
+from apps.campaigns.rendering import TemplateError, render_merchant
 from apps.feedback.services import nps_add_comment, nps_record
 from apps.orders.models import Cart, Order, OrderStatus
 from apps.shipments.models import Shipment, ShipmentStatus
@@ -37,10 +40,10 @@ def demo_engagement_seed(*, store: Store, seed: int = 7) -> dict[str, int]:
         Order.objects.filter(store=store, placed_at__gte=now - WINDOW)
         .exclude(email="")
         .order_by("-placed_at")
-        .values_list("pk", "email", "customer_id", "placed_at")[:MAX_ORDERS]
+        .values_list("pk", "email", "customer_id", "placed_at", "number")[:MAX_ORDERS]
     )
     messages = []
-    for pk, email, customer_id, placed_at in orders:
+    for pk, email, customer_id, placed_at, number in orders:
         messages.append(
             _sent(
                 store,
@@ -52,12 +55,15 @@ def demo_engagement_seed(*, store: Store, seed: int = 7) -> dict[str, int]:
                 rnd,
                 order_id=pk,
                 transactional=True,
+                facts={"order": {"number": number}},
             )
         )
-    for pk, email, customer_id, shipped_at, order_id in (
+    for pk, email, customer_id, shipped_at, order_id, number, carrier in (
         Shipment.objects.filter(store=store, shipped_at__gte=now - WINDOW)
         .exclude(order__email="")
-        .values_list("pk", "order__email", "order__customer_id", "shipped_at", "order_id")[:MAX_ORDERS]
+        .values_list(
+            "pk", "order__email", "order__customer_id", "shipped_at", "order_id", "order__number", "carrier_name"
+        )[:MAX_ORDERS]
     ):
         messages.append(
             _sent(
@@ -71,6 +77,7 @@ def demo_engagement_seed(*, store: Store, seed: int = 7) -> dict[str, int]:
                 order_id=order_id,
                 shipment_id=pk,
                 transactional=True,
+                facts={"order": {"number": number}, "shipment": {"carrier": carrier}},
             )
         )
     carts = Cart.objects.filter(store=store, updated_at__gte=now - WINDOW, updated_at__lte=now - timedelta(hours=2))
@@ -95,8 +102,31 @@ def demo_engagement_seed(*, store: Store, seed: int = 7) -> dict[str, int]:
     return {"demo_emails": len(messages), **_nps(store, rnd, now)}
 
 
+def _subject(store, step, facts: dict) -> str:
+    """The subject as the email would have had it: the step's, in the store's language, filled in with what
+    the demo knows of the order and parcel (the body is not rendered: the demo keeps what its emails did,
+    and the message log says so)."""
+    source = _pick(step.subject, store.default_language, store.default_language)
+    context = {"store": {"name": store.name}, "customer": {}, **facts}
+    try:
+        return " ".join(html.unescape(render_merchant(source, context)).split())[:255]
+    except TemplateError:
+        return " ".join(source.replace("{{ order.number }}", "").split())[:255]
+
+
 def _sent(
-    store, step, subject_key, email, customer_id, at, rnd, *, transactional=False, converted_order_id=None, **refs
+    store,
+    step,
+    subject_key,
+    email,
+    customer_id,
+    at,
+    rnd,
+    *,
+    transactional=False,
+    converted_order_id=None,
+    facts=None,
+    **refs,
 ) -> Message:
     opened = at + timedelta(minutes=rnd.randint(5, 600)) if rnd.random() < (0.62 if transactional else 0.45) else None
     clicked = opened + timedelta(minutes=rnd.randint(1, 30)) if opened and rnd.random() < 0.3 else None
@@ -112,12 +142,14 @@ def _sent(
         transactional=transactional,
         priority=step.flow.priority,
         language=store.default_language,
-        subject=step.subject.get("en", "")[:255].replace("{{ order.number }}", ""),
+        subject=_subject(store, step, facts or {}),
         delivered_at=at + timedelta(seconds=rnd.randint(2, 40)) if rnd.random() < 0.98 else None,
         opened_at=opened,
         clicked_at=clicked,
         esp_message_id=f"demo-{subject_key}",
-        trace=[{"at": at.isoformat(), "action": "sent", "rule": "demo", "reason": "demo history"}],
+        trace=[
+            {"at": at.isoformat(), "action": "sent", "rule": "demo", "reason": "demo history: what it said is not kept"}
+        ],
         **refs,
     )
     if converted_order_id and clicked:

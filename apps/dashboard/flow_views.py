@@ -29,6 +29,7 @@ from apps.campaigns.selectors import (
     flow_for_store,
     flow_step_counts,
     messaging_policy_for,
+    step_figures,
     step_for_store,
     variant_for_store,
 )
@@ -97,12 +98,18 @@ def flow_toggle(request, pk: int):
     return redirect("dashboard:flow_list")
 
 
+EMPTY_FIGURES = {"sent": 0, "opened": 0, "clicked": 0, "conversions": 0, "revenue": 0}
+
+
 def _detail_context(request, flow, holdout_form=None) -> dict:
     steps = list(flow.steps.all())
     status_labels = dict(ShipmentStatus.choices)
+    figures = step_figures(flow=flow, since=timezone.now() - timedelta(days=FIGURES_DAYS))
     for step in steps:
         step.default_window = default_send_window(step)
         step.trigger_label = status_labels.get(step.trigger_status, step.trigger_status)
+        step.figures = figures.get(step.pk, EMPTY_FIGURES)
+    totals = {name: sum(step.figures[name] for step in steps) for name in EMPTY_FIGURES}
     lift = flow_lifts(store=request.store).get(flow.pk) if flow.holdout_percent else None
     return {
         "flow": flow,
@@ -112,6 +119,8 @@ def _detail_context(request, flow, holdout_form=None) -> dict:
         "holdout_form": holdout_form or HoldoutForm(initial={"holdout_percent": flow.holdout_percent}),
         "lift": lift,
         "lift_groups": [(_("Emailed"), lift.emailed), (_("Held out"), lift.held_out)] if lift else [],
+        "totals": totals,
+        "figures_days": FIGURES_DAYS,
     }
 
 

@@ -1,7 +1,7 @@
 """The figures on the dashboard home, composed from each app's selectors in a fixed number of queries
 (aggregates only, never one query per row), and shaped into chart geometry."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -23,8 +23,8 @@ from apps.customers.selectors import customer_counts
 from apps.feedback.models import DETRACTOR_MAX, PROMOTER_MIN
 from apps.feedback.selectors import critic_case_counts, critic_recovery, nps_by_week, nps_distribution
 from apps.orders.selectors import order_counts_by_day
-from apps.shipments.models import ShipmentStatus
-from apps.shipments.selectors import attention_counts, shipment_status_counts
+from apps.shipments.models import ATTENTION_STATUSES, ShipmentStatus
+from apps.shipments.selectors import attention_counts, shipments_for_store
 from apps.stores.models import Store
 from apps.tracking.models import PageBlock
 from apps.tracking.selectors import page_block_counts
@@ -66,24 +66,64 @@ class Overview:
     shipments: int
     needing_attention: int
     customers: dict[str, int]
+    # The chart's segments that need a person: the troubled statuses, and "stuck" (flagged by the delivery
+    # watch while in another status). Their sum is `needing_attention`, `attention["total"]`.
+    attention_keys: frozenset[str] = frozenset()
+    attention: dict[str, int] = field(default_factory=dict)
 
 
-def store_overview(*, store: Store, since: datetime, attention: dict[str, int] | None = None) -> Overview:
+STUCK = "stuck"  # a chart segment: flagged by the delivery watch, in a status that is not itself trouble
+ATTENTION_KEYS = frozenset({*ATTENTION_STATUSES, STUCK})
+
+
+def shipment_breakdown(*, store: Store, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """The shipments created since a moment, by their status now, and which of them need attention now:
+    one query, so the chart and the attention figure count the very same shipments.
+
+    Returns (chart counts, attention). Each shipment is in one chart segment: its status, or "stuck" when
+    the delivery watch flagged it and its status is not a troubled one already. Attention is `troubled`
+    (exception, failed attempt, returned) + `stuck` = `total`, which is the sum of those segments."""
+    from django.db.models import Count, Q
+
+    rows = (
+        shipments_for_store(store=store)
+        .filter(created_at__gte=since)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), stuck=Count("pk", filter=Q(delay_flagged_at__isnull=False)))
+    )
+    counts: dict[str, int] = {}
+    troubled = stuck = 0
+    for row in rows:
+        if row["status"] in ATTENTION_STATUSES:
+            counts[row["status"]] = row["n"]
+            troubled += row["n"]
+        else:
+            counts[row["status"]] = row["n"] - row["stuck"]
+            counts[STUCK] = counts.get(STUCK, 0) + row["stuck"]
+            stuck += row["stuck"]
+    return counts, {"troubled": troubled, "stuck": stuck, "total": troubled + stuck}
+
+
+def store_overview(*, store: Store, since: datetime) -> Overview:
     daily = order_counts_by_day(store=store, since=since)
     orders = sum(row["orders"] for row in daily)
     revenue = sum((row["revenue"] or Decimal(0) for row in daily), Decimal(0))
     first_day = timezone.localtime(since, store.tz).date()
     days = (timezone.localtime(timezone.now(), store.tz).date() - first_day).days + 1
-    status_counts = shipment_status_counts(store=store, since=since)
+    status_counts, in_period = shipment_breakdown(store=store, since=since)
+    labels = {**dict(ShipmentStatus.choices), STUCK: pgettext("shipments", "Stuck (no carrier news)")}
     return Overview(
         orders=orders,
         revenue=revenue,
         average_order=(revenue / orders).quantize(Decimal("0.01")) if orders else Decimal(0),
         order_bars=daily_bars({row["day"]: row["orders"] for row in daily}, first_day=first_day, days=days),
-        shipment_segments=share_segments(status_counts, dict(ShipmentStatus.choices)),
+        shipment_segments=share_segments(status_counts, labels),
         shipments=sum(status_counts.values()),
-        needing_attention=(attention or attention_counts(store=store))["total"],
+        needing_attention=in_period["total"],
         customers=customer_counts(store=store),
+        attention_keys=ATTENTION_KEYS,
+        attention=in_period,
     )
 
 
@@ -316,8 +356,11 @@ class Home:
 
 def home_report(*, store: Store, days: int) -> Home:
     since = timezone.now() - timedelta(days=days)
-    attention = attention_counts(store=store)
-    overview = store_overview(store=store, since=since, attention=attention)
+    overview = store_overview(store=store, since=since)
+    # The figure is the chart's own count (its attention segments); the list behind "see them" shows every
+    # shipment that needs attention, so those from before the period are counted apart.
+    attention = dict(overview.attention)
+    attention["older"] = max(0, attention_counts(store=store)["total"] - attention["total"])
     emails = email_totals(store=store, since=since)
     flows = flow_rows(store=store, since=since)
     resurveys = resurveys_for_store(store=store)

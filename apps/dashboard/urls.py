@@ -38,6 +38,7 @@ urlpatterns = [
     path("messages/", message_views.message_list, name="message_list"),
     path("messages/<int:pk>/", message_views.message_detail, name="message_detail"),
     path("messages/<int:pk>/body/", message_views.message_body, name="message_body"),
+    path("messages/<int:pk>/cancel/", message_views.message_cancel, name="message_cancel"),
     path("inbound/", views.inbound_list, name="inbound_list"),
     path("inbound/<int:pk>/", views.inbound_detail, name="inbound_detail"),
     path("inbound/<int:pk>/replay/", views.inbound_replay, name="inbound_replay"),
@@ -60,6 +61,7 @@ urlpatterns = [
     path("settings/sending/", sending_views.sending_rules, name="sending_rules"),
     path("reports/tracking-page/", views.tracking_report, name="tracking_report"),
     path("reports/scans/", views.scan_run_list, name="scan_run_list"),
+    path("reports/scans/run/", views.scan_run_start, name="scan_run_start"),
     # Critics queue
     path("critics/", critic_views.critic_list, name="critic_list"),
     path("critics/<int:pk>/", critic_views.critic_detail, name="critic_detail"),

@@ -4,9 +4,12 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from apps.campaigns.scans import SCANS
 from apps.campaigns.selectors import messages_for_customer, scan_runs_for_store
+from apps.campaigns.services import scan_run_queue
 from apps.customers.models import RfmSegment
 from apps.customers.selectors import customer_for_store, customers_for_store
 from apps.feedback.selectors import nps_responses_for_customer
@@ -184,7 +187,54 @@ def inbound_replay(request, pk: int):
     return redirect("dashboard:inbound_detail", pk=pk)
 
 
+# What each periodic scan (apps/campaigns/scans) looks for, in the merchant's words.
+SCAN_LABELS = {
+    "abandoned_carts": gettext_lazy("Abandoned carts"),
+    "delivery_watch": gettext_lazy("Stuck parcels"),
+    "lapsed_customers": gettext_lazy("Lapsed customers (win-back)"),
+    "overdue_reviews": gettext_lazy("Review requests due"),
+    "replenishment": gettext_lazy("Replenishment reminders"),
+    "rfm": gettext_lazy("Customer segments (RFM)"),
+}
+
+
+def _scan_label(name: str) -> str:
+    return str(SCAN_LABELS.get(name, name.replace("_", " ")))
+
+
 @member_required("view_reports")
 def scan_run_list(request):
-    """The periodic scans' recent runs for this store: when, how long, what they found and planned."""
-    return render(request, "dashboard/scan_run_list.html", {"runs": scan_runs_for_store(store=request.store)})
+    """The periodic scans' recent runs for this store: when, how long, what they found and planned; an owner
+    may start one now."""
+    runs = list(scan_runs_for_store(store=request.store))
+    for run in runs:
+        run.label = _scan_label(run.name)
+    context = {
+        "runs": runs,
+        "scans": [(name, _scan_label(name)) for name in sorted(SCANS)],
+        "can_run": can(request.membership, "run_scans"),
+    }
+    return render(request, "dashboard/scan_run_list.html", context)
+
+
+@require_POST
+@member_required("run_scans")
+def scan_run_start(request):
+    """Queue one run of a scan for this store, in a worker (never in the request); not a second one while it
+    is queued or running."""
+    name = request.POST.get("name", "")
+    if name not in SCANS:
+        messages.error(request, _("Choose one of the scans listed below."))
+    elif scan_run_queue(store=request.store, name=name):
+        messages.success(
+            request,
+            _("%(scan)s: queued. It runs in the background and appears in the list when it starts.")
+            % {"scan": _scan_label(name)},
+        )
+    else:
+        messages.info(
+            request,
+            _("%(scan)s is already queued or running for this store: it was not queued again.")
+            % {"scan": _scan_label(name)},
+        )
+    return redirect("dashboard:scan_run_list")

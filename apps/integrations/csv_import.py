@@ -1,7 +1,11 @@
-"""CSV rows → the same inputs the API and webhooks produce. Pure functions: no database here."""
+"""CSV rows → the same inputs the API and webhooks produce. Pure functions: no database here.
+
+What goes wrong with a file or a row is said for the merchant, in the active language: what is wrong and
+what to do ("The file is not UTF-8 text: ..."), never an exception's name or text."""
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from apps.customers.inputs import CustomerIn
 from apps.orders.inputs import LineIn, OrderIn
@@ -19,6 +24,8 @@ from apps.shipments.inputs import ShipmentIn
 from .adapters import PayloadError
 from .models import ImportKind
 from .parsing import moment, money
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,41 @@ def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:
     return [field.label for field in FIELDS[kind] if field.required and not mapping.get(field.name)]
 
 
+def not_utf8() -> str:
+    return _(
+        "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” (in Excel: File → Save a "
+        "copy → CSV UTF-8) and upload it again."
+    )
+
+
+def check_utf8(raw: bytes, *, complete: bool) -> None:
+    """Refuse bytes that are not UTF-8; the end of a sample (`complete=False`) may cut a character in two."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not complete and exc.reason == "unexpected end of data" and exc.start >= len(raw) - 3:
+            return
+        logger.info("CSV upload is not UTF-8: %s", exc)
+        raise PayloadError(not_utf8()) from exc
+
+
+# Spreadsheet workbooks uploaded as they are: a zip (.xlsx, .ods) or an OLE file (.xls).
+WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+# A cell that is a value, not a column's name: an email address, a number, an amount, a date, #1001.
+DATA_CELL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|[#+\-]?\d[\d\s.,:/\-+TZ]*")
+
+
 def read_header(raw: bytes) -> tuple[list[str], list[list[str]]]:
-    """The header and the first rows, for the mapping screen. Raises PayloadError for unreadable files."""
+    """The header and the first rows, for the mapping screen. Raises PayloadError, in words for the merchant,
+    for a file that is not UTF-8 CSV text with a header row."""
+    if raw.startswith(WORKBOOK_SIGNATURES):
+        raise PayloadError(
+            _(
+                "This is a spreadsheet workbook, not a CSV file. In your spreadsheet, save it as “CSV UTF-8” and "
+                "upload that file."
+            )
+        )
+    check_utf8(raw[: 64 * 1024], complete=len(raw) <= 64 * 1024)
     reader = csv.reader(io.StringIO(_decode(raw[: 64 * 1024]), newline=""), dialect=_sniff(raw))
     rows = []
     try:
@@ -106,11 +146,34 @@ def read_header(raw: bytes) -> tuple[list[str], list[list[str]]]:
             rows.append(row)
             if len(rows) == 5:
                 break
-    except (StopIteration, csv.Error) as exc:
-        raise PayloadError("The file has no header row or is not a CSV file.") from exc
-    if not any(cell.strip() for cell in header):
-        raise PayloadError("The first row must name the columns.")
-    return [cell.strip() for cell in header], rows
+    except StopIteration as exc:
+        raise PayloadError(_("The file is empty. Export the data again and upload the CSV file.")) from exc
+    except csv.Error as exc:
+        logger.info("CSV upload could not be read: %s", exc)
+        raise PayloadError(
+            _(
+                "The file could not be read as CSV (a quote left open, or a cell far too long). Open it in your "
+                "spreadsheet, save it again as “CSV UTF-8” and upload it."
+            )
+        ) from exc
+    cells = [cell.strip() for cell in header]
+    if not any(cells):
+        raise PayloadError(
+            _(
+                "The first row is empty: it must name the columns (Email, Order id…). Add a header row and "
+                "upload the file again."
+            )
+        )
+    data = [cell for cell in cells if cell and DATA_CELL.fullmatch(cell)]
+    if data:
+        raise PayloadError(
+            _(
+                "The first row holds data (%(value)s), not the names of the columns. Add a header row such as "
+                "Email, Order id, Created at above your data and upload the file again."
+            )
+            % {"value": data[0][:60]}
+        )
+    return cells, rows
 
 
 def _decode(raw: bytes) -> str:
@@ -143,7 +206,7 @@ def _email(value: str) -> str:
     try:
         validate_email(value)
     except ValidationError as exc:
-        raise RowError("email", f"{value!r} is not an email address") from exc
+        raise RowError("email", _("“%(value)s” is not an email address.") % {"value": value[:100]}) from exc
     return value.lower()
 
 
@@ -153,13 +216,13 @@ def _consent(value: str) -> bool | None:
         return True
     if word in NO:
         return None if word == "" else False
-    raise RowError("accepts_marketing", f"{value!r} is not yes or no")
+    raise RowError("accepts_marketing", _("“%(value)s” is not yes or no.") % {"value": value[:100]})
 
 
 def customer_from_row(row: dict[str, str], mapping: dict[str, str]) -> CustomerIn:
     email = _value(row, mapping, "email")
     if not email:
-        raise RowError("email", "required")
+        raise RowError("email", empty_cell())
     locale = _value(row, mapping, "locale").lower()[:2]
     return CustomerIn(
         email=_email(email),
@@ -180,15 +243,25 @@ def order_from_rows(
     get = lambda name: _value(first, mapping, name)  # noqa: E731
     for name in ("order_id", "email", "placed_at"):
         if not get(name):
-            raise RowError(name, "required")
+            raise RowError(name, empty_cell())
     try:
         placed_at = moment(get("placed_at"), field="placed_at", naive_tz=store_tz)
+    except PayloadError as exc:
+        raise RowError("placed_at", not_a_moment(get("placed_at"), exc)) from exc
+    try:
         total = money(get("total"), field="total")
     except PayloadError as exc:
-        raise RowError(next(iter(exc.fields), "row"), str(exc)) from exc
+        raise RowError("total", not_an_amount(get("total"), exc)) from exc
     status_word = get("status").lower()
     if status_word and status_word not in STATUS_WORDS:
-        raise RowError("status", f"{get('status')!r} is not an order status")
+        raise RowError(
+            "status",
+            _(
+                "“%(value)s” is not an order status Afterglow knows: use paid, pending, fulfilled, cancelled "
+                "or refunded."
+            )
+            % {"value": get("status")[:100]},
+        )
     lines = []
     for row in rows:
         title = _value(row, mapping, "product_title")
@@ -196,11 +269,11 @@ def order_from_rows(
             continue
         quantity = _value(row, mapping, "quantity") or "1"
         if not quantity.isdigit() or int(quantity) < 1:
-            raise RowError("quantity", f"{quantity!r} is not a positive whole number")
+            raise RowError("quantity", _("“%(value)s” is not a whole number of 1 or more.") % {"value": quantity[:100]})
         try:
             price = money(_value(row, mapping, "price"), field="price")
         except PayloadError as exc:
-            raise RowError("price", str(exc)) from exc
+            raise RowError("price", not_an_amount(_value(row, mapping, "price"), exc)) from exc
         lines.append(LineIn(title=title, quantity=int(quantity), unit_price=price,
                             product_external_id=_value(row, mapping, "product_id")))  # fmt: skip
     email = _email(get("email"))
@@ -240,3 +313,29 @@ def order_from_rows(
         else None
     )
     return order, shipment
+
+
+def empty_cell() -> str:
+    return _("Empty, and every row needs it: fill it in and import the file again.")
+
+
+def not_a_moment(value: str, exc: PayloadError) -> str:
+    logger.debug("CSV date %r refused: %s", value, exc)
+    if "between" in str(exc):
+        return _("“%(value)s” is not a date an order can have: it must be after 2000 and not years ahead.") % {
+            "value": value[:64]
+        }
+    return _("“%(value)s” is not a date and time Afterglow reads: write it like 2026-10-01 14:30.") % {
+        "value": value[:64]
+    }
+
+
+def not_an_amount(value: str, exc: PayloadError) -> str:
+    logger.debug("CSV amount %r refused: %s", value, exc)
+    if "negative" in str(exc):
+        return _("“%(value)s” is negative: amounts are 0 or more.") % {"value": value[:64]}
+    if "more than" in str(exc):
+        return _("“%(value)s” is larger than any amount Afterglow stores.") % {"value": value[:64]}
+    return _("“%(value)s” is not an amount: write digits with a decimal point, like 42.50, without a currency.") % {
+        "value": value[:64]
+    }

@@ -1,5 +1,6 @@
 """Running a CSV import: resumable, chunked, one savepoint per order or customer, progress as it goes."""
 
+import csv
 import io
 import logging
 import time
@@ -9,7 +10,8 @@ from itertools import groupby
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from apps.core.bounds import InputError
 from apps.customers.models import ConsentSource
@@ -27,6 +29,7 @@ from .csv_import import (
     guess_mapping,
     iter_rows,
     missing_required,
+    not_utf8,
     order_from_rows,
     read_header,
 )
@@ -40,12 +43,24 @@ STALE_AFTER = timedelta(minutes=10)  # a running job untouched this long lost it
 SLICE_SECONDS = 60  # one task works this long, then queues the rest: well inside any task time limit
 
 
+def merchant_language(*, store: Store, user=None) -> str:
+    """The language to write a worker's words for the merchant in (an import's failure, its rows' problems):
+    the dashboard language its person chose, else the store's, which the dashboard falls back to."""
+    from apps.stores.models import UserPreference
+
+    chosen = UserPreference.objects.filter(user=user).values_list("language", flat=True).first() if user else ""
+    return chosen or store.default_language
+
+
 def import_create(*, store: Store, kind: str, upload: UploadedFile, user=None) -> ImportJob:
     if upload.size > MAX_FILE_BYTES:
-        raise PayloadError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise PayloadError(
+            _("The file is larger than %(size)s MB: split it into smaller files and import them one by one.")
+            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+        )
     sample = upload.read(64 * 1024)
     upload.seek(0)
-    columns, _ = read_header(sample)
+    columns, _rows = read_header(sample)
     return ImportJob.objects.create(
         store=store, kind=kind, file=upload, original_name=upload.name[:255], columns=columns,
         mapping=guess_mapping(kind, columns), created_by=user,
@@ -66,9 +81,9 @@ def import_start(*, job: ImportJob, mapping: dict[str, str], as_history: bool = 
     clean = {name: column for name, column in mapping.items() if name in allowed and column in job.columns}
     missing = missing_required(job.kind, clean)
     if missing:
-        raise PayloadError("Choose a column for: " + ", ".join(missing))
+        raise PayloadError(_("Choose a column for: %(fields)s.") % {"fields": ", ".join(missing)})
     with job.file.open("rb") as handle:
-        total = max(0, sum(1 for _ in iter_rows(io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace"), b"")))
+        total = _count_rows(handle)
     with transaction.atomic():
         updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(
             mapping=clean,
@@ -81,6 +96,26 @@ def import_start(*, job: ImportJob, mapping: dict[str, str], as_history: bool = 
         transaction.on_commit(lambda: import_run_task.delay(job.pk))
     job.refresh_from_db()
     return job
+
+
+def _count_rows(handle) -> int:
+    """The data rows of the whole file, read as UTF-8: a file that is not (past the sample the upload
+    checked) is refused here, in the request, before anything is imported."""
+    try:
+        return max(0, sum(1 for _row in iter_rows(io.TextIOWrapper(handle, encoding="utf-8-sig"), b"")))
+    except UnicodeDecodeError as exc:
+        logger.info("CSV import is not UTF-8: %s", exc)
+        raise PayloadError(not_utf8()) from exc
+    except csv.Error as exc:
+        logger.info("CSV import could not be read: %s", exc)
+        raise PayloadError(unreadable_csv()) from exc
+
+
+def unreadable_csv() -> str:
+    return _(
+        "A row of the file could not be read as CSV (a quote left open, or a cell far too long). Open it in "
+        "your spreadsheet, save it again as “CSV UTF-8” and import it again."
+    )
 
 
 def _claim(job_id: int) -> ImportJob | None:
@@ -98,14 +133,16 @@ def import_run(*, job_id: int) -> ImportJob | None:
     job = _claim(job_id)
     if job is None:
         return None  # another worker has it, or it is finished
-    try:
-        finished = _run(job, deadline=time.monotonic() + SLICE_SECONDS)
-    except Exception as exc:
-        logger.exception("Import %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED, failure=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
-        raise
+    # Row problems and a failure are read in the dashboard: written in the language of whoever imported.
+    with translation.override(merchant_language(store=job.store, user=job.created_by)):
+        try:
+            finished = _run(job, deadline=time.monotonic() + SLICE_SECONDS)
+        except Exception as exc:
+            logger.exception("Import %s failed", job_id)  # the technical detail: for the log only
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportStatus.FAILED, failure=_failure_in_words(exc, job), finished_at=timezone.now()
+            )
+            raise
     if finished:
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, finished_at=timezone.now())
     else:
@@ -117,6 +154,19 @@ def import_run(*, job_id: int) -> ImportJob | None:
     return job
 
 
+def _failure_in_words(exc: Exception, job: ImportJob) -> str:
+    """Why an import stopped, for the merchant: the file's fault and what to do, or ours."""
+    if isinstance(exc, UnicodeDecodeError):
+        return not_utf8()
+    if isinstance(exc, csv.Error):
+        return unreadable_csv()
+    return _(
+        "The import stopped on an error on our side, not in your file. The rows before it are saved. Upload the "
+        "file again to finish (rows already imported are not doubled); if it stops again, tell your Afterglow "
+        "administrator the import number, %(number)s."
+    ) % {"number": job.pk}
+
+
 def _units(job: ImportJob, rows):
     """(first row number, rows) per order (consecutive rows sharing an id) or per customer row."""
     numbered = enumerate(rows, start=2)  # row 1 is the header
@@ -125,9 +175,9 @@ def _units(job: ImportJob, rows):
             yield number, [row]
         return
     column = job.mapping["order_id"]
-    for _, group in groupby(numbered, key=lambda item: (item[1].get(column) or "").strip()):
+    for _key, group in groupby(numbered, key=lambda item: (item[1].get(column) or "").strip()):
         group = list(group)
-        yield group[0][0], [row for _, row in group]
+        yield group[0][0], [row for _number, row in group]
 
 
 def _run(job: ImportJob, *, deadline: float) -> bool:

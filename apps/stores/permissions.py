@@ -29,6 +29,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "manage_api_keys": OWNER_ONLY,
     # GDPR: exporting everything held about a buyer, and erasing it.
     "manage_privacy": OWNER_ONLY,
+    # Starting a periodic scan by hand, outside its schedule: it may plan emails to many buyers at once.
+    "run_scans": OWNER_ONLY,
 }
 
 # Pages anyone may open, signed in or not (an invitation link is opened before the person has an account).
@@ -40,6 +42,7 @@ DASHBOARD_URL_ACTIONS: dict[str, str] = {
     "home": "view_dashboard",  # support is sent on to the critics queue (reports are for owners and managers)
     "store_switch": "view_dashboard",
     "scan_run_list": "view_reports",
+    "scan_run_start": "run_scans",
     "order_list": "view_orders",
     "order_detail": "view_orders",
     "shipment_list": "view_shipments",
@@ -57,6 +60,8 @@ DASHBOARD_URL_ACTIONS: dict[str, str] = {
     "message_list": "view_messages",
     "message_detail": "view_messages",
     "message_body": "view_messages",
+    # Cancelling a planned email is a decision about the flows' mail: whoever edits flows.
+    "message_cancel": "edit_flows",
     "inbound_list": "view_inbound",
     "inbound_detail": "view_inbound",
     "inbound_replay": "replay_inbound",

@@ -1,12 +1,14 @@
 """Small helpers for dashboard templates: role checks for showing links, and percentages, durations and
 differences in the merchant's language (numbers for people: localised; never use these in SVG attributes)."""
 
+import zoneinfo
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from apps.stores.models import Membership
 from apps.stores.permissions import can as role_can
@@ -99,3 +101,84 @@ def signed_amount(value) -> str:
     if value is None:
         return "—"
     return ("+" if value > 0 else "−" if value < 0 else "±") + _rounded(abs(value), 2, grouping=True)
+
+
+# --- The message log's trace ----------------------------------------------------------------
+@register.filter
+def moment(value, zone: str = ""):
+    """A moment (a datetime, or an ISO 8601 string as the message trace stores them) as the wall-clock time
+    of a time zone, for the `date` filter: {{ entry.at|moment:current_store.time_zone|date:"j M Y, H:i" }}.
+    A moment without an offset is UTC (what the ledger writes). The result is naive on purpose: `date`
+    would turn an aware one back into the request's zone (UTC). Unreadable input → None."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        local = value.astimezone(zoneinfo.ZoneInfo(zone or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        local = value.astimezone(UTC)
+    return local.replace(tzinfo=None)
+
+
+# What a step of an email's life was (the `action` campaigns writes in each trace entry)…
+TRACE_ACTIONS = {
+    "scheduled": pgettext_lazy("a step in an email's life", "Planned"),
+    "deferred": pgettext_lazy("a step in an email's life", "Held back"),
+    "retry": pgettext_lazy("a step in an email's life", "To be tried again"),
+    "sending": pgettext_lazy("a step in an email's life", "Being sent"),
+    "sent": pgettext_lazy("a step in an email's life", "Sent"),
+    "skipped": pgettext_lazy("a step in an email's life", "Not sent"),
+    "suppressed": pgettext_lazy("a step in an email's life", "Not sent: address suppressed"),
+    "failed": pgettext_lazy("a step in an email's life", "Failed"),
+    "unknown": pgettext_lazy("a step in an email's life", "Outcome unknown"),
+}
+# …and by which rule (`rule`: the send-time rules, the flows' exits, dispatch, the ledger, the demo).
+TRACE_RULES = {
+    "trigger": gettext_lazy("what started the flow"),
+    "holdout": gettext_lazy("in the holdout group"),
+    "cancelled": gettext_lazy("cancelled by a person"),
+    "suppression": gettext_lazy("the address is suppressed"),
+    "flow_disabled": gettext_lazy("the flow or step is switched off"),
+    "send_window": gettext_lazy("too late to be worth sending"),
+    "preferences": gettext_lazy("the buyer's email preferences"),
+    "exit_on_order": gettext_lazy("the buyer ordered"),
+    "order_cancelled": gettext_lazy("the order was cancelled"),
+    "order_refunded": gettext_lazy("the order was refunded"),
+    "answered": gettext_lazy("the buyer already answered"),
+    "status_moved_on": gettext_lazy("the parcel's status moved on"),
+    "spacing": gettext_lazy("spacing after the flow's previous email"),
+    "transactional": gettext_lazy("transactional email: always sent"),
+    "consent": gettext_lazy("no marketing consent"),
+    "paused": gettext_lazy("the buyer paused marketing email"),
+    "shipment_troubled": gettext_lazy("a parcel of this buyer has a problem"),
+    "quiet_hours": gettext_lazy("quiet hours"),
+    "frequency_cap": gettext_lazy("the frequency cap"),
+    "marketing": gettext_lazy("marketing consent given, within pacing"),
+    "coupon_in_shop": gettext_lazy("waiting for the shop to create the code"),
+    "coupon_refused": gettext_lazy("the shop refused the code"),
+    "template": gettext_lazy("the template did not render"),
+    "invalid_address": gettext_lazy("the address is not valid"),
+    "esp_refused": gettext_lazy("the sending service refused the address"),
+    "esp_timeout": gettext_lazy("the sending service did not answer in time"),
+    "esp_error": gettext_lazy("an error at the sending service"),
+    "sweeper": gettext_lazy("the sending worker stopped mid-send"),
+    "demo": gettext_lazy("demo history"),
+}
+
+
+@register.filter
+def trace_action(code) -> str:
+    """A trace entry's action in words; a code we have no words for is shown as it is."""
+    return str(TRACE_ACTIONS.get(code, code or ""))
+
+
+@register.filter
+def trace_rule(code) -> str:
+    """A trace entry's rule in words; a code we have no words for is shown as it is."""
+    return str(TRACE_RULES.get(code, code or ""))
