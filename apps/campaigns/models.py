@@ -42,6 +42,19 @@ class Flow(TenantModel):
         ordering = ["priority", "kind"]
         constraints = [models.UniqueConstraint(fields=["store", "kind"], name="flow_one_per_kind_per_store")]
 
+    @property
+    def title(self) -> str:
+        """The flow's name for the person reading: a default name is its kind's label in their language
+        (names are stored in English when the store is created); a name the merchant chose stays theirs."""
+        from django.utils import translation
+
+        label = FlowKind(self.kind).label if self.kind in FlowKind.values else None
+        if label is None:
+            return self.name
+        with translation.override("en"):
+            english = str(label)
+        return str(label) if self.name == english else self.name
+
     def __str__(self) -> str:
         return self.name
 

@@ -90,9 +90,9 @@ def flow_toggle(request, pk: int):
     if request.htmx:
         return render(request, "dashboard/_flow_switch.html", {"flow": flow, "announce": True})
     if flow.enabled:
-        messages.success(request, _("%(name)s is on.") % {"name": flow.name})
+        messages.success(request, _("%(name)s is on.") % {"name": flow.title})
     else:
-        messages.success(request, _("%(name)s is off.") % {"name": flow.name})
+        messages.success(request, _("%(name)s is off.") % {"name": flow.title})
     if request.POST.get("next") == "detail":
         return redirect("dashboard:flow_detail", pk=flow.pk)
     return redirect("dashboard:flow_list")
@@ -158,10 +158,10 @@ def flow_detail(request, pk: int):
                 messages.success(
                     request,
                     _("%(percent)s %% of buyers now get none of %(flow)s's emails: their orders show what it adds.")
-                    % {"percent": flow.holdout_percent, "flow": flow.name},
+                    % {"percent": flow.holdout_percent, "flow": flow.title},
                 )
             else:
-                messages.success(request, _("No holdout: every buyer gets %(flow)s's emails.") % {"flow": flow.name})
+                messages.success(request, _("No holdout: every buyer gets %(flow)s's emails.") % {"flow": flow.title})
             return redirect(f"{reverse('dashboard:flow_detail', kwargs={'pk': flow.pk})}#holdout")
     status = 400 if form is not None and form.errors else 200
     return render(request, "dashboard/flow_detail.html", _detail_context(request, flow, form), status=status)

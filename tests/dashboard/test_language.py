@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from apps.stores.models import UserPreference
 from tests.stores.factories import MembershipFactory
@@ -82,3 +83,18 @@ def test_the_switcher_is_on_the_sign_in_page_and_in_the_sidebar_with_the_current
     client.post(reverse("language_switch"), {"language": "kk", "next": "/dashboard/"})
     page = client.get(reverse("dashboard:order_list")).content.decode()
     assert '<option value="kk" lang="kk" selected>' in page
+
+
+def test_default_flow_names_read_in_the_merchants_language_and_custom_names_stay(client):
+    from apps.campaigns.models import Flow, FlowKind
+
+    member = MembershipFactory(role="owner")
+    client.force_login(member.user)
+    Flow.objects.filter(store=member.store, kind=FlowKind.WIN_BACK).update(name="Come back, friend")
+    client.post(reverse("language_switch"), {"language": "ru", "next": "/dashboard/"})
+
+    page = client.get(reverse("dashboard:flow_list")).content.decode()
+
+    assert "Abandoned cart" not in page and "Come back, friend" in page
+    with translation.override("ru"):
+        assert str(FlowKind.ABANDONED_CART.label) in page
