@@ -95,13 +95,12 @@ def email_totals(*, store: Store, since) -> dict:
     return totals
 
 
-def flow_figures(*, store: Store, since) -> dict[int, dict]:
-    """Per flow id: sent, opened, clicked, conversions and revenue of its emails since a moment (one query)."""
+def _figures_by(messages: QuerySet, key: str) -> dict[int, dict]:
+    """Sent, opened, clicked, credited orders and revenue of `messages`, per `key` (one aggregate query)."""
     from django.db.models import Count, Q, Sum
 
     rows = (
-        _sent_since(store, since)
-        .values("step__flow_id")
+        messages.values(key)
         .annotate(
             sent=Count("id"),
             opened=Count("id", filter=Q(opened_at__isnull=False)),
@@ -111,7 +110,12 @@ def flow_figures(*, store: Store, since) -> dict[int, dict]:
         )
         .order_by()
     )
-    return {row.pop("step__flow_id"): {**row, "revenue": row["revenue"] or 0} for row in rows}
+    return {row.pop(key): {**row, "revenue": row["revenue"] or 0} for row in rows}
+
+
+def flow_figures(*, store: Store, since) -> dict[int, dict]:
+    """Per flow id: sent, opened, clicked, conversions and revenue of its emails since a moment (one query)."""
+    return _figures_by(_sent_since(store, since), "step__flow_id")
 
 
 def abandoned_cart_recovery(*, store: Store, since) -> dict:
@@ -459,19 +463,4 @@ def step_figures(*, flow: Flow, since) -> dict[int, dict]:
     """Per step id of the flow, its emails sent since a moment: sent, opened, clicked, the orders credited
     to them and their revenue, counted as `flow_figures` counts a flow (one aggregate query; a step
     without a sent email is missing)."""
-    from django.db.models import Count, Q, Sum
-
-    rows = (
-        _sent_since(flow.store_id, since)
-        .filter(step__flow=flow)
-        .values("step_id")
-        .annotate(
-            sent=Count("id"),
-            opened=Count("id", filter=Q(opened_at__isnull=False)),
-            clicked=Count("id", filter=Q(clicked_at__isnull=False)),
-            conversions=Count("id", filter=Q(attributed_order__isnull=False)),
-            revenue=Sum("attributed_revenue"),
-        )
-        .order_by()
-    )
-    return {row.pop("step_id"): {**row, "revenue": row["revenue"] or 0} for row in rows}
+    return _figures_by(_sent_since(flow.store_id, since).filter(step__flow=flow), "step_id")
