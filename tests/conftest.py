@@ -29,6 +29,16 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def english_after_each_test():
+    """Pages activate the reader's language for the thread (as LocaleMiddleware does for each request);
+    a test that calls code directly after a page must not inherit the previous page's language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def anymail_test_backend(settings):
     """Django's test setup swaps in the locmem backend; use Anymail's, which records tags and metadata
     (and still fills `mailoutbox`)."""

@@ -20,8 +20,9 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
+from apps.core import formats
 from apps.core.contrast import DEFAULT_ACCENT, DEFAULT_PRIMARY, readable_text_on
 from apps.core.safe_values import css_colour
 from apps.tracking.progress import PROBLEM_STATUSES, shipment_progress, status_story
@@ -33,15 +34,19 @@ NO_ESTIMATE_STATUSES = {*PROBLEM_STATUSES, "available_for_pickup", "delivered"}
 
 
 def money(amount, currency: str, language: str) -> str:
-    with translation.override(language):
-        return f"{formats.number_format(Decimal(amount or 0), 2, use_l10n=True, force_grouping=True)} {currency}"
+    """As the buyer pages write it (apps.core.formats): '39 000 ₽', '39,000원', '39.000,00 €'."""
+    return formats.money(Decimal(amount or 0), currency, language)
 
 
 def day(value, language: str) -> str:
-    if value is None:
-        return ""
-    with translation.override(language):
-        return formats.date_format(value, "DATE_FORMAT")
+    """As the buyer pages write it (apps.core.formats): '1 dicembre 2026', '2026 ж. 1 желтоқсан'."""
+    return formats.long_date(value, language)
+
+
+def buyer_day(value, language: str, store, customer) -> str:
+    """A moment's day in the buyer's time zone, as the tracking page shows it (order placed, coupon expiry)."""
+    with timezone.override(_zone(store, customer)):
+        return day(value, language)
 
 
 def store_context(store) -> dict:
@@ -108,7 +113,7 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
         order = message.order
         context["order"] = {
             "number": order.number,
-            "placed_at": day(order.placed_at, language),
+            "placed_at": buyer_day(order.placed_at, language, store, message.customer),
             "total": money(order.total, order.currency, language),
             "currency": order.currency,
             "lines": lines_context(order.lines.all(), order.currency, language),
@@ -128,7 +133,7 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
             # or has a problem (it would promise what the status says will not happen).
             "estimated_delivery": ""
             if shipment.status in NO_ESTIMATE_STATUSES
-            else day(shipment.estimated_delivery, language),
+            else formats.delivery_day(shipment.estimated_delivery, language),
         }
     if message.cart_id:
         cart = message.cart
@@ -149,7 +154,7 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
         context["coupon"] = {
             "code": coupon.code,
             "description": coupon_description(coupon, copy.LABELS, language),
-            "expires": day(coupon.expires_at, language),
+            "expires": buyer_day(coupon.expires_at, language, store, message.customer),
         }
     return context
 

@@ -160,6 +160,7 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
             body=_pick(step.body, language, store.default_language),
             context=context,
             blocks=blocks,
+            advertising=not message.transactional,
         )
     email = AnymailMessage(
         subject=rendered.subject,

@@ -91,6 +91,7 @@ def preview_step(*, step: FlowStep, language: str, subject=None, preheader=None,
             body=body if body is not None else _pick(step.body, language, fallback),
             context=sample_context(step, language),
             blocks=definition_for(step.flow.kind).blocks,
+            advertising=not step.flow.is_transactional,  # the merchant sees the (광고) mark a Korean buyer gets
         )
     return Preview(language=language, email=email)
 

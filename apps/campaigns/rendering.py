@@ -100,9 +100,30 @@ class RenderedEmail:
     text: str
 
 
-def render_email(*, subject: str, preheader: str, body: str, context: dict, blocks: tuple[str, ...]) -> RenderedEmail:
-    """Subject and preheader as plain text; the body as sanitised HTML inside the branded layout."""
+# What a market's law puts at the start of an advertising email's subject, by the email's language.
+# Korea, 정보통신망법 §50④: "(광고)" first in the subject of every advertising email.
+ADVERTISING_SUBJECT_PREFIXES = {"ko": "(광고)"}
+
+
+def advertising_subject(subject: str, *, language: str, advertising: bool) -> str:
+    """The subject with the market's advertising mark first, exactly once: a merchant who typed it keeps one.
+    Transactional mail (order, shipping) carries no mark."""
+    prefix = ADVERTISING_SUBJECT_PREFIXES.get((language or "")[:2]) if advertising else None
+    if not prefix:
+        return subject
+    rest = subject.strip()
+    while rest.startswith(prefix):
+        rest = rest[len(prefix) :].lstrip()
+    return f"{prefix} {rest}"[:255] if rest else prefix
+
+
+def render_email(
+    *, subject: str, preheader: str, body: str, context: dict, blocks: tuple[str, ...], advertising: bool = False
+) -> RenderedEmail:
+    """Subject and preheader as plain text; the body as sanitised HTML inside the branded layout.
+    `advertising`: marketing mail, which gets the advertising mark its language's market requires."""
     subject_text = " ".join(html.unescape(render_merchant(subject, context)).split())[:255]
+    subject_text = advertising_subject(subject_text, language=context.get("language", ""), advertising=advertising)
     preheader_text = " ".join(html.unescape(render_merchant(preheader, context)).split())[:255]
     body_html = sanitise(render_merchant(body, context))
     page = render_to_string(

@@ -455,6 +455,7 @@ def message_preview(*, message: Message):
             body=_pick(step.body, language, store.default_language),
             context=context,
             blocks=blocks,
+            advertising=not message.transactional,
         )
     return email, sample_coupon is not None
 

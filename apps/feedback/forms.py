@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.customers.services import MARKETING_PAUSE_CHOICES
 
@@ -61,7 +62,10 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = languages
         choices = [(PAUSE_KEEP, _("Keep my current setting") if paused else _("No break"))]
-        choices += [(str(days), _("Pause for %(days)s days") % {"days": days}) for days in MARKETING_PAUSE_CHOICES]
+        choices += [
+            (str(days), ngettext("Pause for %(days)s day", "Pause for %(days)s days", days) % {"days": days})
+            for days in MARKETING_PAUSE_CHOICES
+        ]
         if paused:
             choices.append((PAUSE_RESUME, _("End the break now")))
         self.fields["pause"].choices = choices

@@ -108,7 +108,7 @@ def test_a_buyer_tracks_their_order_in_two_languages_then_answers_nps(page, live
     latest = page.locator(".timeline .event").first
     expect(latest.locator(".event-message")).to_have_text("Посылка в пути.")
     expect(latest.get_by_text("Arrived at the destination hub")).to_be_hidden()
-    latest.get_by_text("Исходный текст перевозчика").click()
+    latest.get_by_text("Исходный текст службы доставки").click()
     expect(latest.get_by_text("Arrived at the destination hub")).to_be_visible()
     expect(page.get_by_role("heading", name="Вам может понравиться")).to_be_visible()
     expect(page.locator(".cards .card")).to_have_count(4)

@@ -174,7 +174,7 @@ def test_the_landing_shows_the_clicked_score_preselected_with_a_comment_box_and_
     ("language", "question", "send"),
     [
         ("ru", "Насколько вероятно, что вы порекомендуете Northwind Coffee друзьям?", "Отправить"),
-        ("ko", "Northwind Coffee을(를) 친구에게 추천할 가능성은 얼마나 되나요?", "보내기"),
+        ("ko", "친구나 지인에게 Northwind Coffee 추천 의향이 얼마나 있으신가요?", "보내기"),
     ],
 )
 def test_the_landing_speaks_the_buyers_language(client, store, language, question, send):

@@ -113,7 +113,7 @@ def test_the_published_aftership_sample_reads_in_korean_with_the_carriers_words_
     event = TrackingEvent.objects.get(shipment=shipment)
     assert (event.source, event.raw_status) == ("aftership", "InTransit_001")
     text = page(client, shipment, "ko")
-    assert '<span class="event-message">소포가 배송 중이에요.</span>' in text
+    assert '<span class="event-message">택배가 배송 중이에요.</span>' in text
     assert '<span lang="">Departed Shipping Partner Facility, USPS Awaiting Item</span>' in text
 
 

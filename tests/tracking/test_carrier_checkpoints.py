@@ -135,7 +135,7 @@ def timeline(page: str) -> str:
     ("language", "sentence"),
     [
         ("ru", "Посылка прибыла в сортировочный центр."),
-        ("ko", "소포가 물류센터에 도착했어요."),
+        ("ko", "택배가 물류센터에 도착했어요."),
         ("it", "Il pacco è arrivato in un centro di smistamento."),
         ("kk", "Сәлемдеме сұрыптау орталығына жетті."),
         ("en", "The parcel arrived at a sorting centre."),
@@ -173,7 +173,7 @@ def test_an_unknown_checkpoint_shows_the_carriers_text_as_it_is_without_claiming
 def test_a_known_checkpoint_without_carrier_text_shows_the_sentence_alone(client):
     page = page_in(client, "ko", {"source": "17track", "raw_status": "DeliveryFailure_NoBody", "message": ""})
     events = timeline(page)
-    assert "소포를 받을 수 있는 분이 안 계셨어요." in events
+    assert "택배를 받을 수 있는 분이 안 계셨어요." in events
     assert "<details" not in events
 
 
@@ -189,7 +189,7 @@ def test_staff_read_the_checkpoint_in_their_language_with_the_raw_code_beside_it
     page = client.get(reverse("dashboard:shipment_detail", args=[shipment.pk])).content.decode()
     events = page.split('<ol class="timeline">')[1].split("</ol>")[0]
     # then the known code reads as a sentence first, and every code stays visible, muted, after it
-    assert events.index("소포가 배송 중이에요.") < events.index("aftership: InTransit_001")
+    assert events.index("택배가 배송 중이에요.") < events.index("aftership: InTransit_001")
     assert re.search(r'<span class="muted small" translate="no"> · aftership: InTransit_001</span>', events)
     assert re.search(r'<span class="muted small" translate="no"> · aftership: Exception_099</span>', events)
     # and no line is the raw code alone: each event has its status badge

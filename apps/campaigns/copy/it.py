@@ -1,11 +1,11 @@
 LABELS = {
-    "track": "Segui il tuo ordine",
+    "track": "Traccia il tuo ordine",
     "expected": "Consegna prevista:",
     "your_order": "Il tuo ordine",
     "total": "Totale",
     "back_to_cart": "Torna al carrello",
     "valid_until": "Scadenza:",
-    "nps_question": "Quanto è probabile che tu ci consigli a un amico?",
+    "nps_question": "Quanto è probabile che tu ci consigli a una persona che conosci?",
     "nps_low": "per niente probabile",
     "nps_high": "estremamente probabile",
     "recommended": "Potrebbe piacerti anche",
@@ -49,7 +49,7 @@ STEPS = {
     ("shipment_update", "attempt-failed"): (
         "Consegna mancata: ordine {{ order.number }}",
         "Il corriere non è riuscito a consegnare il tuo pacco.",
-        "<h1>Il corriere non ti ha trovato</h1><p>{{ shipment.carrier }} ha provato a consegnare "
+        "<h1>Consegna non riuscita</h1><p>{{ shipment.carrier }} ha provato a consegnare "
         "l'ordine {{ order.number }}, ma senza successo. Nella tua pagina di tracciamento trovi i prossimi "
         "passi e come fissare una nuova consegna.</p>",
     ),
@@ -60,7 +60,7 @@ STEPS = {
         "Indirizzo e orari di apertura li trovi nella tua pagina di tracciamento.</p>",
     ),
     ("shipment_update", "exception"): (
-        "Un contrattempo con l'ordine {{ order.number }}",
+        "Un aggiornamento sull'ordine {{ order.number }}",
         "Ce ne stiamo già occupando.",
         "<h1>Il tuo pacco ha subito un intoppo</h1><p>{{ shipment.carrier }} ci ha segnalato un problema "
         "con l'ordine {{ order.number }}. Ce ne stiamo occupando e ti aggiorneremo al più presto. "
@@ -87,7 +87,7 @@ STEPS = {
     ),
     ("abandoned_cart", "reminder-1h"): (
         "Hai lasciato qualcosa nel carrello",
-        "Abbiamo messo da parte i tuoi articoli.",
+        "Il tuo carrello ti aspetta.",
         "<h1>Ci stai ancora pensando?</h1><p>Abbiamo salvato il tuo carrello, così puoi riprendere "
         "esattamente da dove avevi lasciato.</p>",
     ),
@@ -101,8 +101,8 @@ STEPS = {
     ),
     ("abandoned_cart", "coupon-72h"): (
         "Un pensiero per completare il tuo ordine",
-        "Il tuo codice scade presto.",
-        "<h1>Un piccolo regalo, solo per te</h1><p>Usa il codice qui sotto per completare il tuo ordine. "
+        "Il tuo codice sconto scade presto.",
+        "<h1>Un piccolo regalo, solo per te</h1><p>Usa il codice sconto qui sotto per completare il tuo ordine. "
         "È riservato a te e scade presto.</p>",
     ),
     ("replenishment", "running-low"): (
@@ -131,7 +131,7 @@ STEPS = {
         "scoprire qualcos'altro, ecco un regalo per rendere il secondo ordine ancora più piacevole.</p>",
     ),
     ("win_back", "values"): (
-        "Ecco cosa abbiamo combinato",
+        "Ecco le nostre novità",
         "Novità, e le cose a cui teniamo davvero.",
         "<h1>Sono cambiate tante cose dalla tua ultima visita</h1><p>Nuovi prodotti, la stessa cura "
         "in ogni ordine e un team che legge ogni messaggio. Dai un'occhiata alle novità.</p>",

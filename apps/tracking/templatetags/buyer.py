@@ -6,14 +6,14 @@ Dates and numbers come from CLDR through Babel, in the active language and the a
 
 import contextlib
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.dates import format_skeleton, format_time
+from babel.numbers import format_decimal
 from django import template
 from django.utils import timezone, translation
 
+from apps.core import formats
 from apps.tracking.links import go_path, web_url_or_empty
 from apps.tracking.progress import status_label
 
@@ -30,19 +30,9 @@ def _local(value: datetime) -> datetime:
 
 @register.filter
 def money(amount, currency: str = "") -> str:
-    """42.5, 'EUR' → '€42.50' (en), '42,50 €' (ru, it, kk), '€42.50' (ko)."""
-    if amount is None or amount == "":
-        return ""
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    try:
-        if currency:
-            return format_currency(value, currency.upper(), locale=_locale())
-        return format_decimal(value, locale=_locale())
-    except (UnknownLocaleError, ValueError):
-        return f"{value:.2f} {currency}".strip()
+    """42.5, 'EUR' → '€42.50' (en), '42,50 €' (ru, it, kk); 39000, 'KRW' → '39,000원' (ko): apps.core.formats,
+    the same text as the emails."""
+    return formats.money(amount, currency, translation.get_language())
 
 
 @register.filter
@@ -67,22 +57,14 @@ def when(value) -> str:
 
 @register.filter
 def weekday(value) -> str:
-    """A day with its weekday: 'Fri, Mar 14', 'пт, 14 мар.', '3월 14일 금요일'."""
-    if isinstance(value, datetime):
-        value = _local(value).date()
-    if not isinstance(value, date):
-        return ""
-    return format_skeleton("MMMMEEEEd", value, locale=_locale())
+    """A day with its weekday: 'Tue, Dec 1', 'вт, 1 дек.', '12월 1일 화요일', '1 желтоқсан, сейсенбі'."""
+    return formats.delivery_day(value, translation.get_language())
 
 
 @register.filter
 def long_date(value) -> str:
-    """'March 14, 2025', '14 марта 2025 г.', '2025년 3월 14일'."""
-    if isinstance(value, datetime):
-        value = _local(value).date()
-    if not isinstance(value, date):
-        return ""
-    return format_date(value, "long", locale=_locale())
+    """'March 14, 2025', '14 марта 2025 г.', '2025년 3월 14일': the same text as the emails."""
+    return formats.long_date(value, translation.get_language())
 
 
 @register.filter
