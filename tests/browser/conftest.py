@@ -53,3 +53,13 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def axe_page(browser):
+    """A page axe can be injected into: the pages' CSP rightly refuses inline script, so it is bypassed here."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -29,15 +29,6 @@ DASHBOARD = [
 ]
 
 
-@pytest.fixture
-def axe_page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def check(page, url: str) -> None:
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})

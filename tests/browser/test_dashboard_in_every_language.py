@@ -30,15 +30,6 @@ def too_wide(page) -> list[str]:
     )
 
 
-@pytest.fixture
-def axe_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 @pytest.mark.parametrize("language", ["ru", "ko"])
 def test_the_dashboard_in_russian_and_korean_on_desktop_and_phone(
     axe_page,
