@@ -8,6 +8,7 @@ delivery rewrite a newer estimate.
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import ClassVar
 
 from django.db.models import Q
 
@@ -286,28 +287,43 @@ def update_in(payload: Obj) -> TrackingUpdateIn:
     )
 
 
-class AfterShipAdapter(JsonWebhookAdapter):
-    source = Source.AFTERSHIP
-    signature_header = "aftership-hmac-sha256"
+class TrackingWebhookAdapter(JsonWebhookAdapter):
+    """What the tracking services' pushes share: a topic field, an optional delivery id (else the body's
+    digest), a translation of the topics we use into a TrackingUpdateIn, and one way to apply it."""
 
-    def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
-        return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, self.signature_header))
+    topic_field: ClassVar[str]
+    id_field: ClassVar[str]
+    topics: ClassVar[frozenset[str] | set[str]]
+
+    @staticmethod
+    def update_in(payload: Obj) -> TrackingUpdateIn:
+        raise NotImplementedError
 
     def read(self, *, headers, body: bytes) -> Delivery:
         payload = Obj(parse_json(body))
-        payload.require("event")
-        topic = payload.text("event", 80)
+        payload.require(self.topic_field)
+        topic = payload.text(self.topic_field, 80)
         return Delivery(
             topic=topic,
-            delivery_id=payload.text("event_id", 128) or body_digest(body),
+            delivery_id=payload.text(self.id_field, 128) or body_digest(body),
             payload=payload.data,
-            data=update_in(payload) if topic in EVENTS else None,
+            data=self.update_in(payload) if topic in self.topics else None,
         )
 
     def apply(self, *, store: Store, delivery: Delivery) -> Applied:
         if delivery.data is None:
             return Applied(summary=f"Event {delivery.topic} is not used", ignored=True)
         return apply_tracking_update(store, delivery.data)
+
+
+class AfterShipAdapter(TrackingWebhookAdapter):
+    source = Source.AFTERSHIP
+    signature_header = "aftership-hmac-sha256"
+    topic_field, id_field, topics = "event", "event_id", EVENTS
+    update_in = staticmethod(update_in)
+
+    def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
+        return matches_base64_hmac(secrets=secrets, body=body, signature=header(headers, self.signature_header))
 
 
 ADAPTER = AfterShipAdapter()

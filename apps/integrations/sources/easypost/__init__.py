@@ -8,13 +8,11 @@ import re
 
 from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
-from apps.stores.models import Store
 
-from ...adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
 from ...models import Source
-from ...parsing import Obj, parse_json, text
+from ...parsing import Obj, text
 from ...signatures import matches_easypost
-from ..aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
+from ..aftership import EVENT, SHIPMENT, TrackingUpdateIn, TrackingWebhookAdapter, header, summary_event
 
 # Tracker `status` → our statuses. https://docs.easypost.com/docs/trackers
 STATUS_MAP: dict[str, str] = {
@@ -115,28 +113,14 @@ def update_in(payload: Obj) -> TrackingUpdateIn:
     return TrackingUpdateIn(tracking_number=number, carrier=carrier_code(name), carrier_label=name, events=events)
 
 
-class EasyPostAdapter(JsonWebhookAdapter):
+class EasyPostAdapter(TrackingWebhookAdapter):
     source = Source.EASYPOST
     signature_header = "X-Hmac-Signature"
+    topic_field, id_field, topics = "description", "id", TOPICS
+    update_in = staticmethod(update_in)
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
         return matches_easypost(secrets=secrets, body=body, signature=header(headers, self.signature_header))
-
-    def read(self, *, headers, body: bytes) -> Delivery:
-        payload = Obj(parse_json(body))
-        payload.require("description")
-        topic = payload.text("description", 80)
-        return Delivery(
-            topic=topic,
-            delivery_id=payload.text("id", 128) or body_digest(body),
-            payload=payload.data,
-            data=update_in(payload) if topic in TOPICS else None,
-        )
-
-    def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        if delivery.data is None:
-            return Applied(summary=f"Event {delivery.topic} is not used", ignored=True)
-        return apply_tracking_update(store, delivery.data)
 
 
 ADAPTER = EasyPostAdapter()

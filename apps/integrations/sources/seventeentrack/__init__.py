@@ -7,13 +7,11 @@ records the events.
 from apps.shipments.carriers import detect_carrier
 from apps.shipments.inputs import EventIn
 from apps.shipments.models import ShipmentStatus as S
-from apps.stores.models import Store
 
-from ...adapters import Applied, Delivery, JsonWebhookAdapter, body_digest
 from ...models import Source
-from ...parsing import Obj, parse_json
+from ...parsing import Obj
 from ...signatures import matches_17track
-from ..aftership import EVENT, SHIPMENT, TrackingUpdateIn, apply_tracking_update, header, summary_event
+from ..aftership import EVENT, SHIPMENT, TrackingUpdateIn, TrackingWebhookAdapter, header, summary_event
 
 # 17TRACK main statuses (`latest_status.status`) → our statuses.
 STATUS_MAP: dict[str, str] = {
@@ -156,32 +154,17 @@ def update_in(payload: Obj) -> TrackingUpdateIn:
     return TrackingUpdateIn(tracking_number=number, carrier=carrier, carrier_label=carrier, events=events)
 
 
-class SeventeenTrackAdapter(JsonWebhookAdapter):
+class SeventeenTrackAdapter(TrackingWebhookAdapter):
+    """17TRACK's pushes carry no delivery id: the same body twice is the same delivery. They are signed with
+    the API key, which setup makes the connection's secret (until then there is none: every push is a 401)."""
+
     source = Source.SEVENTEENTRACK
     signature_header = "sign"
+    topic_field, id_field, topics = "event", "id", TOPICS
+    update_in = staticmethod(update_in)
 
     def verify(self, *, headers, body: bytes, secrets: list[str]) -> bool:
-        # The secret is the API key, which setup copies there: until it has run there is none, and the push
-        # is refused (401) rather than failing on the missing value.
-        secrets = [secret for secret in secrets if secret]
         return matches_17track(secrets=secrets, body=body, signature=header(headers, self.signature_header))
-
-    def read(self, *, headers, body: bytes) -> Delivery:
-        payload = Obj(parse_json(body))
-        payload.require("event")
-        topic = payload.text("event", 80)
-        # 17TRACK's pushes carry no delivery id: the same body twice is the same delivery.
-        return Delivery(
-            topic=topic,
-            delivery_id=payload.text("id", 128) or body_digest(body),
-            payload=payload.data,
-            data=update_in(payload) if topic in TOPICS else None,
-        )
-
-    def apply(self, *, store: Store, delivery: Delivery) -> Applied:
-        if delivery.data is None:
-            return Applied(summary=f"Event {delivery.topic} is not used", ignored=True)
-        return apply_tracking_update(store, delivery.data)
 
 
 ADAPTER = SeventeenTrackAdapter()
