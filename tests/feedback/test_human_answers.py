@@ -173,7 +173,7 @@ def test_the_landing_shows_the_clicked_score_preselected_with_a_comment_box_and_
 @pytest.mark.parametrize(
     ("language", "question", "send"),
     [
-        ("ru", "Насколько вероятно, что вы порекомендуете Northwind Coffee друзьям?", "Отправить"),
+        ("ru", "Насколько вероятно, что вы порекомендуете магазин Northwind Coffee друзьям?", "Отправить"),
         ("ko", "친구나 지인에게 Northwind Coffee 추천 의향이 얼마나 있으신가요?", "보내기"),
     ],
 )

@@ -77,8 +77,8 @@ def test_after_answering_the_prompt_leads_back_to_the_answer_preselected(client)
 def test_the_prompt_and_the_landing_read_in_korean(client):
     order = delivered_order(locale="ko")
     page = client.get(order.get_tracking_url()).content.decode()
-    assert "0(전혀 추천하지 않음)부터 10(적극 추천)까지 숫자를 골라 주세요." in page
-    link = prompt_links(page)["10점 중 8점"]
+    assert "0(전혀 추천하지 않음)부터 10(적극 추천함)까지 숫자를 하나 골라 주세요." in page
+    link = prompt_links(page)["10점 만점에 8점"]
     landing = client.get(link).content.decode()
     assert checked_scores(landing) == ["8"]
     assert ">보내기</button>" in landing

@@ -115,8 +115,8 @@ STEPS = {
     ("win_back", "offer"): (
         "Ci manchi{% if customer.first_name %}, {{ customer.first_name }}{% endif %}",
         "Abbiamo un regalo per il tuo ritorno.",
-        "<h1>È passato un po' di tempo</h1><p>Ci farebbe davvero piacere rivederti: ecco un regalo "
-        "di benvenuto per il tuo prossimo ordine.</p>",
+        "<h1>È passato un po' di tempo</h1><p>Ci farebbe davvero piacere rivederti: per darti il bentornato, "
+        "ecco un regalo per il tuo prossimo ordine.</p>",
     ),
     ("win_back", "offer-vip"): (
         "Un grazie speciale, solo per te{% if customer.first_name %}, {{ customer.first_name }}{% endif %}",
@@ -126,13 +126,13 @@ STEPS = {
     ),
     ("win_back", "offer-one-time"): (
         "Che ne dici di un secondo ordine?",
-        "Un regalo di bentornato per il tuo prossimo ordine.",
+        "Un piccolo regalo per il tuo prossimo ordine.",
         "<h1>Grazie per averci scelto</h1><p>Speriamo che il tuo primo ordine ti abbia fatto sorridere. Se vuoi "
         "scoprire qualcos'altro, ecco un regalo per rendere il secondo ordine ancora più piacevole.</p>",
     ),
     ("win_back", "values"): (
         "Ecco le nostre novità",
-        "Novità, e le cose a cui teniamo davvero.",
+        "Nuovi arrivi e le cose a cui teniamo davvero.",
         "<h1>Sono cambiate tante cose dalla tua ultima visita</h1><p>Nuovi prodotti, la stessa cura "
         "in ogni ordine e un team che legge ogni messaggio. Dai un'occhiata alle novità.</p>",
     ),
@@ -140,13 +140,13 @@ STEPS = {
         "Dobbiamo smettere di scriverti?",
         "Continueremo a scriverti solo se lo vuoi tu.",
         "<h1>È un addio?</h1><p>È da un po' che non ti sentiamo, quindi smetteremo di inviarti offerte. "
-        "Se vuoi continuare a ricevere nostre notizie, ti basta aggiornare le tue preferenze email.</p>",
+        "Se vuoi continuare a sentirci, ti basta aggiornare le tue preferenze email.</p>",
     ),
     ("delivery_apology", "apology"): (
         "Scusaci, l'ordine {{ order.number }} sta tardando",
         "Lo stiamo tenendo d'occhio per te.",
-        "<h1>Ci scusiamo per il ritardo</h1><p>Il tuo pacco non sta viaggiando veloce come dovrebbe. "
-        "Siamo in contatto con {{ shipment.carrier }} e ti avviseremo non appena tutto tornerà "
-        "sulla buona strada.</p>",
+        "<h1>Ci scusiamo per il ritardo</h1><p>Il tuo pacco non sta viaggiando con la rapidità prevista. "
+        "Siamo in contatto con {{ shipment.carrier }} e ti avviseremo non appena la consegna "
+        "riprenderà regolarmente.</p>",
     ),
 }

@@ -5,7 +5,7 @@ LABELS = {
     "total": "합계",
     "back_to_cart": "장바구니로 돌아가기",
     "valid_until": "사용 기한:",
-    "nps_question": "지인에게 저희를 추천하실 의향이 얼마나 있으신가요?",
+    "nps_question": "친구나 지인에게 저희를 추천하실 의향이 얼마나 있으신가요?",
     "nps_low": "전혀 추천하지 않음",
     "nps_high": "적극 추천함",
     "recommended": "이런 상품은 어떠세요?",
@@ -22,14 +22,14 @@ STEPS = {
         "주문해 주셔서 감사해요 (주문번호 {{ order.number }})",
         "주문이 접수되어 상품을 준비하고 있어요.",
         "<h1>{% if customer.first_name %}{{ customer.first_name }}님, {% endif %}감사해요!</h1>"
-        "<p>주문번호 {{ order.number }} 주문이 접수되었어요. "
+        "<p>주문(주문번호 {{ order.number }})이 접수되었어요. "
         "저희 팀이 정성껏 준비하고 있으니 조금만 기다려 주세요. "
         "상품이 출발하면 다시 메일로 알려 드릴게요.</p>"
         "<p>배송 조회 페이지에서 언제든지 진행 상황을 확인하실 수 있어요.</p>",
     ),
     ("shipment_confirmation", "shipped"): (
         "주문하신 상품이 출발했어요 (주문번호 {{ order.number }})",
-        "{{ shipment.carrier }}에서 안전하게 배송해 드릴게요.",
+        "{{ shipment.carrier }}에서 고객님께 안전하게 배송하고 있어요.",
         "<h1>{% if customer.first_name %}{{ customer.first_name }}님, {% endif %}반가운 소식이에요!</h1>"
         "<p>주문번호 {{ order.number }} 상품이 출고되어 지금 {{ shipment.carrier }}에서 배송 중이에요."
         "{% if shipment.estimated_delivery %} {{ shipment.estimated_delivery }}까지 "
@@ -66,7 +66,7 @@ STEPS = {
         "지금 바로 확인하고 있어요.",
         "<h1>배송에 문제가 생겼어요</h1>"
         "<p>{{ shipment.carrier }}에서 주문번호 {{ order.number }} 배송에 문제가 있다고 알려 왔어요. "
-        "저희가 바로 확인하고 있으며 진행 상황을 계속 알려 드릴게요. 기다리게 해 드려 죄송해요.</p>",
+        "저희가 바로 확인하고 있으니 진행 상황은 계속 알려 드릴게요. 기다리게 해 드려 죄송해요.</p>",
     ),
     ("delivered_followup", "how-is-it"): (
         "주문하신 상품은 잘 사용하고 계신가요?",
@@ -76,15 +76,15 @@ STEPS = {
         "이 메일에 답장만 해 주세요. 저희 팀이 바로 도와드릴게요.</p>",
     ),
     ("nps_survey", "survey"): (
-        "주문번호 {{ order.number }}에 대해 간단히 여쭤볼게요",
+        "주문번호 {{ order.number }} 주문에 대해 하나만 여쭤볼게요",
         "몇 초면 끝나요.",
         "<h1>저희 서비스는 어떠셨나요?</h1><p>고객님의 의견은 저희가 더 나아지는 데 큰 힘이 돼요. "
         "아래에서 점수를 하나 고른 뒤 보내기를 눌러 주세요.</p>",
     ),
     ("nps_survey", "reminder"): (
         "잠깐, 질문 하나만 드려도 될까요?",
-        "주문번호 {{ order.number }}에 대한 의견을 들려주세요.",
-        "<p>주문번호 {{ order.number }}에 대한 고객님의 의견을 꼭 듣고 싶어요. "
+        "주문(주문번호 {{ order.number }})은 어떠셨는지 들려주세요.",
+        "<p>주문(주문번호 {{ order.number }})에 대한 고객님의 의견을 꼭 듣고 싶어요. "
         "아래에서 점수를 고른 뒤 보내기를 눌러 주세요.</p>",
     ),
     ("abandoned_cart", "reminder-1h"): (
@@ -105,7 +105,8 @@ STEPS = {
     ("abandoned_cart", "coupon-72h"): (
         "주문을 마무리하실 수 있도록 작은 선물을 준비했어요",
         "쿠폰 코드가 곧 만료돼요.",
-        "<h1>고객님만을 위한 작은 선물</h1><p>아래 쿠폰 코드로 주문을 완료해 보세요. 쿠폰 코드는 곧 만료돼요.</p>",
+        "<h1>고객님만을 위한 작은 선물</h1><p>아래 쿠폰 코드로 주문을 완료해 보세요. "
+        "고객님만 쓰실 수 있는 쿠폰이며 곧 만료돼요.</p>",
     ),
     ("replenishment", "running-low"): (
         "{{ product.name }}, 다시 채울 때가 되지 않으셨나요?",
