@@ -1,15 +1,17 @@
 """The plain-dict context a message is rendered with. Documented, because merchants write templates
 against it: nothing here is a model, so a template can reach no method and no setting.
 
-    store:    name, website_url, support_email, review_url, logo_url, colours, social_links, postal_address
+    store:    name, website_url, support_email, review_url, logo_url, colours, social_links, social [{name, url}],
+              postal_address
     customer: first_name, last_name, email
-    order:    number, placed_at, total, currency, lines [{title, quantity, price, total, image_url}]
+    order:    number, placed_at, total, subtotal, discount, shipping, tax (empty when zero), currency,
+              lines [{title, quantity, price, total, image_url}]
     shipment: carrier, tracking_number, tracking_url, status, status_label, status_note, estimated_delivery,
               pickup_location, pickup_deadline, progress [{label, state}]
               (status_label and status_note are the tracking page's own words for the status, in the
               email's language; status_note says what happens next)
     cart:     lines [...], subtotal, recovery_url
-    product:  name, url, image_url, price              (replenishment)
+    product:  name, url, image_url, price              (replenishment; also as product_list [product])
     coupon:   code, description, expires               (when the step carries an incentive)
     recommendations: [{name, url, image_url, price}]
     links:    tracking, preferences, unsubscribe
@@ -24,7 +26,8 @@ from django.utils import timezone, translation
 
 from apps.core import formats
 from apps.core.contrast import DEFAULT_ACCENT, DEFAULT_PRIMARY, readable_text_on
-from apps.core.safe_values import css_colour
+from apps.core.safe_values import css_colour, web_links
+from apps.stores.models import SocialNetwork
 from apps.tracking.progress import PROBLEM_STATUSES, shipment_progress, status_story
 
 from . import links
@@ -67,8 +70,17 @@ def store_context(store) -> dict:
         "on_accent": readable_text_on(css_colour(store.accent_colour, DEFAULT_ACCENT)),
         "font_family": store.font_family,
         "social_links": dict(store.social_links or {}),
+        "social": social_context(store.social_links),
         "postal_address": store.postal_address,
     }
+
+
+def social_context(social_links) -> list[dict]:
+    """As buyers read them: "TikTok", "YouTube" (each network's own spelling), web addresses only."""
+    return [
+        {"name": SocialNetwork(network).label if network in SocialNetwork.values else network.title(), "url": url}
+        for network, url in web_links(social_links or {})
+    ]
 
 
 def lines_context(lines, currency: str, language: str) -> list[dict]:
@@ -115,6 +127,11 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
             "number": order.number,
             "placed_at": buyer_day(order.placed_at, language, store, message.customer),
             "total": money(order.total, order.currency, language),
+            # The order summary's lines under the products: shown when not zero.
+            "subtotal": money(order.subtotal, order.currency, language) if order.subtotal else "",
+            "discount": money(order.discount_total, order.currency, language) if order.discount_total else "",
+            "shipping": money(order.shipping_total, order.currency, language) if order.shipping_total else "",
+            "tax": money(order.tax_total, order.currency, language) if order.tax_total else "",
             "currency": order.currency,
             "lines": lines_context(order.lines.all(), order.currency, language),
         }
@@ -150,6 +167,7 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
             "image_url": product.image_url,
             "price": money(product.price, product.currency or store.currency, language) if product.price else "",
         }
+        context["product_list"] = [context["product"]]  # the products block shows it like any product
     if coupon is not None:
         context["coupon"] = {
             "code": coupon.code,

@@ -24,8 +24,9 @@ from apps.orders.selectors import recommended_products
 from . import rules
 from .context import message_context
 from .copy import LANGUAGES
+from .design.blocks import needs_of
 from .flows import definition_for
-from .models import CouponShopState, Message, MessageStatus
+from .models import CouponShopState, Message, MessageStatus, StepEditor
 from .rendering import TemplateError, render_email
 from .services import coupon_issue, message_trace
 
@@ -92,6 +93,15 @@ def _pick(content: dict, language: str, fallback: str) -> str:
     return content.get(language) or content.get(fallback) or content.get("en") or next(iter(content.values()), "")
 
 
+def pick_design(step, language: str, fallback: str) -> list[dict] | None:
+    """The step's blocks in the language (or the store's default, or English); None in the HTML mode or when
+    no language has blocks (the step's HTML body is used then)."""
+    if step.editor != StepEditor.BLOCKS:
+        return None
+    designs = step.design or {}
+    return designs.get(language) or designs.get(fallback) or designs.get("en") or None
+
+
 MARKETING_BLOCKS = ("coupon", "recommendations")
 
 
@@ -139,7 +149,8 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     """Render the message and wrap it for Anymail. Returns the email and what was rendered."""
     language = language_for(message)
     step, store = message.step, message.store
-    blocks = definition_for(step.flow.kind).blocks
+    design = pick_design(step, language, store.default_language)
+    blocks = needs_of(design) if design is not None else definition_for(step.flow.kind).blocks
     may_market = may_market_to(message)
     if not may_market:
         blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
@@ -161,6 +172,7 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
             context=context,
             blocks=blocks,
             advertising=not message.transactional,
+            design=design,
         )
     email = AnymailMessage(
         subject=rendered.subject,

@@ -70,6 +70,11 @@ class IncentiveKind(models.TextChoices):
     FREE_SHIPPING = "free_shipping", _("Free shipping")
 
 
+class StepEditor(models.TextChoices):
+    BLOCKS = "blocks", _("Blocks")
+    HTML = "html", _("HTML (advanced)")
+
+
 class FlowStep(TimeStampedModel):
     """One email of a flow: when it goes (delay after the trigger), to whom (conditions), what it says."""
 
@@ -90,6 +95,10 @@ class FlowStep(TimeStampedModel):
     subject = models.JSONField(default=dict)
     preheader = models.JSONField(default=dict, blank=True)
     body = models.JSONField(default=dict)
+    # How the email is written: blocks (design, per language a list of blocks: campaigns.design) or, for
+    # those who want it, HTML with template code (body).
+    editor = models.CharField(max_length=8, choices=StepEditor.choices, default=StepEditor.BLOCKS)
+    design = models.JSONField(default=dict, blank=True)
     incentive_kind = models.CharField(max_length=16, choices=IncentiveKind.choices, blank=True)
     incentive_value = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     incentive_valid_days = models.PositiveSmallIntegerField(default=7)

@@ -19,6 +19,7 @@ import nh3
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
 
+from .design.compiler import Brand, compile_design, fill
 from .template_budget import RenderLimits, TemplateError, check_nesting, instrument, metered
 
 logger = logging.getLogger(__name__)
@@ -118,13 +119,27 @@ def advertising_subject(subject: str, *, language: str, advertising: bool) -> st
 
 
 def render_email(
-    *, subject: str, preheader: str, body: str, context: dict, blocks: tuple[str, ...], advertising: bool = False
+    *,
+    subject: str,
+    preheader: str,
+    body: str,
+    context: dict,
+    blocks: tuple[str, ...],
+    advertising: bool = False,
+    design: list[dict] | None = None,
 ) -> RenderedEmail:
-    """Subject and preheader as plain text; the body as sanitised HTML inside the branded layout.
+    """Subject and preheader as plain text; the body from the step's `design` (blocks compiled on MJML, see
+    campaigns.design) or, in the advanced HTML mode, its `body` sanitised inside the branded layout.
     `advertising`: marketing mail, which gets the advertising mark its language's market requires."""
     subject_text = " ".join(html.unescape(render_merchant(subject, context)).split())[:255]
     subject_text = advertising_subject(subject_text, language=context.get("language", ""), advertising=advertising)
     preheader_text = " ".join(html.unescape(render_merchant(preheader, context)).split())[:255]
+    if design is not None:
+        template = compile_design(
+            design, language=context.get("language", "en"), brand=Brand.of(context["store"]), labels=context["labels"]
+        )
+        page = fill(template, {**context, "subject": subject_text, "preheader": preheader_text})
+        return RenderedEmail(subject=subject_text, preheader=preheader_text, html=page, text=html_to_text(page))
     body_html = sanitise(render_merchant(body, context))
     page = render_to_string(
         "campaigns/email/base.html",
@@ -171,6 +186,8 @@ class _TextExtractor(HTMLParser):
                 break
         if tag in self.BLOCKS:
             self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")  # cells of a row apart: "2 × Cup 8,00 €"
 
     def handle_data(self, data):
         if not self.hidden:
@@ -181,6 +198,7 @@ def html_to_text(page: str) -> str:
     extractor = _TextExtractor()
     extractor.feed(page)
     text = "".join(extractor.parts)
-    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r"[ \t]+", " ", text)  # non-breaking spaces stay: "39 000 ₽" must not break
     text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n[\u00a0\u2009\u200a ]+(?=\n)", "\n", text)  # a spacer's lone (thin) space
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

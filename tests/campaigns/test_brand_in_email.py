@@ -7,6 +7,7 @@ import re
 import pytest
 import time_machine
 
+from apps.campaigns.context import social_context
 from apps.campaigns.dispatch import message_send
 from apps.campaigns.models import FlowKind, MessageStatus
 from apps.campaigns.preview import preview_step
@@ -59,6 +60,7 @@ def test_the_brand_preview_of_a_stored_hostile_font_shows_the_footer(flows, stor
 
 
 def hostile_context(**store) -> dict:
+    store.setdefault("social", social_context(store.get("social_links")))  # as store_context derives it
     return {
         "language": "en",
         "labels": {},
