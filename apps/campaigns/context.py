@@ -96,7 +96,12 @@ def lines_context(lines, currency: str, language: str) -> list[dict]:
     ]
 
 
-def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=None, recommendations=()) -> dict:
+def message_context(
+    message, *, language: str, blocks: tuple[str, ...], coupon=None, recommendations=(), advertising=None
+) -> dict:
+    """`advertising` (default: marketing mail) adds the preferences and unsubscribe links."""
+    if advertising is None:
+        advertising = not message.transactional
     store = message.store
     copy = copy_for(language)
     context: dict = {
@@ -118,7 +123,7 @@ def message_context(message, *, language: str, blocks: tuple[str, ...], coupon=N
             "last_name": customer.last_name,
             "email": customer.email,
         }
-        if not message.transactional:
+        if advertising:
             context["links"]["preferences"] = links.preferences_link(customer)
             context["links"]["unsubscribe"] = links.unsubscribe_link(customer)
     if message.order_id:

@@ -145,24 +145,28 @@ def coupon_hold(message: Message) -> rules.Decision | None:
     return rules.Decision(rules.DEFER, "coupon_refused", reason[:255], until=now + COUPON_REFUSED_WAIT)
 
 
-def build_email(message: Message) -> tuple[AnymailMessage, dict]:
-    """Render the message and wrap it for Anymail. Returns the email and what was rendered."""
-    language = language_for(message)
+def render_message(message: Message, *, language: str, may_market: bool, coupon=None, sample_coupon=None):
+    """The message's email as its recipient gets it: (RenderedEmail, context, whether it is advertising).
+    `sample_coupon` (a context dict) shows where a coupon will be, for a message not sent yet."""
     step, store = message.step, message.store
     design = pick_design(step, language, store.default_language)
     blocks = needs_of(design) if design is not None else definition_for(step.flow.kind).blocks
-    may_market = may_market_to(message)
     if not may_market:
         blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
-    # A coupon is issued only where it may be shown, and shown wherever one is issued, once it works.
-    coupon = coupon_issue(message=message) if may_market else None
-    if coupon is not None and coupon.shop_state not in USABLE:
-        coupon = None  # an order email that could not wait for its code (coupon_hold)
-    if coupon and "coupon" not in blocks:
+    shown_coupon = coupon or sample_coupon
+    if shown_coupon and "coupon" not in blocks:
         blocks = (*blocks, "coupon")
     wants_products = "recommendations" in blocks and message.order_id
     products = recommended_products(order=message.order, limit=4) if wants_products else []
-    context = message_context(message, language=language, blocks=blocks, coupon=coupon, recommendations=products)
+    # An offer makes an email advertising, whatever else it says: a delay apology with a coupon is marked as
+    # an ad in Korea and carries the refusal line and unsubscribe (KISA: transactional mail that carries an
+    # advertisement is advertising).
+    advertising = not message.transactional or shown_coupon is not None
+    context = message_context(
+        message, language=language, blocks=blocks, coupon=coupon, recommendations=products, advertising=advertising
+    )
+    if sample_coupon:
+        context["coupon"] = sample_coupon
     subject_source = _pick(message.variant.subject, language, store.default_language) if message.variant_id else None
     with translation.override(language):
         rendered = render_email(
@@ -171,9 +175,22 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
             body=_pick(step.body, language, store.default_language),
             context=context,
             blocks=blocks,
-            advertising=not message.transactional,
+            advertising=advertising,
             design=design,
         )
+    return rendered, context, advertising
+
+
+def build_email(message: Message) -> tuple[AnymailMessage, dict]:
+    """Render the message and wrap it for Anymail. Returns the email and what was rendered."""
+    language = language_for(message)
+    step, store = message.step, message.store
+    may_market = may_market_to(message)
+    # A coupon is issued only where it may be shown, and shown wherever one is issued, once it works.
+    coupon = coupon_issue(message=message) if may_market else None
+    if coupon is not None and coupon.shop_state not in USABLE:
+        coupon = None  # an order email that could not wait for its code (coupon_hold)
+    rendered, context, advertising = render_message(message, language=language, may_market=may_market, coupon=coupon)
     email = AnymailMessage(
         subject=rendered.subject,
         body=rendered.text,
@@ -187,7 +204,7 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     email.tags = [step.flow.kind, step.key]
     email.metadata = {"message_id": str(message.pk), "store": store.slug}
     email.track_opens = email.track_clicks = not message.transactional
-    if not message.transactional and "unsubscribe" in context["links"]:
+    if advertising and "unsubscribe" in context["links"]:
         # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
         email.extra_headers["List-Unsubscribe"] = f"<{context['links']['unsubscribe']}>"
         email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

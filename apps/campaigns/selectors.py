@@ -414,25 +414,15 @@ def message_preview(*, message: Message):
     issued: one already issued for the email is shown, else the step's sample code; nothing is sent, and
     the sending rules are read without creating them. Returns (RenderedEmail, whether the coupon is a
     sample). Raises TemplateError for a step whose template does not render."""
-    from django.utils import translation
-
-    from apps.orders.selectors import recommended_products
-
-    from .context import message_context
-    from .dispatch import MARKETING_BLOCKS, USABLE, _pick, language_for
-    from .flows import definition_for
+    from .dispatch import USABLE, language_for, render_message
     from .models import Coupon
     from .preview import sample_context
-    from .rendering import render_email
 
     step, store = message.step, message.store
     language = language_for(message)
-    blocks = definition_for(step.flow.kind).blocks
     customer = message.customer if message.customer_id else None
     policy = messaging_policy_for(store=store)
     may_market = bool(customer and customer.marketing_consent) or not policy.marketing_requires_consent
-    if not may_market:
-        blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
     coupon = sample_coupon = None
     if may_market and step.incentive_kind:
         coupon = Coupon.objects.filter(message=message).select_related("store").first()
@@ -440,23 +430,9 @@ def message_preview(*, message: Message):
             coupon = None
         if coupon is None:
             sample_coupon = sample_context(step, language)["coupon"]
-    if (coupon or sample_coupon) and "coupon" not in blocks:
-        blocks = (*blocks, "coupon")
-    wants_products = "recommendations" in blocks and message.order_id
-    products = recommended_products(order=message.order, limit=4) if wants_products else []
-    context = message_context(message, language=language, blocks=blocks, coupon=coupon, recommendations=products)
-    if sample_coupon:
-        context["coupon"] = sample_coupon
-    subject_source = _pick(message.variant.subject, language, store.default_language) if message.variant_id else None
-    with translation.override(language):
-        email = render_email(
-            subject=subject_source or _pick(step.subject, language, store.default_language),
-            preheader=_pick(step.preheader, language, store.default_language),
-            body=_pick(step.body, language, store.default_language),
-            context=context,
-            blocks=blocks,
-            advertising=not message.transactional,
-        )
+    email, _context, _advertising = render_message(
+        message, language=language, may_market=may_market, coupon=coupon, sample_coupon=sample_coupon
+    )
     return email, sample_coupon is not None
 
 

@@ -100,3 +100,36 @@ def test_every_marketing_footer_names_the_sender_and_its_postal_address(flows, a
     assert "Northwind Tea" in foot
     assert "Via Roma 1<br>00100 Roma" in foot
     assert "/unsubscribe/" in foot
+
+
+@time_machine.travel(NOON_ROME, tick=False)
+def test_a_delay_apology_carrying_a_coupon_is_advertising_in_korea(flows, addressed_store):
+    """KISA reads transactional mail that carries an offer as advertising: the apology with its coupon gets
+    the mark, the refusal line and a one-click unsubscribe; without a coupon it is news about a parcel."""
+    step = flows[FlowKind.DELIVERY_APOLOGY].steps.get()
+    step.incentive_kind, step.incentive_value = "percent", 10
+    step.save()
+    sent = {}
+    for consenting in (True, False):
+        buyer = CustomerFactory(
+            store=addressed_store, email=f"a{consenting}@example.com", locale="ko", consenting=consenting
+        )
+        order = OrderFactory(store=addressed_store, customer=buyer, email=buyer.email)
+        message = schedule(
+            flows,
+            FlowKind.DELIVERY_APOLOGY,
+            step.key,
+            customer=buyer,
+            at=NOON_ROME,
+            order=order,
+            subject_key=f"a{consenting}",
+        )
+        assert message.transactional
+        sent[consenting] = build_email(message)[0]
+    with_coupon, without = sent[True], sent[False]
+    assert with_coupon.subject.startswith("(광고) ")
+    assert REFUSAL in html.unescape(with_coupon.alternatives[0][0])
+    assert "List-Unsubscribe" in with_coupon.extra_headers
+    assert "(광고)" not in without.subject
+    assert REFUSAL not in html.unescape(without.alternatives[0][0])
+    assert "List-Unsubscribe" not in without.extra_headers
