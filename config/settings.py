@@ -211,6 +211,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The SPF include of the ESP that sends our mail (e.g. "spf.mtasv.net" for Postmark, "amazonses.com" for SES),
 # shown on the sender domain page and checked there. Empty: the page asks for "your ESP's include".
 SENDER_SPF_INCLUDE = env("SENDER_SPF_INCLUDE", default="").strip()
+# Critics desk: replies to a case go to case+<id>.<signature>@CASE_REPLY_DOMAIN; route that domain's mail to
+# your ESP's inbound webhook (/anymail/<esp>/inbound/) so buyers' answers land on the case's timeline.
+CASE_REPLY_DOMAIN = env("CASE_REPLY_DOMAIN", default="reply.afterglow.localhost").strip().lower()
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport: real Celery, no server.

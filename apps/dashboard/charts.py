@@ -202,3 +202,36 @@ def funnel(rows: list[tuple[str, str, int]]) -> list[FunnelRow]:
         FunnelRow(key, label, value, round(100 * value / first, 2) if first else 0, value / first if first else None)
         for key, label, value in rows
     ]
+
+
+# --- Diverging horizontal bars (NPS by group) -------------------------------------------------
+@dataclass(frozen=True)
+class HBar:
+    """One row's bar on a scale from `low` to `high` drawn `width` wide: from zero to the value, so negative
+    values grow left of the zero line and positive ones right of it. No value: no bar (width 0)."""
+
+    key: str
+    label: str
+    value: float | None
+    x: float
+    width: float
+    zero: float  # where zero is, for the axis line
+    negative: bool
+    muted: bool  # too few answers to trust: drawn grey
+
+
+def diverging_bars(
+    values: list[tuple[str, str, float | None, bool]], *, low: float = -100, high: float = 100, width: float = 200
+) -> list[HBar]:
+    """One bar per (key, label, value, muted) on a fixed scale, so groups compare across charts."""
+    span = (high - low) or 1
+    zero = round((min(max(0.0, low), high) - low) / span * width, 2)
+    bars = []
+    for key, label, value, muted in values:
+        if value is None:
+            bars.append(HBar(key, label, None, zero, 0, zero, False, muted))
+            continue
+        clamped = min(max(float(value), low), high)
+        end = round((clamped - low) / span * width, 2)
+        bars.append(HBar(key, label, value, min(zero, end), round(abs(end - zero), 2), zero, clamped < 0, muted))
+    return bars

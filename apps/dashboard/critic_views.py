@@ -14,6 +14,8 @@ from apps.campaigns.selectors import resurveys_for_store
 from apps.feedback.cases import CaseError, case_assign, case_resolve, case_resurvey, case_start
 from apps.feedback.models import CaseStatus, NpsTopic
 from apps.feedback.selectors import (
+    QUEUE_SORTS,
+    critic_case_carriers,
     critic_case_counts,
     critic_case_for_store,
     critic_cases_for_store,
@@ -21,9 +23,11 @@ from apps.feedback.selectors import (
     nps_responses_for_customer,
 )
 from apps.orders.selectors import orders_for_store
+from apps.stores.permissions import can
 from apps.stores.selectors import memberships_for_store
 
 from .access import member_required
+from .desk_views import desk_context
 from .forms import CaseAssignForm, CaseResolveForm, ResurveyForm
 from .listing import list_response, page_of
 
@@ -34,6 +38,25 @@ STATUS_FILTERS = (
     ("resolved", CaseStatus.RESOLVED.label),
     ("all", pgettext_lazy("critics cases filter", "All")),
 )
+
+
+SORTS = (
+    ("due", pgettext_lazy("critics queue order", "Time left to reply")),
+    ("score", pgettext_lazy("critics queue order", "Lowest score first")),
+    ("oldest", pgettext_lazy("critics queue order", "Oldest first")),
+    ("newest", pgettext_lazy("critics queue order", "Newest first")),
+)
+
+
+def duration_text(delta: timedelta) -> str:
+    """A person's duration: "45 min", "3 h", "2 d 4 h"."""
+    minutes = int(abs(delta.total_seconds()) // 60)
+    if minutes < 60:
+        return _("%(minutes)s min") % {"minutes": minutes}
+    hours = minutes // 60
+    if hours >= 48:
+        return _("%(days)s d %(hours)s h") % {"days": hours // 24, "hours": hours % 24}
+    return _("%(hours)s h") % {"hours": hours}
 
 
 class CaseRow:
@@ -48,8 +71,24 @@ class CaseRow:
         end = case.resolved_at or now
         self.age = end - case.opened_at
         self.due_at = case.opened_at + target
-        self.overdue = case.status != CaseStatus.RESOLVED and now > self.due_at
+        self.answered = case.first_response_at is not None
+        waiting = case.status != CaseStatus.RESOLVED and not self.answered
+        self.overdue = waiting and now > self.due_at
         self.late = self.age > target
+        self.left = self.due_at - now if waiting else None
+
+    @property
+    def target_text(self) -> str:
+        """ "3 h left", "Overdue by 2 h", "answered after 5 h" or "" (resolved without a reply)."""
+        if self.left is not None:
+            if self.left.total_seconds() >= 0:
+                return _("%(time)s left") % {"time": duration_text(self.left)}
+            return _("Overdue by %(time)s") % {"time": duration_text(self.left)}
+        if self.answered:
+            return _("answered after %(time)s") % {
+                "time": duration_text(self.case.first_response_at - self.case.opened_at)
+            }
+        return ""
 
     @property
     def age_text(self) -> str:
@@ -74,12 +113,22 @@ def critic_list(request):
         "status": request.GET.get("status", ""),
         "search": request.GET.get("q", ""),
         "mine": request.GET.get("mine") == "1",
+        "assignee": request.GET.get("assignee", ""),
+        "score": request.GET.get("score", ""),
+        "topic": request.GET.get("topic", ""),
+        "carrier": request.GET.get("carrier", ""),
+        "sort": request.GET.get("sort", "") if request.GET.get("sort", "") in QUEUE_SORTS else "",
     }
     cases = critic_cases_for_store(
         store=request.store,
         status=filters["status"],
         search=filters["search"],
         assignee=request.user if filters["mine"] else None,
+        assignee_id=filters["assignee"],
+        score=filters["score"],
+        topic=filters["topic"],
+        carrier=filters["carrier"],
+        sort=filters["sort"],
     )
     page = page_of(cases, request.GET.get("page"))
     target, now = _target(request.store), timezone.now()
@@ -90,6 +139,13 @@ def critic_list(request):
         "rows": rows,
         "filters": filters,
         "status_filters": STATUS_FILTERS,
+        "sorts": SORTS,
+        "members": list(memberships_for_store(store=request.store)),
+        "scores": range(0, 7),
+        "topics": NpsTopic.choices,
+        "carriers": critic_case_carriers(store=request.store),
+        "filtered": any(filters[key] for key in ("status", "search", "mine", "assignee", "score", "topic", "carrier")),
+        "can_set_helpdesk": can(request.membership, "manage_api_keys"),
         "counts": critic_case_counts(store=request.store),
         "target_hours": int(target.total_seconds() // 3600),
         "recovery": critic_recovery(
@@ -113,6 +169,7 @@ def critic_detail(request, pk: int):
     members = list(memberships_for_store(store=request.store))
     resurvey = resurveys_for_store(store=request.store, case_ids=[case.pk]).get(case.pk)
     context = {
+        **desk_context(request, case),
         "row": CaseRow(case, target=_target(request.store), now=timezone.now(), resurvey=resurvey),
         "case": case,
         "order": order,
@@ -142,7 +199,7 @@ def critic_assign(request, pk: int):
         return _back(case)
     assignee = next((m.user for m in members if m.user_id == form.cleaned_data["assignee"]), None)
     try:
-        case_assign(case=case, assignee=assignee)
+        case_assign(case=case, assignee=assignee, by=request.user)
     except CaseError as exc:
         messages.error(request, str(exc))
     else:
@@ -191,7 +248,7 @@ def critic_resurvey(request, pk: int):
     form = ResurveyForm(request.POST)
     delay = form.cleaned_data["delay_days"] if form.is_valid() else ResurveyForm.base_fields["delay_days"].initial
     try:
-        result = case_resurvey(case=case, delay_days=delay)
+        result = case_resurvey(case=case, delay_days=delay, user=request.user)
     except CaseError as exc:
         messages.error(request, str(exc))
     else:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from apps.stores.models import Membership
 
-from .models import CaseOutcome, CaseStatus, CriticCase
+from .models import CaseEventKind, CaseOutcome, CaseStatus, CriticCase
 
 NOTE_MAX = 4000
 
@@ -23,14 +23,27 @@ def _locked(case: CriticCase) -> CriticCase:
     return CriticCase.objects.select_for_update().select_related("store").get(pk=case.pk)
 
 
+def _who(user) -> str:
+    return (user.get_full_name() or user.email) if user is not None else ""
+
+
+def _record(case: CriticCase, kind: str, *, author=None, **detail) -> None:
+    from .desk import case_event_record
+
+    case_event_record(case=case, kind=kind, author=author, detail=detail)
+
+
 @transaction.atomic
-def case_assign(*, case: CriticCase, assignee) -> CriticCase:
+def case_assign(*, case: CriticCase, assignee, by=None) -> CriticCase:
     """Give the case to a member of the store (None: nobody). Outsiders are refused."""
     case = _locked(case)
     if assignee is not None and not Membership.objects.filter(store_id=case.store_id, user=assignee).exists():
         raise CaseError(_("Cases can only be assigned to members of this store."))
+    changed = case.assignee_id != (assignee.pk if assignee is not None else None)
     case.assignee = assignee
     case.save(update_fields=["assignee", "modified_at"])
+    if changed:
+        _record(case, CaseEventKind.ASSIGNED, author=by, assignee=_who(assignee))
     return case
 
 
@@ -40,10 +53,15 @@ def case_start(*, case: CriticCase, user) -> CriticCase:
     case = _locked(case)
     if case.status == CaseStatus.RESOLVED:
         raise CaseError(_("This case is already resolved."))
+    was_status, was_assignee = case.status, case.assignee_id
     case.status = CaseStatus.IN_PROGRESS
     if case.assignee_id is None:
         case.assignee = user
     case.save(update_fields=["status", "assignee", "modified_at"])
+    if was_assignee != case.assignee_id:
+        _record(case, CaseEventKind.ASSIGNED, author=user, assignee=_who(case.assignee))
+    if was_status != case.status:
+        _record(case, CaseEventKind.STATUS, author=user, status=case.status)
     return case
 
 
@@ -65,6 +83,7 @@ def case_resolve(*, case: CriticCase, note: str, outcome: str, user=None) -> Cri
     if case.assignee_id is None and user is not None:
         case.assignee = user
     case.save(update_fields=["status", "resolution_note", "outcome", "resolved_at", "assignee", "modified_at"])
+    _record(case, CaseEventKind.STATUS, author=user, status=case.status, outcome=outcome)
     return case
 
 
@@ -78,7 +97,7 @@ RESURVEY_DELAYS = (0, 3, 7)  # days after resolution, as offered in the queue
 
 
 @transaction.atomic
-def case_resurvey(*, case: CriticCase, delay_days: int = 3) -> Resurvey:
+def case_resurvey(*, case: CriticCase, delay_days: int = 3, user=None) -> Resurvey:
     """Plan one NPS email to the buyer of a resolved case, through the ledger (so it is sent once, by the
     usual rules: consent, suppression, quiet hours). Asking again for the same case plans nothing new."""
     from apps.campaigns.editing import resurvey_step_get_or_create
@@ -115,5 +134,12 @@ def case_resurvey(*, case: CriticCase, delay_days: int = 3) -> Resurvey:
     )
     if created:
         transaction.on_commit(lambda: enqueue_now(created))
+        _record(
+            case,
+            CaseEventKind.RESURVEY,
+            author=user,
+            scheduled_for=created[0].scheduled_for.isoformat(),
+            delay_days=delay_days,
+        )
         return Resurvey(created[0], created=True)
     return Resurvey(resurveys_for_store(store=case.store, case_ids=[case.pk])[case.pk], created=False)

@@ -1,11 +1,13 @@
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from apps.customers.selectors import customer_with_store
 from apps.orders.models import Order
 from apps.stores.models import Store
 
+from .desk import buyer_language
 from .links import nps_order_id, preferences_customer_id, referral_order_id, unsubscribe_customer_id
-from .models import CaseStatus, CriticCase, NpsResponse
+from .models import CaseStatus, CriticCase, NpsResponse, SavedReply
 
 
 def nps_response_for_order(*, order: Order) -> NpsResponse | None:
@@ -76,8 +78,29 @@ def nps_by_week(*, store: Store, since) -> list[dict]:
     )
 
 
-def critic_cases_for_store(*, store: Store, status: str = "", assignee=None, search: str = "") -> QuerySet[CriticCase]:
-    """The critics queue: open cases (new and in progress) by default, oldest first; or one status."""
+QUEUE_SORTS = ("due", "score", "newest", "oldest")
+
+
+def critic_cases_for_store(
+    *,
+    store: Store,
+    status: str = "",
+    assignee=None,
+    search: str = "",
+    assignee_id: str = "",
+    score: str = "",
+    topic: str = "",
+    carrier: str = "",
+    sort: str = "",
+) -> QuerySet[CriticCase]:
+    """The critics queue: open cases (new and in progress) by default; or one status. Filters: assignee (a
+    user, a user id, or "none"), score, topic, carrier. Sorted by time left to the response target (the
+    unanswered first, the oldest of them first: the target is the same for every case of a store), by score,
+    or by age."""
+    from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+
+    from apps.shipments.models import Shipment
+
     cases = CriticCase.objects.filter(store=store).select_related(
         "response", "response__order", "response__customer", "assignee"
     )
@@ -87,6 +110,16 @@ def critic_cases_for_store(*, store: Store, status: str = "", assignee=None, sea
         cases = cases.exclude(status=CaseStatus.RESOLVED)
     if assignee is not None:
         cases = cases.filter(assignee=assignee)
+    if assignee_id == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif assignee_id.isdigit():
+        cases = cases.filter(assignee_id=int(assignee_id))
+    if score.isdigit() and 0 <= int(score) <= 10:
+        cases = cases.filter(response__score=int(score))
+    if topic:
+        cases = cases.filter(response__topics__icontains=f'"{topic}"')
+    if carrier:
+        cases = cases.filter(Exists(Shipment.objects.filter(order_id=OuterRef("response__order_id"), carrier=carrier)))
     if search:
         term = search.strip()
         if "@" in term:
@@ -94,9 +127,34 @@ def critic_cases_for_store(*, store: Store, status: str = "", assignee=None, sea
         else:
             term = term.lstrip("#")
             cases = cases.filter(response__order__number__in=[term, f"#{term}"])
-    if status == CaseStatus.RESOLVED:
+    if sort == "score":
+        return cases.order_by("response__score", "opened_at", "pk")
+    if sort == "newest":
+        return cases.order_by("-opened_at", "-pk")
+    if sort == "oldest":
+        return cases.order_by("opened_at", "pk")
+    if status == CaseStatus.RESOLVED and sort != "due":
         return cases.order_by("-resolved_at", "-pk")
-    return cases.order_by("opened_at", "pk")
+    waiting = Case(
+        When(status=CaseStatus.RESOLVED, then=Value(2)),
+        When(first_response_at__isnull=False, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return cases.annotate(waiting=waiting).order_by("waiting", "opened_at", "pk")
+
+
+def critic_case_carriers(*, store: Store) -> list[str]:
+    """The carriers of the store's cases' shipments, for the queue's filter (one query)."""
+    from apps.shipments.models import Shipment
+
+    return list(
+        Shipment.objects.filter(store=store, order__nps_responses__case__isnull=False)
+        .exclude(carrier="")
+        .values_list("carrier", flat=True)
+        .distinct()
+        .order_by("carrier")
+    )
 
 
 def critic_case_for_store(*, store: Store, pk: int) -> CriticCase:
@@ -146,3 +204,48 @@ def critic_recovery(*, store: Store, resurveyed_at: dict[int, object]) -> dict:
     recovered = sum(1 for pk, at in raised if at >= resurveyed_at[pk])
     count = len(resurveyed_at)
     return {"resurveyed": count, "recovered": recovered, "rate": recovered / count}
+
+
+# --- The critics desk: saved replies, the help-desk hook, whether a re-survey can be sent ---------
+
+
+def saved_replies_for_case(*, case: CriticCase) -> list[SavedReply]:
+    """The store's saved replies in the buyer's language (one query)."""
+    language = buyer_language(case)
+    return list(SavedReply.objects.filter(store_id=case.store_id, language__istartswith=language))
+
+
+def saved_replies_for_store(*, store) -> list[SavedReply]:
+    return list(SavedReply.objects.filter(store=store).order_by("language", "title"))
+
+
+def helpdesk_hook_for_store(*, store: Store):
+    from .models import HelpdeskHook
+
+    return HelpdeskHook.objects.filter(store=store).first()
+
+
+def resurvey_blocker(*, case: CriticCase) -> str:
+    """Why the usual rules would never send this buyer a re-survey ("" when nothing stands in the way):
+    the NPS flow is off, the address is suppressed, they turned review requests off, or the store needs
+    marketing consent and they have none."""
+    from apps.campaigns.models import Flow, FlowKind
+    from apps.campaigns.rules import policy_for
+    from apps.campaigns.selectors import RESURVEY_STEP_KEY
+
+    flow = Flow.objects.filter(store_id=case.store_id, kind=FlowKind.NPS_SURVEY).first()
+    if flow is None or not flow.enabled:
+        return _("the Review / NPS flow is switched off")
+    if flow.steps.filter(key=RESURVEY_STEP_KEY, enabled=False).exists():
+        return _("the re-survey step of the Review / NPS flow is switched off")
+    order = case.response.order
+    if not order.email:
+        return _("the order has no email address")
+    customer = case.response.customer
+    if customer is not None and customer.suppressed_at is not None:
+        return _("the address is suppressed: %(reason)s") % {"reason": customer.get_suppression_reason_display()}
+    if customer is not None and not customer.wants_review_requests:
+        return _("the buyer unsubscribed from review requests")
+    if policy_for(case.store).marketing_requires_consent and not (customer and customer.marketing_consent):
+        return _("the buyer has not given marketing consent, which this store requires")
+    return ""

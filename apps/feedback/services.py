@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.core.upsert import lock_or_create
 from apps.orders.models import Order
 
-from .models import DETRACTOR_MAX, CriticCase, NpsResponse, NpsTopic
+from .models import DETRACTOR_MAX, CaseEvent, CriticCase, NpsResponse, NpsTopic
 
 logger = logging.getLogger(__name__)
 
@@ -111,4 +111,6 @@ def nps_anonymise(*, store_id: int, customer_id: int, order_ids: list[int], now)
         Q(customer_id=customer_id) | Q(order_id__in=order_ids)
     )
     CriticCase.objects.filter(response__in=responses).update(resolution_note="", modified_at=now)
+    # The case's conversation and notes go too: bodies, subjects and the addresses in their details.
+    CaseEvent.objects.filter(case__response__in=responses).update(body="", subject="", detail={}, modified_at=now)
     return responses.update(comment="", modified_at=now)

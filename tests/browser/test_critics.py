@@ -6,6 +6,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from apps.campaigns.editing import flow_toggle
+from apps.campaigns.models import FlowKind
+from apps.campaigns.services import flows_install_defaults
 from apps.feedback.models import CaseStatus, CriticCase
 from apps.feedback.services import nps_add_comment, nps_record
 from tests.browser.test_dashboard_journey import sign_in
@@ -28,7 +31,13 @@ def support():
         store__name="Northwind Coffee",
     )
     store = membership.store
-    customer = CustomerFactory(store=store, first_name="Luca", last_name="Bianchi", email="luca@example.com")
+    customer = CustomerFactory(
+        store=store, first_name="Luca", last_name="Bianchi", email="luca@example.com", consenting=True
+    )
+    # the review flow is on, so a re-survey can go to Luca once the case is resolved
+    for flow in flows_install_defaults(store=store):
+        if flow.kind == FlowKind.NPS_SURVEY:
+            flow_toggle(flow=flow, enabled=True)
     OrderFactory(store=store, customer=customer, number="#1040", placed_at=timezone.now() - timedelta(days=60))
     order = OrderFactory(store=store, customer=customer, number="#1077")
     OrderLineFactory(order=order)
