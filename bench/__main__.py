@@ -1,6 +1,6 @@
 """`python -m bench [SECTION ...]` (what `make bench` runs): every benchmark, printed as one table.
 
-Sections: machine, database (always), http, queries, scans, dispatch; none named means all. The table
+Sections: machine, database (always), http, queries, scans, dispatch, design; none named means all. The table
 goes to stdout and to var/bench/latest.txt; progress goes to stderr.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/afterglow_bench),
@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "var" / "bench" / "latest.txt"
-SECTIONS = ("machine", "database", "http", "queries", "scans", "dispatch")
+SECTIONS = ("machine", "database", "http", "queries", "scans", "dispatch", "design")
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
 
     django.setup()
 
-    from bench import database, dispatch, http, machine, queries, scans
+    from bench import database, design, dispatch, http, machine, queries, scans
     from bench.report import Section, log, render
 
     sections: list[Section] = []
@@ -99,6 +99,7 @@ def main(argv: list[str]) -> int:
             ("queries", "4. SQL queries per page (test Client, warm second request)", queries.run),
             ("scans", "5. Scans at scale", scans.run),
             ("dispatch", "6. Dispatch", dispatch.run),
+            ("design", "7. Email design", design.run),
         ]
         for name, title, run in steps:
             if name in wanted:

@@ -93,13 +93,17 @@ def _pick(content: dict, language: str, fallback: str) -> str:
     return content.get(language) or content.get(fallback) or content.get("en") or next(iter(content.values()), "")
 
 
-def pick_design(step, language: str, fallback: str) -> list[dict] | None:
-    """The step's blocks in the language (or the store's default, or English); None in the HTML mode or when
-    no language has blocks (the step's HTML body is used then)."""
+def pick_design(step, language: str, fallback: str) -> tuple[str, list[dict] | None]:
+    """(language, blocks): the step's blocks in the language, else the store's default, else English, with the
+    language they are written in; (language, None) in the HTML mode or when no language has blocks (the
+    step's HTML body is used then)."""
     if step.editor != StepEditor.BLOCKS:
-        return None
+        return language, None
     designs = step.design or {}
-    return designs.get(language) or designs.get(fallback) or designs.get("en") or None
+    for candidate in (language, fallback, "en"):
+        if designs.get(candidate):
+            return candidate, designs[candidate]
+    return language, None
 
 
 MARKETING_BLOCKS = ("coupon", "recommendations")
@@ -149,7 +153,8 @@ def render_message(message: Message, *, language: str, may_market: bool, coupon=
     """The message's email as its recipient gets it: (RenderedEmail, context, whether it is advertising).
     `sample_coupon` (a context dict) shows where a coupon will be, for a message not sent yet."""
     step, store = message.step, message.store
-    design = pick_design(step, language, store.default_language)
+    # An email is in one language: the one its blocks are written in (their layout words, dates and money too).
+    language, design = pick_design(step, language, store.default_language)
     blocks = needs_of(design) if design is not None else definition_for(step.flow.kind).blocks
     if not may_market:
         blocks = tuple(block for block in blocks if block not in MARKETING_BLOCKS)
@@ -208,7 +213,12 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
         # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
         email.extra_headers["List-Unsubscribe"] = f"<{context['links']['unsubscribe']}>"
         email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return email, {"language": language, "subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    return email, {
+        "language": context["language"],
+        "subject": rendered.subject,
+        "html": rendered.html,
+        "text": rendered.text,
+    }
 
 
 def message_send(*, message_id: int, now=None) -> Outcome:

@@ -9,12 +9,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+import nh3
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import CouponPool, Flow, FlowKind, FlowStep, IncentiveKind, MessagingPolicy, Variant
+from .copy import LANGUAGES
+from .design.blocks import DesignInvalid, validate_designs
+from .design.compiler import RICH_TAGS
+from .models import CouponPool, Flow, FlowKind, FlowStep, IncentiveKind, MessagingPolicy, StepEditor, Variant
 from .rendering import TemplateError, validate_merchant_template
 
 MAX_DELAY_MINUTES = 365 * 24 * 60
@@ -89,6 +93,53 @@ def _merged(current: dict, edits: dict[str, str] | None) -> dict:
     return merged
 
 
+def design_error_key(language: str, index: int | None, field: str) -> str:
+    """StepInvalid's key for a problem in a block: `design:it:3:url` (`design:it` for the whole design)."""
+    if index is None:
+        return f"design:{language}"
+    return f"design:{language}:{index}:{field}" if field else f"design:{language}:{index}"
+
+
+def _clean_rich_text(blocks: list[dict]) -> list[dict]:
+    """Text blocks' HTML as the compiler keeps it (nh3): what is stored is what is sent."""
+    for block in blocks:
+        if block.get("type") == "text" and block.get("html"):
+            block["html"] = nh3.clean(
+                block["html"],
+                tags=RICH_TAGS,
+                attributes={"a": {"href"}},
+                url_schemes={"http", "https", "mailto"},
+                link_rel=None,
+            )
+    return blocks
+
+
+def check_design(design, languages) -> tuple[dict[str, list[dict]], dict[str, str]]:
+    """The design validated (design.blocks.validate_designs), per language, and the problems by key
+    (design_error_key). Every language is checked, so the merchant sees all that is wrong at once."""
+    errors: dict[str, str] = {}
+    if not isinstance(design, dict):
+        return {}, {"design": _("The design could not be read: reload the page and try again.")}
+    clean: dict[str, list[dict]] = {}
+    for language, blocks in design.items():
+        try:
+            checked = validate_designs({language: blocks}, languages)
+        except DesignInvalid as exc:
+            for index, field_name, message in exc.problems:
+                key = design_error_key(language, index, field_name)
+                message = message.removeprefix(f"{language}: ")
+                errors[key] = f"{errors[key]} {message}" if key in errors else message
+            continue
+        if language in checked:
+            clean[language] = _clean_rich_text(checked[language])
+    if not errors:
+        try:  # the sanitised text must still hold only variables (nh3 may have moved braces around)
+            validate_designs(clean, languages)
+        except DesignInvalid as exc:
+            errors["design"] = str(exc)
+    return clean, errors
+
+
 @transaction.atomic
 def step_update(
     *,
@@ -105,8 +156,14 @@ def step_update(
     body: dict[str, str] | None = None,
     send_window_minutes=KEEP,
     incentive_pool_id=KEEP,
+    editor: str | None = None,
+    design: dict | None = None,
 ) -> FlowStep:
     """Change one step. Raises StepInvalid (nothing saved) for a bad template or value.
+
+    `editor`: "blocks" or "html" (None keeps the step's). `design`: the blocks per language, the whole of
+    it (None keeps the step's); a language without blocks uses the store's default language's. Each block
+    is validated (design.blocks); a problem is keyed `design:<language>:<block index>:<setting>`.
 
     `send_window_minutes`: how long after its moment the email is still worth sending; None is the flow
     kind's default, and leaving it out keeps the step's current window.
@@ -145,6 +202,13 @@ def step_update(
     _check_templates(errors, "subject", subject or {})
     _check_templates(errors, "preheader", preheader or {})
     _check_templates(errors, "body", body or {})
+    if editor is not None and editor not in StepEditor.values:
+        errors["editor"] = _("Choose blocks or HTML.")
+    new_design = step.design or {}
+    if design is not None:
+        new_design, design_errors = check_design(design, tuple(LANGUAGES))
+        errors.update(design_errors)
+    new_editor = editor if editor in StepEditor.values else step.editor
 
     new_subject, new_preheader, new_body = (
         _merged(step.subject, subject),
@@ -152,7 +216,10 @@ def step_update(
         _merged(step.body, body),
     )
     default = step.store.default_language
+    has_blocks = new_editor == StepEditor.BLOCKS and bool(new_design.get(default) or new_design.get("en"))
     for part, content in (("subject", new_subject), ("body", new_body)):
+        if part == "body" and has_blocks:
+            continue  # the blocks are the email; the HTML is only the advanced mode's
         if not (content.get(default) or content.get("en")) and f"{part}:{default}" not in errors:
             errors[f"{part}:{default}"] = _(
                 "The store's default language needs this (other languages fall back to it)."
@@ -177,16 +244,22 @@ def step_update(
     if incentive_pool_id is not KEEP:
         step.incentive_pool_id = incentive_pool_id
     step.subject, step.preheader, step.body = new_subject, new_preheader, new_body
+    step.editor, step.design = new_editor, new_design
     step.save()
     return step
 
 
-def step_draft(*, step: FlowStep, subject=None, preheader=None, body=None) -> FlowStep:
-    """An unsaved copy of the step carrying edits, for previews and test sends. Writes nothing."""
+def step_draft(*, step: FlowStep, subject=None, preheader=None, body=None, editor=None, design=None) -> FlowStep:
+    """An unsaved copy of the step carrying edits, for previews and test sends. Writes nothing.
+    `design` must be validated already (check_design); None keeps the step's, as does `editor`."""
     draft = copy.copy(step)
     draft.subject = _merged(step.subject, subject)
     draft.preheader = _merged(step.preheader, preheader)
     draft.body = _merged(step.body, body)
+    if editor in StepEditor.values:
+        draft.editor = editor
+    if design is not None:
+        draft.design = design
     return draft
 
 

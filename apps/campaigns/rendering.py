@@ -10,16 +10,15 @@ copy) and within a budget of steps, loop iterations, output and time (template_b
 import copy
 import html
 import logging
-import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 import css_inline
 import nh3
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
 
-from .design.compiler import Brand, compile_design, fill
+from .design.compiler import Brand, compile_design, fill, fill_text
+from .plaintext import html_to_text
 from .template_budget import RenderLimits, TemplateError, check_nesting, instrument, metered
 
 logger = logging.getLogger(__name__)
@@ -135,11 +134,16 @@ def render_email(
     subject_text = advertising_subject(subject_text, language=context.get("language", ""), advertising=advertising)
     preheader_text = " ".join(html.unescape(render_merchant(preheader, context)).split())[:255]
     if design is not None:
-        template = compile_design(
+        compiled = compile_design(
             design, language=context.get("language", "en"), brand=Brand.of(context["store"]), labels=context["labels"]
         )
-        page = fill(template, {**context, "subject": subject_text, "preheader": preheader_text})
-        return RenderedEmail(subject=subject_text, preheader=preheader_text, html=page, text=html_to_text(page))
+        filled = {**context, "subject": subject_text, "preheader": preheader_text}
+        return RenderedEmail(
+            subject=subject_text,
+            preheader=preheader_text,
+            html=fill(compiled, filled),
+            text=fill_text(compiled, filled),
+        )
     body_html = sanitise(render_merchant(body, context))
     page = render_to_string(
         "campaigns/email/base.html",
@@ -147,58 +151,3 @@ def render_email(
     )
     inlined = css_inline.inline(page, load_remote_stylesheets=False)  # never fetch: see core/outbound
     return RenderedEmail(subject=subject_text, preheader=preheader_text, html=inlined, text=html_to_text(page))
-
-
-class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "tr", "h1", "h2", "h3", "table", "br", "hr"}
-    VOID = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr"}
-    HIDDEN = {"style", "head", "title", "script"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.href: str | None = None
-        self.open: list[tuple[str, bool]] = []  # (tag, hidden) of open elements
-
-    @property
-    def hidden(self) -> bool:
-        return any(hidden for _, hidden in self.open)
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag not in self.VOID:
-            self.open.append((tag, tag in self.HIDDEN or attributes.get("data-text") == "skip"))
-        if tag == "a":
-            self.href = attributes.get("href")
-        if tag == "li":
-            self.parts.append("\n- ")
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag == "a" and self.href:
-            if not self.hidden and self.href.startswith(("http", "mailto")):
-                self.parts.append(f" ({self.href})")
-            self.href = None
-        for index in range(len(self.open) - 1, -1, -1):
-            if self.open[index][0] == tag:
-                del self.open[index:]
-                break
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" ")  # cells of a row apart: "2 × Cup 8,00 €"
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def html_to_text(page: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(page)
-    text = "".join(extractor.parts)
-    text = re.sub(r"[ \t]+", " ", text)  # non-breaking spaces stay: "39 000 ₽" must not break
-    text = re.sub(r" *\n *", "\n", text)
-    text = re.sub(r"\n[\u00a0\u2009\u200a ]+(?=\n)", "\n", text)  # a spacer's lone (thin) space
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

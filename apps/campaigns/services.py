@@ -13,6 +13,7 @@ from apps.core.upsert import insert_new
 from apps.stores.models import Store
 
 from .defaults import default_content
+from .design.defaults import default_designs
 from .flows import definition_for, definitions
 from .models import (
     TRANSACTIONAL_KINDS,
@@ -24,6 +25,7 @@ from .models import (
     IncentiveKind,
     Message,
     MessageStatus,
+    StepEditor,
 )
 
 
@@ -49,7 +51,9 @@ def flows_install_defaults(*, store: Store) -> list[Flow]:
                 conditions=step.conditions,
                 subject=subject,
                 preheader=preheader,
-                body=body,
+                body=body,  # the same copy for a merchant who switches the step to HTML
+                editor=StepEditor.BLOCKS,
+                design=default_designs(definition.kind, step.key),
                 incentive_kind=step.incentive_kind,
                 incentive_value=step.incentive_value,
                 incentive_valid_days=step.incentive_valid_days,

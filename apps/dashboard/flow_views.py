@@ -1,6 +1,7 @@
 """Flows: the list with on/off switches, figures and holdout lift, the holdout share, the step editor
 with live previews and test sends, drag-and-drop ordering, A/B subjects, and the simulator."""
 
+import json
 import secrets
 from datetime import timedelta
 
@@ -20,9 +21,10 @@ from django.views.decorators.http import require_POST
 from apps.campaigns import editing
 from apps.campaigns.abtest import results_for
 from apps.campaigns.copy import LANGUAGES
-from apps.campaigns.editing import StepInvalid, step_draft, step_move, step_update, steps_reorder
+from apps.campaigns.editing import StepInvalid, check_design, step_draft, step_move, step_update, steps_reorder
 from apps.campaigns.flows import definition_for
-from apps.campaigns.preview import preview_step, send_test
+from apps.campaigns.models import StepEditor
+from apps.campaigns.preview import preview_step, sample_subject, send_test
 from apps.campaigns.rendering import TemplateError
 from apps.campaigns.selectors import (
     RESURVEY_STEP_KEY,
@@ -38,6 +40,7 @@ from apps.shipments.models import ShipmentStatus
 from apps.stores.models import Language
 from apps.stores.services import store_record_test_send
 
+from . import designer
 from .access import member_required
 from .forms import (
     HoldoutForm,
@@ -106,9 +109,11 @@ def _detail_context(request, flow, holdout_form=None) -> dict:
     status_labels = dict(ShipmentStatus.choices)
     figures = step_figures(flow=flow, since=timezone.now() - timedelta(days=FIGURES_DAYS))
     for step in steps:
+        step.store = request.store  # the flow's: its titles read the store's languages and currency
         step.default_window = default_send_window(step)
         step.trigger_label = status_labels.get(step.trigger_status, step.trigger_status)
         step.figures = figures.get(step.pk, EMPTY_FIGURES)
+        step.title = sample_subject(step) or step.key
     totals = {name: sum(step.figures[name] for step in steps) for name in EMPTY_FIGURES}
     lift = flow_lifts(store=request.store).get(flow.pk) if flow.holdout_percent else None
     return {
@@ -206,16 +211,72 @@ def _step_form(step, data=None):
     return form_class(data, initial=step_initial(step, languages))
 
 
+def _design_problems(errors: dict[str, str]) -> list[dict]:
+    """check_design's keys (`design:it:3:url`) as the designer shows them: by language, block and setting."""
+    problems = []
+    for key, message in errors.items():
+        parts = key.split(":")
+        index = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+        problems.append(
+            {
+                "language": parts[1] if len(parts) > 1 else "",
+                "index": index,
+                "field": parts[3] if len(parts) > 3 else "",
+                "message": designer.problem_words(message),
+            }
+        )
+    return problems
+
+
+def _designer_config(request, step, form) -> dict:
+    """What the email designer script starts from (json_script): the posted design after a refused save."""
+    languages = _languages(step.store)
+    design = step.design or {}
+    if form.is_bound:
+        try:
+            posted = json.loads(form.data.get("design") or "null")
+        except ValueError:
+            posted = None
+        if isinstance(posted, dict):
+            design = posted
+    editor = form.data.get("editor") if form.is_bound else step.editor
+    default = step.store.default_language
+    problems = _design_problems(getattr(form, "design_errors", {}))
+    first_problem = next((p["language"] for p in problems if p["language"] in languages), None)
+    return {
+        "languages": [
+            {"code": code, "name": LANGUAGE_NAMES.get(code, code), "offered": code in step.store.offered_languages}
+            for code in languages
+        ],
+        "default_language": default,
+        "language": first_problem or default,
+        "editor": editor if editor in StepEditor.values else StepEditor.BLOCKS,
+        "design": {code: blocks for code, blocks in design.items() if isinstance(blocks, list)},
+        "blocks": designer.block_types(),
+        "variables": designer.variables(step.flow.kind),
+        "starters": {code: designer.starter_design(step, code) for code in languages},
+        "problems": problems,
+        "preview_url": reverse("dashboard:step_preview", kwargs={"pk": step.pk}),
+        "strings": designer.strings(),
+    }
+
+
 def _editor_context(request, step, form, variant_form=None):
     variant_languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in step.store.offered_languages]
+    variants = results_for(step)
+    for result in variants:
+        draft = step_draft(step=step)
+        draft.subject = {step.store.default_language: (result.variant.subject or {}).get(step.store.default_language)}
+        result.variant.title = sample_subject(draft) or "—"
     return {
         "step": step,
         "flow": step.flow,
         "form": form,
         "manual": bool((step.conditions or {}).get("manual")),
-        "variants": results_for(step),
+        "variants": variants,
         "variant_form": variant_form or variant_form_for(variant_languages)(),
         "test_address": request.user.email,
+        "designer": _designer_config(request, step, form),
     }
 
 
@@ -239,6 +300,8 @@ def step_edit(request, pk: int):
                 preheader=form.content("preheader"),
                 body=form.content("body"),
                 send_window_minutes=form.send_window_minutes(),
+                editor=form.cleaned_data.get("editor") or None,
+                design=form.cleaned_data.get("design"),
             )
         except StepInvalid as exc:
             form.add_service_errors(exc.errors)
@@ -250,7 +313,8 @@ def step_edit(request, pk: int):
 
 
 def _draft_from(step, data):
-    """The step as the form shows it, unsaved, and the language to show: for previews and test sends."""
+    """The step as the form shows it, unsaved, and the language to show: for previews and test sends. The
+    designer's blocks are checked as a save checks them; what is wrong is returned (check_design's keys)."""
     languages = _languages(step.store)
     language = data.get("preview_language") if data.get("preview_language") in languages else None
     language = language or step.store.default_language
@@ -262,25 +326,65 @@ def _draft_from(step, data):
             if content_field_name(name, code) in data
         }
 
-    draft = step_draft(step=step, subject=part("subject"), preheader=part("preheader"), body=part("body"))
+    design, design_errors = None, {}
+    if (data.get("design") or "").strip():
+        try:
+            posted = json.loads(data["design"])
+        except ValueError:
+            posted = None
+        design, design_errors = check_design(posted, languages)
+    editor = data.get("editor") if data.get("editor") in StepEditor.values else None
+    draft = step_draft(
+        step=step,
+        subject=part("subject"),
+        preheader=part("preheader"),
+        body=part("body"),
+        editor=editor,
+        design=None if design_errors else design,
+    )
     if "incentive_kind" in data:
         draft.incentive_kind = data.get("incentive_kind") or ""
-    return draft, language
+    return draft, language, design_errors
+
+
+def _blocks_problem(design_errors: dict[str, str]) -> str:
+    return "; ".join(designer.problem_words(message) for message in design_errors.values())
 
 
 @require_POST
 @member_required("edit_flows")
 def step_preview(request, pk: int):
     """Render the unsaved edits with sample data. The HTML is kept briefly for the sandboxed frame that
-    shows it: the email's inline styles need that frame's own policy, not the dashboard's."""
+    shows it: the email's inline styles need that frame's own policy, not the dashboard's.
+
+    Asked for JSON (the email designer), it answers with the subject, the frame's address, and the
+    problems of the blocks by language, index and setting (then nothing is rendered)."""
     step = step_for_store(store=request.store, pk=pk)
-    draft, language = _draft_from(step, request.POST)
+    draft, language, design_errors = _draft_from(step, request.POST)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if wants_json and design_errors:
+        return JsonResponse({"language": language, "problems": _design_problems(design_errors)})
     try:
+        if design_errors:
+            raise TemplateError(_blocks_problem(design_errors))
         preview = preview_step(step=draft, language=language)
     except TemplateError as exc:
+        if wants_json:
+            return JsonResponse({"language": language, "error": str(exc), "problems": []})
         return render(request, "dashboard/_step_preview.html", {"error": str(exc), "language": language})
     key = secrets.token_urlsafe(16)
     cache.set(_preview_cache_key(request, step, key), preview.email.html, PREVIEW_SECONDS)
+    if wants_json:
+        frame = f"{reverse('dashboard:step_preview_frame', kwargs={'pk': step.pk})}?k={key}"
+        return JsonResponse(
+            {
+                "language": language,
+                "subject": preview.email.subject,
+                "preheader": preview.email.preheader,
+                "frame": frame,
+                "problems": [],
+            }
+        )
     context = {
         "preview": preview,
         "language": language,
@@ -311,11 +415,13 @@ def step_preview_frame(request, pk: int):
 def step_test_send(request, pk: int):
     """Send what the form shows (saved or not) to the signed-in person, outside the ledger."""
     step = step_for_store(store=request.store, pk=pk)
-    draft, language = _draft_from(step, request.POST)
+    draft, language, design_errors = _draft_from(step, request.POST)
     to = request.user.email
     error = ""
     if not to:
         error = _("Your account has no email address to send the test to.")
+    elif design_errors:
+        error = _("Not sent: some blocks need a change (%(problem)s).") % {"problem": _blocks_problem(design_errors)}
     else:
         try:
             send_test(step=draft, language=language, to=to)

@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal
 
 from django import forms
@@ -133,15 +134,37 @@ class StepFormBase(forms.Form):
     # Its choices are the store's pools: step_form_for gives each form class a field of its own.
     incentive_pool = forms.TypedChoiceField(label=_("Where the codes come from"), required=False)
     preview_language = forms.ChoiceField(label=_("Preview in"), required=False)
+    # The email designer's: "blocks" or "html", and the blocks per language as JSON (empty: left as they are).
+    editor = forms.ChoiceField(
+        label=_("Edit as HTML (advanced)"),
+        choices=[("blocks", "blocks"), ("html", "html")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    design = forms.CharField(required=False, max_length=1_000_000, widget=forms.HiddenInput)
     default_window: int | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.design_errors: dict[str, str] = {}
         default = duration_words(self.default_window) if self.default_window else _("the default")
         self.fields["send_window_value"].help_text = _(
             "Quiet hours, the frequency cap or an outage can hold an email back; this long after its moment it "
             "is skipped as too late. Empty: the default for this kind of flow (%(default)s)."
         ) % {"default": default}
+
+    def clean_design(self) -> dict | None:
+        """The posted design (None when the form had none: the step's stays)."""
+        raw = self.cleaned_data.get("design") or ""
+        if not raw.strip():
+            return None
+        try:
+            design = json.loads(raw)
+        except ValueError:
+            design = None
+        if not isinstance(design, dict):
+            raise forms.ValidationError(_("The design could not be read: reload the page and try again."))
+        return design
 
     def delay_minutes(self) -> int:
         return self.cleaned_data["delay_value"] * UNIT_MINUTES[self.cleaned_data["delay_unit"]]
@@ -163,13 +186,28 @@ class StepFormBase(forms.Form):
 
     def add_service_errors(self, errors: dict[str, str]) -> None:
         """StepInvalid's `subject:it` keys onto the form's `subject_it` fields."""
+        self.design_errors: dict[str, str] = {}
         for key, problem in errors.items():
+            if key == "design" or key.startswith("design:"):
+                self.design_errors[key] = problem
+                continue
             name = key.replace(":", "_")
             if name == "delay_minutes":
                 name = "delay_value"
             elif name == "send_window_minutes":
                 name = "send_window_value"
             self.add_error(name if name in self.fields else None, problem)
+        if self.design_errors:
+            count = len(self.design_errors)
+            self.add_error(
+                "design",
+                ngettext(
+                    "%(count)s block needs a change: see the message beside it.",
+                    "%(count)s blocks need a change: see the messages beside them.",
+                    count,
+                )
+                % {"count": count},
+            )
 
     def language_sections(self):
         """(language code, name, is_offered, [subject, preheader, body bound fields]) for the template."""
@@ -263,6 +301,8 @@ def step_initial(step, languages) -> dict:
         "incentive_monthly_budget": step.incentive_monthly_budget,
         "incentive_pool": step.incentive_pool_id or "",
         "preview_language": step.store.default_language,
+        "editor": step.editor,
+        "design": json.dumps(step.design or {}, ensure_ascii=False),
     }
     for language in languages:
         for part in CONTENT_PARTS:

@@ -5,8 +5,10 @@ from . import (
     connection_views,
     coupon_views,
     critic_views,
+    desk_views,
     flow_views,
     import_views,
+    insight_views,
     message_views,
     onboarding_views,
     outbound_views,
@@ -17,6 +19,7 @@ from . import (
 )
 
 app_name = "dashboard"
+
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -69,6 +72,14 @@ urlpatterns = [
     path("critics/<int:pk>/start/", critic_views.critic_start, name="critic_start"),
     path("critics/<int:pk>/resolve/", critic_views.critic_resolve, name="critic_resolve"),
     path("critics/<int:pk>/resurvey/", critic_views.critic_resurvey, name="critic_resurvey"),
+    path("critics/<int:pk>/reply/", desk_views.critic_reply, name="critic_reply"),
+    path("critics/<int:pk>/note/", desk_views.critic_note, name="critic_note"),
+    path("critics/<int:pk>/handoff/", desk_views.critic_handoff, name="critic_handoff"),
+    path("settings/help-desk/", desk_views.helpdesk_settings, name="helpdesk_settings"),
+    path("critics/saved-replies/", desk_views.saved_reply_list, name="saved_reply_list"),
+    # NPS insights: what explains the score (beside the critics queue, for the same people)
+    path("insights/nps/", insight_views.nps_insights_view, name="nps_insights"),
+    path("insights/nps/export.csv", insight_views.nps_insights_csv, name="nps_insights_csv"),
     # Connections
     path("connections/", connection_views.connection_list, name="connection_list"),
     path("connections/<str:source>/", connection_views.connection_detail, name="connection_detail"),

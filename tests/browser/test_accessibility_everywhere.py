@@ -26,6 +26,7 @@ DASHBOARD = [
     "/dashboard/outbound/",
     "/dashboard/members/",
     "/dashboard/reports/scans/",
+    "/dashboard/insights/nps/",
 ]
 
 
@@ -55,3 +56,12 @@ def test_the_rest_of_the_dashboard_has_no_serious_accessibility_problem(axe_page
     sign_in(axe_page, live_server)
     for path in DASHBOARD:
         check(axe_page, f"{live_server.url}{path}")
+
+
+def test_the_step_editor_has_no_serious_accessibility_problem(axe_page, live_server, merchant):  # noqa: F811
+    from apps.campaigns.models import FlowStep
+
+    step = FlowStep.objects.filter(store=merchant.store).order_by("pk").first()
+    sign_in(axe_page, live_server)
+    check(axe_page, f"{live_server.url}/dashboard/flows/steps/{step.pk}/")
+    check(axe_page, f"{live_server.url}/dashboard/flows/{step.flow_id}/")

@@ -9,7 +9,7 @@ import time_machine
 
 from apps.campaigns.context import social_context
 from apps.campaigns.dispatch import message_send
-from apps.campaigns.models import FlowKind, MessageStatus
+from apps.campaigns.models import FlowKind, FlowStep, MessageStatus, StepEditor
 from apps.campaigns.preview import preview_step
 from apps.campaigns.rendering import render_email
 from apps.stores.models import Store
@@ -33,8 +33,10 @@ def body_style(html: str) -> str:
 
 @time_machine.travel(NOON_ROME, tick=False)
 def test_a_font_that_would_hide_the_footer_is_sent_as_the_default_font(flows, store, mailoutbox):
-    # given the exact attack, already in the database (written past the form)
+    # given the exact attack, already in the database (written past the form), in the HTML mode's layout
+    # (the blocks' layout reads the font through the same check: design.compiler.Brand.of)
     Store.objects.filter(pk=store.pk).update(font_family=HIDE_FOOTER)
+    FlowStep.objects.filter(store=store).update(editor=StepEditor.HTML)
     buyer = CustomerFactory(store=store, email="ana@example.com", consenting=True, time_zone="Europe/Rome")
     message = schedule(flows, FlowKind.WIN_BACK, "values", customer=buyer, at=NOON_ROME)
     # when the marketing email is sent
@@ -52,6 +54,7 @@ def test_a_font_that_would_hide_the_footer_is_sent_as_the_default_font(flows, st
 
 def test_the_brand_preview_of_a_stored_hostile_font_shows_the_footer(flows, store):
     Store.objects.filter(pk=store.pk).update(font_family=HIDE_FOOTER)
+    FlowStep.objects.filter(store=store).update(editor=StepEditor.HTML)  # the HTML mode's layout
     step = flows[FlowKind.ORDER_CONFIRMATION].steps.get()
     step.store.refresh_from_db()
     html = preview_step(step=step, language="en").email.html

@@ -1,7 +1,7 @@
 import pytest
 
 from apps.campaigns.copy import LANGUAGES
-from apps.campaigns.models import FlowKind, Message
+from apps.campaigns.models import FlowKind, Message, StepEditor
 from apps.campaigns.preview import preview_step, send_test
 from apps.campaigns.rendering import TemplateError
 
@@ -26,6 +26,7 @@ def test_a_preview_of_unsaved_edits_shows_the_edit(flows):
 
 def test_a_broken_edit_is_a_clear_error(flows):
     step = flows[FlowKind.WIN_BACK].steps.get(key="offer")
+    step.editor = StepEditor.HTML  # a body is the HTML mode's
     with pytest.raises(TemplateError):
         preview_step(step=step, language="en", body="{% if %}")
 

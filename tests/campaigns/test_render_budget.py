@@ -17,7 +17,7 @@ from apps.campaigns import template_budget
 from apps.campaigns.copy import LANGUAGES
 from apps.campaigns.dispatch import message_send
 from apps.campaigns.editing import StepInvalid, step_update
-from apps.campaigns.models import FlowKind, FlowStep, Message, MessageStatus
+from apps.campaigns.models import FlowKind, FlowStep, Message, MessageStatus, StepEditor
 from apps.campaigns.preview import preview_step, sample_context
 from apps.campaigns.rendering import ENGINE, TemplateError, render_merchant
 from apps.campaigns.template_budget import RenderBudgetExceeded, RenderLimits
@@ -215,7 +215,9 @@ def editor(client):
 @pytest.mark.django_db
 def test_the_step_editor_shows_the_budget_error_on_save_preview_and_test_send(client, editor, mailoutbox):
     step = FlowStep.objects.get(store=editor.store, flow__kind=FlowKind.ABANDONED_CART, key="reminder-1h")
-    data = step_form_data(step, body_en=DOUBLING)
+    FlowStep.objects.filter(pk=step.pk).update(editor=StepEditor.HTML)  # the budget is the HTML mode's
+    step.refresh_from_db()
+    data = step_form_data(step, body_en=DOUBLING, editor=StepEditor.HTML)
     # save: a form error on the field, nothing saved
     response = client.post(reverse("dashboard:step_edit", args=[step.pk]), data)
     assert response.status_code == 400
@@ -234,6 +236,7 @@ def test_the_step_editor_shows_the_budget_error_on_save_preview_and_test_send(cl
 @pytest.mark.django_db
 def test_previewing_an_over_budget_step_raises_a_template_error(flows):
     step = flows[FlowKind.WIN_BACK].steps.get(key="offer")
+    step.editor = StepEditor.HTML  # the budget is the HTML mode's
     with pytest.raises(RenderBudgetExceeded, match="loops repeat"):
         preview_step(step=step, language="en", body=NESTED_LOOPS)
 
@@ -243,7 +246,7 @@ def test_previewing_an_over_budget_step_raises_a_template_error(flows):
 def test_dispatching_an_over_budget_template_fails_the_message_with_the_reason(flows, store, mailoutbox):
     # given a step whose stored body (saved before the budget existed) asks for 810,000 iterations
     step = flows[FlowKind.WIN_BACK].steps.get(key="values")
-    FlowStep.objects.filter(pk=step.pk).update(body={"en": NESTED_LOOPS})
+    FlowStep.objects.filter(pk=step.pk).update(body={"en": NESTED_LOOPS}, editor=StepEditor.HTML)
     buyer = CustomerFactory(store=store, email="ana@example.com", consenting=True, time_zone="Europe/Rome")
     message = schedule(flows, FlowKind.WIN_BACK, "values", customer=buyer, at=NOON_ROME)
     # when it is due, then it fails with a readable reason and nothing is sent

@@ -1,6 +1,6 @@
-"""Every default email in every language, rendered as a buyer gets it, kept in test-artifacts/emails/ for a
-person to read; and in each, money and dates as the buyer's language writes them and, in Korean marketing
-mail, the (광고) mark."""
+"""Every default email in every language, rendered as a buyer gets it (from its default blocks), kept in
+test-artifacts/emails/ for a person to read; and in each, money and dates as the buyer's language writes them
+and, in Korean marketing mail, the (광고) mark."""
 
 from decimal import Decimal
 from pathlib import Path
@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from apps.campaigns.dispatch import build_email
-from apps.campaigns.models import FlowStep
+from apps.campaigns.models import FlowStep, StepEditor
 from apps.campaigns.services import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory, OrderLineFactory
@@ -44,6 +44,11 @@ def test_every_default_email_renders_in_the_buyers_language(flows, store, langua
         _email, parts = build_email(message)
         rendered[(message.step.flow.kind, message.step.key)] = parts
         (folder / f"{message.step.flow.kind}-{message.step.key}.html").write_text(parts["html"])
+        assert message.step.editor == StepEditor.BLOCKS
+        # One call to action: a primary button, or the NPS scale (a cart's or a product's button needs a cart or
+        # a product, which these messages have not: it is hidden).
+        unlinked = message.step.flow.kind in ("nps_survey", "abandoned_cart", "replenishment")
+        assert parts["html"].count('class="ag-primary"') == (not unlinked), message.step.key
         # Marketing mail, and an order or shipping email carrying a coupon (the delay apology's), is advertising.
         korean_ad = language == "ko" and (not message.transactional or hasattr(message, "coupon"))
         assert parts["subject"].startswith("(광고) ") == korean_ad, parts["subject"]

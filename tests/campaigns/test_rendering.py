@@ -2,7 +2,8 @@
 
 import pytest
 
-from apps.campaigns.rendering import TemplateError, html_to_text, render_email, render_merchant, sanitise
+from apps.campaigns.plaintext import html_to_text
+from apps.campaigns.rendering import TemplateError, render_email, render_merchant, sanitise
 
 
 def test_variables_conditions_loops_and_safe_filters_work():

@@ -84,7 +84,8 @@ def test_the_live_preview_renders_unsaved_italian_in_a_sandboxed_frame_under_its
 
 def test_a_broken_preview_says_what_is_wrong(client, manager):
     step = cart_flow(manager.store).steps.get(key="coupon-72h")
-    response = client.post(reverse("dashboard:step_preview", args=[step.pk]), step_form_data(step, body_en="{% for %}"))
+    data = step_form_data(step, body_en="{% for %}", editor="html")  # the advanced mode's HTML
+    response = client.post(reverse("dashboard:step_preview", args=[step.pk]), data)
     assert "does not work yet" in response.content.decode()
 
 

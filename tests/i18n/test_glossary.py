@@ -27,6 +27,8 @@ def buyer_texts(language: str) -> list[str]:
     texts += list(copy.LABELS.values())
     for parts in copy.STEPS.values():
         texts += list(parts)
+    for words in getattr(copy, "DESIGNS", {}).values():  # the default emails' blocks
+        texts += list(words.values())
     return texts
 
 

@@ -15,6 +15,13 @@ LABELS = {
     "percent_off": "{value}% di sconto sul tuo prossimo ordine",
     "amount_off": "{value} di sconto sul tuo prossimo ordine",
     "free_shipping": "Spedizione gratuita sul tuo prossimo ordine",
+    "subtotal": "Subtotale",
+    "discount": "Sconto",
+    "shipping": "Spedizione",
+    "tax": "IVA",
+    "review": "Scrivi una recensione",
+    "view": "Scopri",
+    "shop": "Acquista ora",
 }
 
 STEPS = {
@@ -149,4 +156,108 @@ STEPS = {
         "Siamo in contatto con {{ shipment.carrier }} e ti avviseremo non appena la consegna "
         "riprenderà regolarmente.</p>",
     ),
+}
+
+# The words of each default email's blocks (layout: campaigns.design.defaults; see en.py).
+DESIGNS = {
+    ("order_confirmation", "confirmation"): {
+        "heading": "Grazie!",
+        "text": "<p>Abbiamo ricevuto il tuo ordine {{ order.number }} e il nostro team lo sta preparando con cura. "
+        "Ti scriveremo di nuovo non appena sarà partito.</p>"
+        "<p>Puoi seguirlo in qualsiasi momento dalla tua pagina di tracciamento.</p>",
+    },
+    ("shipment_confirmation", "shipped"): {
+        "heading": "Buone notizie!",
+        "text": "<p>Il tuo ordine {{ order.number }} è partito e sta viaggiando con {{ shipment.carrier }}.</p>"
+        "<p>Segui ogni tappa del viaggio dalla tua pagina di tracciamento.</p>",
+    },
+    ("shipment_update", "out-for-delivery"): {
+        "heading": "Ci siamo quasi!",
+        "text": "<p>Il pacco con il tuo ordine {{ order.number }} è in consegna oggi. Occhio al citofono!</p>",
+    },
+    ("shipment_update", "delivered"): {
+        "heading": "Il tuo ordine è arrivato",
+        "text": "<p>{{ shipment.carrier }} ci conferma che il pacco è stato consegnato. "
+        "Speriamo che ti piaccia! Se qualcosa non va, rispondi pure a questa email.</p>",
+    },
+    ("shipment_update", "attempt-failed"): {
+        "heading": "Consegna non riuscita",
+        "text": "<p>{{ shipment.carrier }} ha provato a consegnare l'ordine {{ order.number }}, ma senza successo. "
+        "Nella tua pagina di tracciamento trovi i prossimi passi e come fissare una nuova consegna.</p>",
+    },
+    ("shipment_update", "available-for-pickup"): {
+        "heading": "Il tuo pacco ti aspetta",
+        "text": "<p>L'ordine {{ order.number }} è pronto per il ritiro. "
+        "Indirizzo e orari di apertura li trovi nella tua pagina di tracciamento.</p>",
+    },
+    ("shipment_update", "exception"): {
+        "heading": "Il tuo pacco ha subito un intoppo",
+        "text": "<p>{{ shipment.carrier }} ci ha segnalato un problema con l'ordine {{ order.number }}. "
+        "Ce ne stiamo occupando e ti aggiorneremo al più presto. Scusaci per l'attesa.</p>",
+    },
+    ("delivered_followup", "how-is-it"): {
+        "heading": "Ti piace il tuo ordine?",
+        "text": "<p>Sono passati alcuni giorni dall'arrivo del tuo pacco. Se hai domande sui prodotti, "
+        "basta rispondere a questa email: il nostro team è qui per te.</p>",
+    },
+    ("nps_survey", "survey"): {
+        "heading": "Com'è andata?",
+        "text": "<p>La tua opinione ci aiuta a migliorare. Scegli un numero qui sotto, poi premi Invia.</p>",
+    },
+    ("nps_survey", "reminder"): {
+        "heading": "Hai ancora un attimo per una domanda veloce?",
+        "text": "<p>Ci teniamo davvero a sapere cosa pensi dell'ordine {{ order.number }}. "
+        "Scegli un numero qui sotto, poi premi Invia.</p>",
+    },
+    ("abandoned_cart", "reminder-1h"): {
+        "heading": "Ci stai ancora pensando?",
+        "text": "<p>Abbiamo salvato il tuo carrello, così puoi riprendere esattamente da dove avevi lasciato.</p>",
+    },
+    ("abandoned_cart", "help-24h"): {
+        "heading": "Possiamo aiutarti?",
+        "text": "<p>Se qualcosa ti ha frenato, siamo qui: i resi sono semplici, la spedizione è tracciata "
+        "dall'inizio alla fine e il nostro team risponde a ogni messaggio.</p>",
+    },
+    ("abandoned_cart", "coupon-72h"): {
+        "heading": "Un piccolo regalo, solo per te",
+        "text": "<p>Usa il codice sconto qui sotto per completare il tuo ordine. È riservato a te e scade presto.</p>",
+    },
+    ("replenishment", "running-low"): {
+        "heading": "È ora di fare scorta?",
+        "text": "<p>Secondo i nostri calcoli, la tua scorta di {{ product.name }} sta per finire. "
+        "Riordina ora e arriverà prima che tu rimanga senza.</p>",
+        "button": "Riordina",
+    },
+    ("win_back", "offer"): {
+        "heading": "È passato un po' di tempo",
+        "text": "<p>Ci farebbe davvero piacere rivederti: per darti il bentornato, "
+        "ecco un regalo per il tuo prossimo ordine.</p>",
+    },
+    ("win_back", "offer-vip"): {
+        "heading": "Grazie per la tua fiducia",
+        "text": "<p>Hai fatto tanti ordini con noi e ultimamente ci manchi. Per ringraziarti, "
+        "ecco un regalo che riserviamo alla nostra clientela più fedele.</p>",
+    },
+    ("win_back", "offer-one-time"): {
+        "heading": "Grazie per averci scelto",
+        "text": "<p>Speriamo che il tuo primo ordine ti abbia fatto sorridere. Se vuoi scoprire qualcos'altro, "
+        "ecco un regalo per rendere il secondo ordine ancora più piacevole.</p>",
+    },
+    ("win_back", "values"): {
+        "heading": "Sono cambiate tante cose dalla tua ultima visita",
+        "text": "<p>Nuovi prodotti, la stessa cura in ogni ordine e un team che legge ogni messaggio. "
+        "Dai un'occhiata alle novità.</p>",
+        "button": "Visita il negozio",
+    },
+    ("win_back", "farewell"): {
+        "heading": "È un addio?",
+        "text": "<p>È da un po' che non ti sentiamo, quindi smetteremo di inviarti offerte. "
+        "Se vuoi continuare a sentirci, ti basta aggiornare le tue preferenze email.</p>",
+        "button": "Visita il negozio",
+    },
+    ("delivery_apology", "apology"): {
+        "heading": "Ci scusiamo per il ritardo",
+        "text": "<p>Il tuo pacco non sta viaggiando con la rapidità prevista. Siamo in contatto con "
+        "{{ shipment.carrier }} e ti avviseremo non appena la consegna riprenderà regolarmente.</p>",
+    },
 }

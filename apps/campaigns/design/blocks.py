@@ -7,6 +7,7 @@ carry variables from design.variables (`{{ order.number }}`), never template cod
 braces is shown as typed.
 """
 
+import re
 from typing import Annotated, Literal
 
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +29,15 @@ ProductSource = Literal["recommendations", "cart", "order", "product"]
 SingleLine = Annotated[str, Field(max_length=MAX_TEXT)]
 
 
+# Characters no email can carry (XML's forbidden ones): mrml refuses the whole email when a text holds one.
+UNSENDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _single_line_with_variables(value: str) -> str:
     if any(ch in value for ch in "\r\n\x00"):
         raise ValueError("Write it on one line.")
+    if UNSENDABLE.search(value):
+        raise ValueError("The text holds a character that cannot be sent.")
     check_tokens(value)
     return value.strip()
 
@@ -66,7 +73,7 @@ class Text(Block):
     @field_validator("html")
     @classmethod
     def _variables(cls, value: str) -> str:
-        if "\x00" in value:
+        if UNSENDABLE.search(value):
             raise ValueError("The text holds a character that cannot be sent.")
         check_tokens(value)
         return value
@@ -234,7 +241,11 @@ class DesignInvalid(ValueError):
 
 
 def _problem_from(error: dict) -> tuple[int | None, str, str]:
-    location = [part for part in error.get("loc", ()) if not (isinstance(part, str) and part in BLOCK_LABELS)]
+    location = list(error.get("loc", ()))
+    # (index, the block's type as the union's tag, field …): drop the tag only, as "text" is both a block's type
+    # and a field (of heading and review).
+    if len(location) > 1 and isinstance(location[0], int) and location[1] in BLOCK_LABELS:
+        del location[1]
     index = location[0] if location and isinstance(location[0], int) else None
     field = next((str(part) for part in location[1:] if isinstance(part, str)), "")
     message = str(error.get("msg", "")).removeprefix("Value error, ")

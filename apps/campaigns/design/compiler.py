@@ -12,17 +12,19 @@ import hashlib
 import html
 import json
 import re
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from functools import lru_cache
 
 import mrml
 import nh3
-from django.template import Context, Engine, Template
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import translation
 
 from apps.core.contrast import DEFAULT_ACCENT, DEFAULT_PAGE, DEFAULT_PRIMARY, readable_text_on
 from apps.core.safe_values import css_colour, css_font_family, web_url
 
+from ..plaintext import normalise, text_template_source
+from ..template_budget import TemplateError
 from .variables import Token, split_tokens, template_for
 
 DEFAULT_FONT = "-apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans KR', Arial, sans-serif"
@@ -82,6 +84,14 @@ def words(text: str) -> str:
     return "".join(template_for(p) if isinstance(p, Token) else _braces(html.escape(p)) for p in split_tokens(text))
 
 
+def _fixed_link(element: str, name: str, value: str) -> str | None:
+    """A link keeps its address only when the merchant wrote where it leads: a variable may sit in its path,
+    never begin it (a recipient's value, e.g. a first name "javascript:…", must not choose the scheme)."""
+    if name == "href" and not value.lstrip().lower().startswith(("http://", "https://", "mailto:")):
+        return None
+    return value
+
+
 def rich(fragment: str, *, link_colour: str) -> str:
     """The rich-text editor's HTML, sanitised (nh3), with its variables kept."""
     fragment = _PRIVATE.sub("", fragment)
@@ -100,6 +110,7 @@ def rich(fragment: str, *, link_colour: str) -> str:
         attributes={"a": {"href"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
+        attribute_filter=_fixed_link,
     )
     clean = _braces(clean).replace("<a ", f'<a style="color:{link_colour};" ')
     return re.sub("\ue000(\\d+)\ue001", lambda m: template_for(tokens[int(m.group(1))]), clean)
@@ -113,9 +124,18 @@ class Parts:
     brand: Brand
     labels: dict
     language: str
+    # Web addresses the merchant typed (a custom button, an image, the logo): filled like variables, so they
+    # never pass through mrml (which rewrites a backslash or a rare character in an attribute) nor sit in a
+    # template tag (where a brace or quote in them could end the tag).
+    addresses: dict = field(default_factory=dict)
 
     def label(self, key: str, fallback: str) -> str:
         return html.escape(str(self.labels.get(key) or fallback))
+
+    def address(self, url: str) -> str:
+        key = f"a{len(self.addresses)}"
+        self.addresses[key] = url
+        return f"{{{{ addresses.{key} }}}}"
 
 
 def _section(content: str, *, padding: str = "0", css: str = "ag-card", background: str = "#ffffff") -> str:
@@ -129,9 +149,7 @@ def _if(condition: str, content: str) -> str:
     return f"<mj-raw>{{% if {condition} %}}</mj-raw>{content}<mj-raw>{{% endif %}}</mj-raw>"
 
 
-def _button(href_expression: str, label_html: str, parts: Parts, *, align: str = "center", small: bool = False) -> str:
-    """A button to a link known only per recipient: hidden when the recipient has none. `small`: an outlined
-    one, for the many buttons of a product grid beside the email's one call to action."""
+def _button_markup(href: str, label_html: str, parts: Parts, *, align: str, small: bool) -> str:
     b = parts.brand
     look = (
         f'background-color="#ffffff" color="{b.accent}" border="2px solid {b.accent}" inner-padding="8px 16px" '
@@ -139,10 +157,18 @@ def _button(href_expression: str, label_html: str, parts: Parts, *, align: str =
         if small
         else f'background-color="{b.accent}" color="{b.on_accent}" inner-padding="14px 28px" font-size="16px"'
     )
-    button = (
-        f'<mj-button href="{{{{ button_url }}}}" align="{align}" {look} font-weight="700" border-radius="8px">'
+    # The class tells the email's one call to action (ag-primary) from a product grid's buttons (ag-secondary).
+    role = "ag-secondary" if small else "ag-primary"
+    return (
+        f'<mj-button href="{href}" align="{align}" {look} font-weight="700" border-radius="8px" css-class="{role}">'
         f"{label_html}</mj-button>"
     )
+
+
+def _button(href_expression: str, label_html: str, parts: Parts, *, align: str = "center", small: bool = False) -> str:
+    """A button to a link known only per recipient: hidden when the recipient has none. `small`: an outlined
+    one, for the many buttons of a product grid beside the email's one call to action."""
+    button = _button_markup("{{ button_url }}", label_html, parts, align=align, small=small)
     return (
         f"<mj-raw>{{% with button_url={href_expression}|web_url %}}{{% if button_url %}}</mj-raw>"
         f"{button}<mj-raw>{{% endif %}}{{% endwith %}}</mj-raw>"
@@ -153,7 +179,7 @@ def header(block: dict, parts: Parts) -> str:
     b = parts.brand
     if block["show_logo"] and b.logo_url:
         inner = (
-            f'<mj-image src="{attribute(b.logo_url)}" alt="{{{{ store.name }}}}" width="160px" '
+            f'<mj-image src="{parts.address(b.logo_url)}" alt="{{{{ store.name }}}}" width="160px" '
             f'align="{block["align"]}" padding="20px 24px" />'
         )
     else:
@@ -168,7 +194,8 @@ def heading(block: dict, parts: Parts) -> str:
     tag, size = ("h1", "26px") if block["level"] == 1 else ("h2", "20px")
     return _section(
         f'<mj-text align="{block["align"]}" padding="24px 24px 4px">'
-        f'<{tag} style="margin:0;font-size:{size};line-height:1.25;font-weight:700;">{words(block["text"])}</{tag}>'
+        f'<{tag} style="margin:0;font-size:{size};line-height:1.25;font-weight:700;word-break:keep-all;">'
+        f"{words(block['text'])}</{tag}>"
         "</mj-text>"
     )
 
@@ -189,14 +216,27 @@ BUTTON_TARGETS = {
 
 
 def button(block: dict, parts: Parts) -> str:
-    href = f'"{attribute(block["url"])}"' if block["link"] == "custom" else BUTTON_TARGETS[block["link"]]
-    return _section(_button(href, words(block["label"]), parts, align=block["align"]), padding="8px 0")
+    if not block["label"].strip():
+        return ""  # a button with no words would be an empty coloured box that still leads somewhere
+    if block["link"] == "custom":
+        # An address of the merchant's own is known now (and validated): written into the email, never into a
+        # template tag, where a brace, quote or backslash in it could end the tag.
+        label = words(block["label"])
+        markup = _button_markup(parts.address(block["url"]), label, parts, align=block["align"], small=False)
+        return _section(markup, padding="8px 0")
+    href = BUTTON_TARGETS[block["link"]]
+    # The whole card goes when the recipient has no such link, not only the button in it (no empty card).
+    return _if(
+        f"{href}|web_url", _section(_button(href, words(block["label"]), parts, align=block["align"]), padding="8px 0")
+    )
 
 
 def image(block: dict, parts: Parts) -> str:
-    link = f' href="{attribute(block["href"])}"' if block["href"] else ""
+    if not block["src"]:
+        return ""  # `<img src="">`: a broken picture (and, in some clients, a request for the page itself)
+    link = f' href="{parts.address(block["href"])}"' if block["href"] else ""
     return _section(
-        f'<mj-image src="{attribute(block["src"])}" alt="{attribute(block["alt"])}" width="{block["width"]}px"'
+        f'<mj-image src="{parts.address(block["src"])}" alt="{words(block["alt"])}" width="{block["width"]}px"'
         f'{link} padding="8px 24px" />'
     )
 
@@ -290,19 +330,22 @@ def order_summary(block: dict, parts: Parts) -> str:
     title = (
         words(block["title"]) if block["title"] else f"{parts.label('your_order', 'Your order')} {{{{ order.number }}}}"
     )
-    picture = (
-        '<td width="64" style="padding:8px 12px 8px 0;vertical-align:middle;">{% with picture=line.image_url|web_url %}'
-        '{% if picture %}<img src="{{ picture }}" width="56" height="56" alt="" '
-        'style="display:block;border-radius:6px;object-fit:cover;">{% endif %}{% endwith %}</td>'
+    line_style = f'style="padding:8px 0;border-bottom:1px solid {LINE_COLOUR};"'
+    item = "{{ line.quantity }} × {{ line.title }}</td>"
+    # A line without a picture gives its words the picture's room (no empty gap before them).
+    described = (
+        "{% with picture=line.image_url|web_url %}{% if picture %}"
+        '<td width="64" style="padding:8px 12px 8px 0;vertical-align:middle;">'
+        '<img src="{{ picture }}" width="56" height="56" alt="" '
+        'style="display:block;border-radius:6px;object-fit:cover;">'
+        f'</td><td {line_style}>{item}{{% else %}}<td colspan="2" {line_style}>{item}{{% endif %}}{{% endwith %}}'
         if block["show_images"]
-        else '<td width="0"></td>'
+        else f'<td colspan="2" {line_style}>{item}'
     )
     lines = (
         "{% for line in order.lines %}<tr>"
-        + picture
-        + f'<td style="padding:8px 0;border-bottom:1px solid {LINE_COLOUR};">'
-        "{{ line.quantity }} × {{ line.title }}</td>"
-        f'<td style="padding:8px 0;text-align:right;white-space:nowrap;border-bottom:1px solid {LINE_COLOUR};">'
+        + described
+        + f'<td style="padding:8px 0;text-align:right;white-space:nowrap;border-bottom:1px solid {LINE_COLOUR};">'
         "{{ line.total }}</td></tr>{% endfor %}"
     )
     totals = (
@@ -322,8 +365,10 @@ def shipment(block: dict, parts: Parts) -> str:
     progress = (
         '{% if shipment.progress %}<table role="presentation" width="100%" style="border-collapse:collapse;'
         'table-layout:fixed;margin:12px 0;"><tr>{% for step in shipment.progress %}'
-        f'<td style="padding:6px 2px 0;font-size:12px;line-height:1.3;text-align:center;vertical-align:top;'
-        "border-top:4px solid {% if step.state == 'problem' %}#b91c1c{% elif step.state == 'done' or "
+        # The class names the step's state, as the HTML layout's does (a test reads both).
+        f'<td class="step-{{{{ step.state }}}}" style="padding:6px 2px 0;font-size:12px;line-height:1.3;'
+        "text-align:center;vertical-align:top;border-top:4px solid "
+        "{% if step.state == 'problem' %}#b91c1c{% elif step.state == 'done' or "
         f"step.state == 'current' %}}{accent}{{% else %}}{LINE_COLOUR}{{% endif %}};"
         "{% if step.state == 'current' %}font-weight:700;{% endif %}\">{{ step.label }}</td>"
         "{% endfor %}</tr></table>{% endif %}"
@@ -460,6 +505,9 @@ def _head(parts: Parts) -> str:
         " .ag-card, .ag-card > table { background: #111827 !important; }"
         " .ag-card div, .ag-card td, .ag-card h1, .ag-card h2 { color: #e5e7eb !important; }"
         " .ag-page { background: #030712 !important; } .ag-foot div { color: #9ca3af !important; } }"
+        # Korean breaks lines between words (eojeol), never inside one: "소식이에/요" reads badly. (MJML writes
+        # word-break:break-word on each cell, hence !important; a word longer than the line still breaks.)
+        f"{' td { word-break: keep-all !important; overflow-wrap: anywhere; }' if parts.language == 'ko' else ''}"
         "</mj-style>"
         "<mj-title>{{ subject }}</mj-title>"
         "</mj-head>"
@@ -490,12 +538,22 @@ def mjml_source(blocks: list[dict], parts: Parts) -> str:
     )
 
 
-class CompileError(RuntimeError):
-    pass
+class CompileError(TemplateError):
+    """A design that cannot be laid out: a TemplateError, so dispatch fails the message with the reason (it
+    would otherwise escape message_send and leave the message `sending`, for the sweeper to call `unknown`)."""
+
+
+@dataclass(frozen=True)
+class CompiledEmail:
+    """A design's HTML template and the text part's, each filled per recipient."""
+
+    html: Template
+    text: Template
+    addresses: dict
 
 
 @lru_cache(maxsize=512)
-def _compiled(source: str) -> Template:
+def _compiled(source: str, addresses: tuple[tuple[str, str], ...] = ()) -> CompiledEmail:
     try:
         output = mrml.to_html(
             source,
@@ -504,14 +562,22 @@ def _compiled(source: str) -> Template:
         )
     except Exception as exc:  # mrml raises OSError and ValueError with a position
         raise CompileError(f"The email could not be laid out: {exc}") from exc
-    return ENGINE.from_string(output.content)
+    try:
+        return CompiledEmail(
+            html=ENGINE.from_string(output.content),
+            text=ENGINE.from_string(text_template_source(output.content)),
+            addresses=dict(addresses),
+        )
+    except TemplateSyntaxError as exc:
+        raise CompileError(f"The email could not be laid out: {exc}") from exc
 
 
-def compile_design(blocks: list[dict], *, language: str, brand: Brand, labels: dict) -> Template:
-    """The design's template (cached: the same design, language, brand and words compile once)."""
+def compile_design(blocks: list[dict], *, language: str, brand: Brand, labels: dict) -> CompiledEmail:
+    """The design's templates (cached: the same design, language, brand and words compile once)."""
+    parts = Parts(brand=brand, labels=labels, language=language)
     with translation.override(language):
-        source = mjml_source(blocks, Parts(brand=brand, labels=labels, language=language))
-    return _compiled(source)
+        source = mjml_source(blocks, parts)
+    return _compiled(source, tuple(parts.addresses.items()))
 
 
 def design_key(blocks: list[dict], *, language: str, brand: Brand) -> str:
@@ -520,5 +586,11 @@ def design_key(blocks: list[dict], *, language: str, brand: Brand) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def fill(template: Template, context: dict) -> str:
-    return template.render(Context(context, autoescape=True))
+def fill(compiled: CompiledEmail, context: dict) -> str:
+    """The email's HTML for one recipient."""
+    return compiled.html.render(Context({**context, "addresses": compiled.addresses}, autoescape=True))
+
+
+def fill_text(compiled: CompiledEmail, context: dict) -> str:
+    """The email's text part for one recipient: the same variables, unescaped (it is text)."""
+    return normalise(compiled.text.render(Context({**context, "addresses": compiled.addresses}, autoescape=False)))
