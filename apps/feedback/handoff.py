@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.outbound import OutboundRefused, check_url, describe
 from apps.integrations.calls import ApiClient, CallError
-from apps.integrations.models import OutboundCall, Source
+from apps.integrations.models import Source
 
 from .desk import buyer_language, case_event_record
 from .models import CaseEventKind, CriticCase, HelpdeskHook
@@ -134,20 +134,8 @@ class HelpdeskClient(ApiClient):
     def _record_failure(self) -> None:
         return None
 
-    def _log(self, operation, method, url, attempt, status, started, error) -> None:
-        OutboundCall.objects.create(
-            store_id=self.hook.store_id,
-            connection=None,
-            source=Source.API,
-            operation=operation[:80],
-            method=method,
-            url=describe(url)[:500],
-            attempt=attempt,
-            status_code=status,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            ok=not error,
-            error=error[:500],
-        )
+    def _log_target(self) -> tuple:
+        return self.hook.store_id, None, Source.API  # a help desk has no Connection row
 
     def post_signed(self, body: bytes, signature: str):
         """POST these exact bytes (the signature covers them) with one attempt: retries are the task's."""

@@ -258,11 +258,16 @@ class ApiClient:
             circuit_open_until=timezone.now() + CIRCUIT_COOLDOWN
         )
 
+    def _log_target(self) -> tuple:
+        """(store id, connection or None, source): whose "Calls out" log each call goes in."""
+        return self.connection.store_id, self.connection, self.connection.source
+
     def _log(self, operation, method, url, attempt, status, started, error) -> None:
+        store_id, connection, source = self._log_target()
         OutboundCall.objects.create(
-            store_id=self.connection.store_id,
-            connection=self.connection,
-            source=self.connection.source,
+            store_id=store_id,
+            connection=connection,
+            source=source,
             operation=operation[:80],
             method=method,
             url=describe(url)[:500],
