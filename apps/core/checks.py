@@ -89,3 +89,19 @@ def secrets_have_their_own_key(app_configs=None, **kwargs):
             id="afterglow.W004",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def case_replies_can_come_back(app_configs=None, **kwargs):
+    """A critics-desk reply asks the buyer to answer to case+…@CASE_REPLY_DOMAIN: a local domain loses every answer."""
+    domain = settings.CASE_REPLY_DOMAIN
+    if domain in ("localhost", "") or domain.endswith((".localhost", ".local", ".test", ".invalid")):
+        return [
+            Warning(
+                f"CASE_REPLY_DOMAIN is {domain or 'empty'}: buyers' answers to critics-desk replies would be lost.",
+                hint="Set CASE_REPLY_DOMAIN to a domain whose mail your ESP receives and posts to "
+                "/anymail/<esp>/inbound/ (README, Configuration).",
+                id="afterglow.W005",
+            )
+        ]
+    return []

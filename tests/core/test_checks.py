@@ -78,3 +78,12 @@ def test_deploy_check_warns_when_email_links_would_point_at_this_machine(setting
     assert [w.id for w in site_url_is_public()] == ["afterglow.W003"]
     settings.SITE_URL = "https://track.example.com"
     assert site_url_is_public() == []
+
+
+def test_deploy_check_warns_while_buyers_answers_to_the_desk_would_be_lost(settings):
+    from apps.core.checks import case_replies_can_come_back
+
+    settings.CASE_REPLY_DOMAIN = "reply.afterglow.localhost"
+    assert [w.id for w in case_replies_can_come_back()] == ["afterglow.W005"]
+    settings.CASE_REPLY_DOMAIN = "reply.shop.example.com"
+    assert case_replies_can_come_back() == []
