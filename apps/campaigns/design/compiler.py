@@ -92,8 +92,9 @@ def _fixed_link(element: str, name: str, value: str) -> str | None:
     return value
 
 
-def rich(fragment: str, *, link_colour: str) -> str:
-    """The rich-text editor's HTML, sanitised (nh3), with its variables kept."""
+def rich(fragment: str, *, link_colour: str, address=None) -> str:
+    """The rich-text editor's HTML, sanitised (nh3), with its variables kept. `address` (Parts.address) turns
+    each link's address into a filled value, so mrml never rewrites it."""
     fragment = _PRIVATE.sub("", fragment)
     tokens: list[Token] = []
 
@@ -112,7 +113,18 @@ def rich(fragment: str, *, link_colour: str) -> str:
         link_rel="noopener noreferrer",
         attribute_filter=_fixed_link,
     )
+    links: list[str] = []
+    if address is not None:
+
+        def mark(found: re.Match) -> str:
+            if "\ue000" in found.group(1):
+                return found.group(0)  # an address with a variable in it is filled as the variable
+            links.append(address(html.unescape(found.group(1))))
+            return f'href="\ue002{len(links) - 1}\ue003"'
+
+        clean = re.sub(r'href="([^"]*)"', mark, clean)
     clean = _braces(clean).replace("<a ", f'<a style="color:{link_colour};" ')
+    clean = re.sub("\ue002(\\d+)\ue003", lambda m: links[int(m.group(1))], clean)
     return re.sub("\ue000(\\d+)\ue001", lambda m: template_for(tokens[int(m.group(1))]), clean)
 
 
@@ -201,9 +213,8 @@ def heading(block: dict, parts: Parts) -> str:
 
 
 def text(block: dict, parts: Parts) -> str:
-    return _section(
-        f'<mj-text align="{block["align"]}">{rich(block["html"], link_colour=parts.brand.accent)}</mj-text>'
-    )
+    content = rich(block["html"], link_colour=parts.brand.accent, address=parts.address)
+    return _section(f'<mj-text align="{block["align"]}">{content}</mj-text>')
 
 
 BUTTON_TARGETS = {
@@ -420,7 +431,9 @@ def nps(block: dict, parts: Parts) -> str:
 def review(block: dict, parts: Parts) -> str:
     body = f'<mj-text align="center" padding="16px 24px 0">{words(block["text"])}</mj-text>' if block["text"] else ""
     label = words(block["button_label"]) or parts.label("review", "Write a review")
-    return _if("store.review_url", _section(body + _button("store.review_url", label, parts), padding="0 0 8px"))
+    # A review address that is not a web address (stored before validation) hides the card, not only its button.
+    card = _section(body + _button("store.review_url", label, parts), padding="0 0 8px")
+    return _if("store.review_url|web_url", card)
 
 
 def social(block: dict, parts: Parts) -> str:

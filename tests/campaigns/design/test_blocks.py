@@ -294,3 +294,14 @@ def test_a_variable_in_a_pictures_alternative_text_is_filled_and_escaped():
     page = render(design, full_context(customer={"first_name": 'Ana "the" <Roaster>'}))
     assert_well_formed(page)
     assert 'alt="For Ana &quot;the&quot; &lt;Roaster&gt;"' in page
+
+
+def test_a_review_address_that_is_not_a_web_address_hides_the_whole_card():
+    """Stored before validation existed, say: the card goes with its button, rather than words with no button."""
+    design = design_of(block("heading", text="Hello"), block("review", text="Tell others"), block("footer"))
+    context = full_context()
+    context["store"] = {**context["store"], "review_url": "javascript:alert(1)"}
+    baseline = render(design_of(block("heading", text="Hello"), block("footer")), context)
+    page = render(design, context)
+    assert "Tell others" not in visible_text(page) and "javascript:" not in page
+    assert _body(page) == _body(baseline)

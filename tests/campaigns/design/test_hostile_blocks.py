@@ -403,3 +403,11 @@ def test_a_recipients_values_holding_template_code_or_markup_are_shown_as_text()
     assert SECRET not in email.html and "<script>" not in email.html and "<img src=x" not in email.html
     assert "&lt;script&gt;" in email.html
     assert hostile in email.text and email.subject == f"Hi {hostile}"
+
+
+def test_a_link_in_rich_text_arrives_as_typed_whatever_mrml_does_to_attributes():
+    """mrml rewrites a backslash (doubled) and a rare character (as \\u{…}) in attribute values: a link in the
+    text is filled like a variable, so the buyer's client gets the address the merchant typed."""
+    typed = "https://x.example/a\\b\u00e9\ud7fc?q=1&r=2"
+    page = render(design_of(block("text", html=f'<p><a href="{escape(typed)}">Our story</a></p>')), full_context())
+    assert f'href="{escape(typed)}"' in page
