@@ -11,7 +11,16 @@ import re
 from typing import Annotated, Literal
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from apps.core.safe_values import is_web_url
 
@@ -26,9 +35,6 @@ Align = Literal["left", "center", "right"]
 LinkTarget = Literal["tracking", "cart", "store", "review", "product", "custom"]
 ProductSource = Literal["recommendations", "cart", "order", "product"]
 
-SingleLine = Annotated[str, Field(max_length=MAX_TEXT)]
-
-
 # Characters no email can carry (XML's forbidden ones): mrml refuses the whole email when a text holds one.
 UNSENDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -40,6 +46,10 @@ def _single_line_with_variables(value: str) -> str:
         raise ValueError("The text holds a character that cannot be sent.")
     check_tokens(value)
     return value.strip()
+
+
+# Every one-line setting: at most MAX_TEXT characters, on one line, sendable, variables only from the list.
+SingleLine = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_single_line_with_variables)]
 
 
 class Block(BaseModel):
@@ -59,8 +69,6 @@ class Heading(Block):
     text: SingleLine = ""
     level: Literal[1, 2] = 1
     align: Align = "left"
-
-    _text = field_validator("text")(_single_line_with_variables)
 
 
 class Text(Block):
@@ -92,8 +100,6 @@ class Button(Block):
     link: LinkTarget = "tracking"
     url: Annotated[str, Field(max_length=2000)] = ""
     align: Align = "center"
-
-    _label = field_validator("label")(_single_line_with_variables)
     _url = field_validator("url")(_custom_url)
 
     @model_validator(mode="after")
@@ -111,7 +117,6 @@ class Image(Block):
     width: Annotated[int, Field(ge=40, le=600)] = 600
 
     _src = field_validator("src", "href")(_custom_url)
-    _alt = field_validator("alt")(_single_line_with_variables)
 
 
 class Products(Block):
@@ -125,14 +130,10 @@ class Products(Block):
     show_price: bool = True
     button_label: SingleLine = ""
 
-    _text = field_validator("title", "button_label")(_single_line_with_variables)
-
 
 class Coupon(Block):
     type: Literal["coupon"]
     title: SingleLine = ""
-
-    _text = field_validator("title")(_single_line_with_variables)
 
 
 class OrderSummary(Block):
@@ -140,15 +141,11 @@ class OrderSummary(Block):
     title: SingleLine = ""
     show_images: bool = True
 
-    _text = field_validator("title")(_single_line_with_variables)
-
 
 class Shipment(Block):
     type: Literal["shipment"]
     show_progress: bool = True
     button_label: SingleLine = ""
-
-    _text = field_validator("button_label")(_single_line_with_variables)
 
 
 class Nps(Block):
@@ -157,22 +154,16 @@ class Nps(Block):
     low_label: SingleLine = ""
     high_label: SingleLine = ""
 
-    _text = field_validator("question", "low_label", "high_label")(_single_line_with_variables)
-
 
 class Review(Block):
     type: Literal["review"]
     text: SingleLine = ""
     button_label: SingleLine = ""
 
-    _text = field_validator("text", "button_label")(_single_line_with_variables)
-
 
 class Social(Block):
     type: Literal["social"]
     title: SingleLine = ""
-
-    _text = field_validator("title")(_single_line_with_variables)
 
 
 class Divider(Block):
