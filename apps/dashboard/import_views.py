@@ -1,9 +1,6 @@
 """Bringing data in by hand: CSV imports (upload, map, progress, error report) and product feeds."""
 
-import csv
-
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +16,7 @@ from apps.integrations.services import feed_add
 from apps.integrations.tasks import feed_refresh_task
 
 from .access import member_required
+from .csv_download import CsvDownload
 from .forms import AS_HISTORY, FeedForm, FeedUploadForm, ImportUploadForm, mapping_form_for
 
 
@@ -70,11 +68,10 @@ def import_progress(request, pk: int):
 @member_required("import_data")
 def import_errors(request, pk: int):
     job = import_job_for_store(store=request.store, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["row", "field", "problem"])
-    writer.writerows(job.errors)
+    response = CsvDownload(f"import-{job.pk}-errors.csv")
+    response.row(["row", "field", "problem"])
+    for error in job.errors:  # a problem quotes the file's value, which may start with "="
+        response.row(error)
     return response
 
 

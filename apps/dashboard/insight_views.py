@@ -1,13 +1,11 @@
 """NPS insights: why the score is what it is, by carrier, transit time, lateness, product and the email that
 asked, per week, with the buyers' words; for a period, and as CSV. Open to whoever works the critics queue."""
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +22,7 @@ from apps.feedback.models import NpsSegment, NpsTopic, segment_for
 
 from .access import member_required
 from .charts import HBar, diverging_bars, line_chart, stacked_columns
+from .csv_download import CsvDownload
 from .listing import page_of
 
 ACTION = "work_critics"  # as in apps.stores.permissions.DASHBOARD_URL_ACTIONS
@@ -203,28 +202,6 @@ def nps_insights_view(request):
     return render(request, "dashboard/insights.html", context)
 
 
-# --- CSV ------------------------------------------------------------------------------------
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> object:
-    """A text cell a spreadsheet would read as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _CsvResponse(HttpResponse):
-    def __init__(self, filename: str):
-        super().__init__(content_type="text/csv; charset=utf-8")
-        self["Content-Disposition"] = f'attachment; filename="{filename}"'
-        self.write("\ufeff")  # UTF-8 with BOM: spreadsheets then read accents and Cyrillic right
-        self.writer = csv.writer(self)
-
-    def row(self, values) -> None:
-        self.writer.writerow([csv_cell(v) for v in values])
-
-
 BREAKDOWN_HEADER = [
     "breakdown",
     "group_key",
@@ -248,7 +225,7 @@ def nps_insights_csv(request):
     first = timezone.localtime(since, store.tz).date().isoformat()
     last = timezone.localtime(until - timedelta(microseconds=1), store.tz).date().isoformat()
     if request.GET.get("data") == "comments":
-        response = _CsvResponse(f"nps-comments-{first}-{last}.csv")
+        response = CsvDownload(f"nps-comments-{first}-{last}.csv")
         response.row(COMMENT_HEADER)
         comments = nps_comments(
             store=store,
@@ -270,7 +247,7 @@ def nps_insights_csv(request):
             )
         return response
     insights = nps_insights(store=store, since=since, until=until, product_limit=None)
-    response = _CsvResponse(f"nps-insights-{first}-{last}.csv")
+    response = CsvDownload(f"nps-insights-{first}-{last}.csv")
     response.row(BREAKDOWN_HEADER)
     groups = [("all", [insights.total]), *insights.breakdowns(), ("week", insights.weeks)]
     for breakdown, rows in groups:

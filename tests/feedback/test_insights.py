@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.campaigns.editing import resurvey_step_get_or_create
 from apps.campaigns.models import FlowKind, FlowStep
-from apps.dashboard.insight_views import csv_cell
+from apps.dashboard.csv_download import csv_cell
 from apps.feedback.insights import (
     nps_by_carrier,
     nps_by_flow,

@@ -82,7 +82,9 @@ def test_orders_import_creates_orders_lines_and_shipments_and_reports_bad_rows(c
     assert Order.objects.get(number="#1002").email == "bob@example.com"
     shipment = Shipment.objects.get(order__number="#1001")
     assert (shipment.carrier, shipment.tracking_number) == ("ups", "1Z999AA10123456784")
-    report = client.get(reverse("dashboard:import_errors", args=[job.pk])).content.decode()
+    report = client.get(reverse("dashboard:import_errors", args=[job.pk])).content.decode(
+        "utf-8-sig"
+    )  # with the BOM spreadsheets read
     rows = list(csv.reader(io.StringIO(report)))
     assert rows[0] == ["row", "field", "problem"]
     assert [(r[0], r[1]) for r in rows[1:]] == [("5", "email"), ("6", "placed_at")]

@@ -215,3 +215,17 @@ def test_an_uploaded_file_that_is_not_a_feed_is_a_form_error_in_words(client, ma
     assert response.status_code == 400
     (error,) = response.context["upload_form"].errors["file"]
     assert error.startswith("The file is XML, but not a product feed Afterglow reads.")
+
+
+def test_the_error_report_never_hands_a_spreadsheet_a_formula(client, manager):
+    """A problem quotes the file's own values: one starting with "=" is written as text, not run."""
+    job = ImportJob.objects.create(
+        store=manager.store,
+        kind="orders",
+        file=SimpleUploadedFile("orders.csv", b"x"),
+        original_name="orders.csv",
+        errors=[[2, "email", '=HYPERLINK("https://evil.example","x")'], [3, "total", "+1 is fine"]],
+    )
+    report = client.get(reverse("dashboard:import_errors", args=[job.pk])).content.decode("utf-8-sig")
+    rows = report.splitlines()
+    assert rows[1].startswith("2,email,\"'=HYPERLINK(") and rows[2] == "3,total,'+1 is fine"
