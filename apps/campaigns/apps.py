@@ -8,13 +8,19 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from apps.core.schedules import Schedule, schedule_register
 
-        from . import receivers  # noqa: F401  (domain events and ESP signals)
+        from . import partitions, receivers  # noqa: F401  (the partition task; domain events and ESP signals)
         from .scans import SCANS
 
         schedule_register(
             Schedule("Send due emails", "apps.campaigns.tasks.dispatch_due_task", every_minutes=1),
             Schedule("Mark emails stuck mid-send", "apps.campaigns.tasks.sweep_stuck_task", every_minutes=5),
             Schedule("Pick A/B test winners", "apps.campaigns.tasks.ab_evaluate_task", every_minutes=60),
+            # The coming months' ledger partitions, long before their first row (PostgreSQL; a no-op on SQLite).
+            Schedule(
+                "Make the ledger's next month partitions",
+                "apps.campaigns.partitions.ledger_partitions_task",
+                crontab="41 2 * * *",
+            ),
             # Daily scans are offered every hour and run once per store-local day from their local hour.
             *(
                 Schedule(

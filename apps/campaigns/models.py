@@ -146,7 +146,13 @@ class MessageStatus(models.TextChoices):
 
 
 class Message(TenantModel):
-    """The ledger: one row per email, before it is sent. (step, subject_key) can exist only once."""
+    """The ledger: one row per email, before it is sent. (step, subject_key) can exist only once.
+
+    On PostgreSQL the table is partitioned by month of `created_at` (migration 0009, campaigns.partitions):
+    its primary key there is (id, created_at) and the once-per-(step, subject) rule is kept by MessageKey,
+    because a partitioned table cannot have a unique constraint without its partition key. Django keeps
+    `id` as the pk (unique: one identity sequence). On SQLite the constraint below is the table's own.
+    """
 
     step = models.ForeignKey(FlowStep, on_delete=models.PROTECT, related_name="messages")
     subject_key = models.CharField(max_length=120, help_text=_("What the email is about: order:17, cart:9…"))
@@ -219,10 +225,35 @@ class BounceKind(models.TextChoices):
     COMPLAINT = "complaint", _("Spam complaint")
 
 
+class MessageKey(models.Model):
+    """The claim on a (step, subject): the ledger's exactly-once rule where the ledger is partitioned.
+
+    PostgreSQL only (migration 0009); empty on SQLite, where campaigns_message keeps its own unique constraint.
+    A slim table that is not partitioned, so (step, subject_key) can be its primary key. Every ledger insert
+    claims its key: in the same statement (campaigns.ledger), or through the ledger's insert trigger (any
+    other INSERT, COPY included), which refuses a row whose key another message holds as a unique violation.
+    A second message for a (step, subject) would need a second key row: the primary key forbids it. Another
+    trigger refuses changing a message's step or subject_key. A key outlives its message (the claim holds)
+    until its month is dropped (campaigns.partitions.ledger_month_drop) or its step deleted.
+    """
+
+    pk = models.CompositePrimaryKey("step", "subject_key")
+    step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="+", db_index=False)
+    subject_key = models.CharField(max_length=120)
+    # The message holding the key and its partition key: (message_id, message_created_at) is its primary key.
+    message_id = models.BigIntegerField()
+    message_created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.step_id} · {self.subject_key} → {self.message_id}"
+
+
 class MessageEvent(models.Model):
     """An ESP's report about a message (delivered, opened, bounced…), stored once per ESP event."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    # No database-level foreign key: on PostgreSQL the ledger is partitioned and `id` alone is not a key
+    # another table can reference. Django's on_delete still deletes a message's events with it.
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events", db_constraint=False)
     event_type = models.CharField(max_length=20)
     occurred_at = models.DateTimeField()
     esp_event_id = models.CharField(max_length=255)
@@ -275,7 +306,10 @@ class Coupon(TenantModel):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="coupons"
     )
-    message = models.OneToOneField(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon")
+    # No database-level foreign key (the ledger is partitioned on PostgreSQL); Django's on_delete still applies.
+    message = models.OneToOneField(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon", db_constraint=False
+    )
     issued_at = models.DateTimeField(null=True, blank=True)
     redeemed_order = models.ForeignKey(
         "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
