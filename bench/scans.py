@@ -1,11 +1,15 @@
 """Scans at scale: each scan of SCANS through `run_scan` (wall time, SQL statements, candidates) beside
 hand-written SQL that selects the same candidates in one statement, all rolled back so that every run
-starts from the same data. Plus the EXPLAIN of the abandoned-cart candidate query, and RFM against its
+starts from the same data. On PostgreSQL a scan plans each step with one INSERT … SELECT (scans/set_based.py);
+its hand-written side is the candidate SELECT plus one INSERT of as many full ledger rows (through the same
+once-per-key claim), so both sides select the same rows and write the same number of rows.
+Plus the EXPLAIN of the abandoned-cart candidate query, and RFM against its
 own UPDATE statements executed directly (the issue: within 1.5× over a million customers).
 
 Every scan runs in one transaction (flows enabled first, else nothing is planned) that is rolled back:
-the hand-written SQL runs twice before the scan, inside savepoints that are rolled back too, and the
-faster run is kept (the first warms the cache for both). RFM rewrites every customer, so each of its
+the hand-written SQL runs twice before the scan, then the scan twice, each run inside a savepoint rolled
+back too, and the faster run of each side is kept (the first warms the cache; a busy machine's noise
+then falls on both sides alike). RFM rewrites every customer, so each of its
 runs gets a transaction of its own. The tables a scan wrote are vacuumed after its rollback.
 """
 
@@ -418,18 +422,14 @@ def _plan_excerpt(plan: list[str]) -> list[str]:
 
 
 def _abandoned_cart_plan(store, now: datetime) -> list[str]:
-    """EXPLAIN ANALYZE of the candidate query exactly as `batches` runs it (once, all rows, by key)."""
+    """EXPLAIN ANALYZE of the SELECT the scan's INSERT … SELECT runs for its first step (the ledger rows)."""
     from apps.campaigns.models import FlowKind
     from apps.campaigns.rules import policy_for
-    from apps.campaigns.scans import abandoned_carts
+    from apps.campaigns.scans import abandoned_carts, set_based
 
     steps = _live_steps(store, FlowKind.ABANDONED_CART)
-    queryset = (
-        abandoned_carts.candidates(store, steps[0], now, flow=steps[0].flow, policy=policy_for(store))
-        .order_by("pk")
-        .values_list("pk", "email", "customer_id", "updated_at")
-    )
-    sql, params = queryset.query.sql_with_params()
+    found = abandoned_carts.candidates(store, steps[0], now, flow=steps[0].flow, policy=policy_for(store))
+    sql, params, _columns = set_based.compiled_select(steps[0], found, abandoned_carts.ledger_row(steps[0]))
     plan = explain(sql, params, analyze=True)
     hand = hand_statements("abandoned_carts", store, now)[0]
     hand_plan = explain(hand.sql, hand.params, analyze=True)
@@ -480,7 +480,9 @@ def _scan_notes(name: str, timed: Timed, hand: float, notes: list[str]) -> None:
         f"{name}: {len(timed.statements):,} statements took {seconds(sql_total)} of its {seconds(timed.wall)}; "
         f"slowest {seconds(duration)}: {_compact(sql)[:160]}…"
     )
-    if hand and timed.wall / hand >= SLOW_RATIO and timed.wall >= 1 and sql.lstrip().upper().startswith("SELECT"):
+    # (EXPLAIN without ANALYZE runs nothing: safe for the scans' INSERT … SELECT too)
+    explainable = sql.lstrip().upper().startswith(("SELECT", "WITH"))
+    if hand and timed.wall / hand >= SLOW_RATIO and timed.wall >= 1 and explainable:
         with transaction.atomic():
             plan = explain(sql, params, analyze=False)
             transaction.set_rollback(True)
@@ -515,10 +517,13 @@ def scan_once(name: str, store, now: datetime, section: Section, notes: list[str
                     transaction.set_rollback(True)
             if name == "abandoned_carts":
                 notes.extend(_abandoned_cart_plan(store, now))
-            log(f"{name}: run_scan")
-            with transaction.atomic():
-                timed = run_timed_scan(name, store, now)
-                transaction.set_rollback(True)
+            runs = []
+            for attempt in (1, 2):  # the same treatment as the hand SQL: twice, each rolled back, the faster kept
+                log(f"{name}: run_scan, run {attempt}")
+                with transaction.atomic():
+                    runs.append(run_timed_scan(name, store, now))
+                    transaction.set_rollback(True)
+            timed = min(runs, key=lambda each: each.wall)
             hand = min(hand_times)
             run = timed.run
             log(f"{name}: the same number of ledger rows in one INSERT")
@@ -534,6 +539,9 @@ def scan_once(name: str, store, now: datetime, section: Section, notes: list[str
                 count(hand_rows),
                 f"{timed.wall / (hand + write):.1f}×" if hand else "-",
             )
+            ratio = timed.wall / (hand + write) if hand else 0.0
+            verdict = "within" if ratio <= 1.5 else "NOT within"
+            notes.append(f"{name}: scan/hand {ratio:.2f}, {verdict} the issue's 1.5×")
             _scan_notes(name, timed, hand + write, notes)
             raise Rollback
     except Rollback:

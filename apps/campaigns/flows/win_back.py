@@ -3,6 +3,8 @@ get an offer written for who they are (the top 1 % and champions, one-time buyer
 what is new, then a farewell that ends marketing for those who never engaged. Planned by the
 `lapsed_customers` scan; an order ends it; how long ago a lapse may be is the store's setting."""
 
+from django.db.models import Case, CharField, Q, Value, When
+
 from apps.customers.models import Customer, RfmSegment
 
 from ..models import FlowKind, IncentiveKind
@@ -22,6 +24,27 @@ def audience(*, top_percent: bool, segment: str, orders_count: int) -> str:
     if orders_count <= 1:
         return ONE_TIME
     return EVERYONE
+
+
+def audience_q(who: str) -> Q:
+    """`audience(...) == who` as a filter over customer rows, for the set-based scan (plain conditions, which
+    the planner can estimate; test_scan_sql_agrees holds them to `audience`)."""
+    vip = Q(rfm_top_percent=True) | Q(rfm_segment=RfmSegment.CHAMPIONS)
+    if who == VIP:
+        return vip
+    once = Q(orders_count__lte=1)
+    return ~vip & once if who == ONE_TIME else ~vip & ~once
+
+
+def audience_case(labels: dict[str, str] | None = None) -> Case:
+    """`audience` (or its label in `labels`) as SQL over a customer row."""
+    labels = labels or {who: who for who in AUDIENCES}
+    return Case(
+        When(audience_q(VIP), then=Value(labels[VIP])),
+        When(audience_q(ONE_TIME), then=Value(labels[ONE_TIME])),
+        default=Value(labels[EVERYONE]),
+        output_field=CharField(),
+    )
 
 
 def step_is_for(step, who: str) -> bool:

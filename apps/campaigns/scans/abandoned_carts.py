@@ -4,7 +4,7 @@ definition (flows/abandoned_cart.py) says what is the present and re-checks the 
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
 
 from apps.orders.models import Cart, CartLine, Order, OrderStatus
 from apps.stores.models import Store
@@ -13,8 +13,27 @@ from ..flows import abandoned_cart, definition_for, present_q
 from ..models import FlowKind, Message
 from ..rules import policy_for
 from ..services import Planned
+from . import set_based
 from .base import Scan, ScanResult, batches, register
+from .sql_text import text_of
 from .steps import live_flow, live_steps, schedule
+
+
+def why(*, updated_at) -> str:
+    return f"cart idle since {updated_at:%Y-%m-%d %H:%M}"
+
+
+def ledger_row(step) -> set_based.LedgerRow:
+    """What each candidate cart becomes in the ledger, in SQL (the row-by-row path below says it in Python)."""
+    delay = timedelta(minutes=step.delay_minutes)
+    return set_based.LedgerRow(
+        subject_key=text_of(abandoned_cart.subject_key, cart_id="pk"),
+        email=F("email"),
+        customer_id=F("customer_id"),
+        cart_id=F("pk"),
+        scheduled_for=ExpressionWrapper(F("updated_at") + delay, output_field=DateTimeField()),
+        why=text_of(why, updated_at="updated_at"),
+    )
 
 
 def candidates(store: Store, step, now: datetime, *, flow, policy):
@@ -46,10 +65,14 @@ def scan(store: Store, now: datetime) -> ScanResult:
         return result
     policy = policy_for(store)
     for step in live_steps(store, FlowKind.ABANDONED_CART):
+        found = candidates(store, step, now, flow=flow, policy=policy)
+        if set_based.set_based():
+            # The SELECT leaves out carts this step planned already: what it yields is what it inserts.
+            inserted = set_based.insert([(step, found, ledger_row(step))])
+            result.add(ScanResult(candidates=len(inserted), messages=len(inserted)))
+            continue
         delay = timedelta(minutes=step.delay_minutes)
-        for rows in batches(
-            candidates(store, step, now, flow=flow, policy=policy), "email", "customer_id", "updated_at"
-        ):
+        for rows in batches(found, "email", "customer_id", "updated_at"):
             result.candidates += len(rows)
             result.messages += schedule(
                 [
@@ -60,7 +83,7 @@ def scan(store: Store, now: datetime) -> ScanResult:
                         customer_id=customer_id,
                         cart_id=pk,
                         scheduled_for=updated_at + delay,
-                        why=f"cart idle since {updated_at:%Y-%m-%d %H:%M}",
+                        why=why(updated_at=updated_at),
                     )
                     for pk, email, customer_id, updated_at in rows
                 ]

@@ -7,7 +7,7 @@ while a parcel is in trouble or was returned, only for deliveries in the present
 from datetime import datetime, timedelta
 
 from django.apps import apps
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, Value
 
 from apps.orders.models import Order, OrderStatus
 from apps.shipments.models import ATTENTION_STATUSES, Shipment, ShipmentStatus
@@ -18,7 +18,9 @@ from ..models import FlowKind, Message, MessageStatus
 from ..rules import policy_for
 from ..selectors import RESURVEY_STEP_KEY
 from ..services import Planned
+from . import set_based
 from .base import Scan, ScanResult, batches, register
+from .sql_text import text_of
 from .steps import live_flow, live_steps, schedule
 
 USUAL_TRANSIT = timedelta(days=10)  # when a carrier never says "delivered" nor gives an estimate
@@ -75,6 +77,21 @@ def candidates(store: Store, step, now: datetime, *, flow, policy, survey_step=N
     return orders
 
 
+WHY = "delivered, no NPS answer yet"
+
+
+def ledger_row(now: datetime) -> set_based.LedgerRow:
+    """What each candidate order becomes in the ledger, in SQL (the row-by-row path below says it in Python)."""
+    return set_based.LedgerRow(
+        subject_key=text_of(nps_survey.subject_key, order_id="pk"),
+        email=F("email"),
+        customer_id=F("customer_id"),
+        order_id=F("pk"),
+        scheduled_for=Value(now, output_field=DateTimeField()),
+        why=Value(WHY, output_field=CharField()),
+    )
+
+
 def scan(store: Store, now: datetime) -> ScanResult:
     result = ScanResult()
     flow = live_flow(store, FlowKind.NPS_SURVEY)
@@ -85,6 +102,11 @@ def scan(store: Store, now: datetime) -> ScanResult:
     for index, step in enumerate(steps):
         survey = steps[0] if index > 0 else None
         found = candidates(store, step, now, flow=flow, policy=policy, survey_step=survey)
+        if set_based.set_based():
+            # The SELECT leaves out orders this step planned already: what it yields is what it inserts.
+            inserted = set_based.insert([(step, found, ledger_row(now))])
+            result.add(ScanResult(candidates=len(inserted), messages=len(inserted)))
+            continue
         for rows in batches(found, "email", "customer_id"):
             result.candidates += len(rows)
             result.messages += schedule(
@@ -96,7 +118,7 @@ def scan(store: Store, now: datetime) -> ScanResult:
                         customer_id=customer_id,
                         order_id=pk,
                         scheduled_for=now,
-                        why="delivered, no NPS answer yet",
+                        why=WHY,
                     )
                     for pk, email, customer_id in rows
                 ]

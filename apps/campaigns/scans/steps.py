@@ -1,10 +1,10 @@
 """The flow a scan plans for, its enabled steps, and planning a batch of candidates into the ledger."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from apps.stores.models import Store
 
-from ..models import Flow, FlowStep
+from ..models import Flow, FlowStep, Variant
 from ..services import Planned, messages_schedule
 
 
@@ -17,6 +17,12 @@ def live_steps(store: Store, kind: str) -> QuerySet[FlowStep]:
     return (
         FlowStep.objects.filter(store=store, flow__kind=kind, flow__enabled=True, enabled=True)
         .select_related("flow", "store")
+        # the variants a new ledger row may get (abtest.variant_for), in one query for every step
+        .prefetch_related(
+            Prefetch(
+                "variants", queryset=Variant.objects.filter(retired=False).order_by("label"), to_attr="live_variants"
+            )
+        )
         .order_by("position")
     )
 
