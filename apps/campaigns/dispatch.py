@@ -13,6 +13,7 @@ from datetime import timedelta
 import requests
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -28,7 +29,7 @@ from .design.blocks import needs_of
 from .flows import definition_for
 from .models import CouponShopState, Message, MessageStatus, StepEditor
 from .rendering import TemplateError, render_email
-from .services import coupon_issue, message_trace
+from .services import coupon_issue, message_incentive, message_trace
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -132,7 +133,7 @@ def coupon_hold(message: Message) -> rules.Decision | None:
     A code the shop refused holds a marketing email with the shop's reason in the trace, for a person to
     see; an order or shipping email waits a little for its code, then goes without it (see build_email).
     Decides only: the caller records the hold, then asks the shop."""
-    if not message.step.incentive_kind or not may_market_to(message):
+    if message_incentive(message) is None or not may_market_to(message):
         return None
     coupon = coupon_issue(message=message)
     if coupon is None or coupon.shop_state in USABLE:
@@ -186,13 +187,23 @@ def render_message(message: Message, *, language: str, may_market: bool, coupon=
     return rendered, context, advertising
 
 
+# ESPs that take one tag per message: Anymail refuses a second one ("Postmark does not support multiple tags").
+SINGLE_TAG_BACKENDS = ("anymail.backends.postmark.",)
+
+
+def esp_tags(step) -> list[str]:
+    """The flow kind and step as tags, or the flow kind alone where the ESP takes one tag."""
+    tags = [step.flow.kind, step.key]
+    return tags[:1] if settings.EMAIL_BACKEND.startswith(SINGLE_TAG_BACKENDS) else tags
+
+
 def build_email(message: Message) -> tuple[AnymailMessage, dict]:
     """Render the message and wrap it for Anymail. Returns the email and what was rendered."""
     language = language_for(message)
     step, store = message.step, message.store
     may_market = may_market_to(message)
     # A coupon is issued only where it may be shown, and shown wherever one is issued, once it works.
-    coupon = coupon_issue(message=message) if may_market else None
+    coupon = coupon_issue(message=message) if may_market and step.incentive_kind else None
     if coupon is not None and coupon.shop_state not in USABLE:
         coupon = None  # an order email that could not wait for its code (coupon_hold)
     rendered, context, advertising = render_message(message, language=language, may_market=may_market, coupon=coupon)
@@ -206,7 +217,7 @@ def build_email(message: Message) -> tuple[AnymailMessage, dict]:
         else None,
     )
     email.attach_alternative(rendered.html, "text/html")
-    email.tags = [step.flow.kind, step.key]
+    email.tags = esp_tags(step)
     email.metadata = {"message_id": str(message.pk), "store": store.slug}
     email.track_opens = email.track_clicks = not message.transactional
     if advertising and "unsubscribe" in context["links"]:
@@ -239,13 +250,7 @@ def message_send(*, message_id: int, now=None) -> Outcome:
 
     hold = coupon_hold(message)
     if hold is not None:
-        outcome = _defer(message, hold)
-        if hold.rule == "coupon_in_shop":  # asked only now: the shop's answer re-queues a message that waits
-            from apps.integrations.tasks import coupon_push_task
-
-            coupon_id = message.coupon.pk
-            transaction.on_commit(lambda: coupon_push_task.delay(coupon_id))
-        return outcome
+        return hold_for_coupon(message, hold)
     try:
         email, rendered = build_email(message)
     except TemplateError as exc:
@@ -280,6 +285,17 @@ def _lock_recipient(message: Message) -> None:
         list(Customer.objects.select_for_update().filter(pk=message.customer_id).values_list("pk", flat=True))
 
 
+def hold_for_coupon(message: Message, hold: rules.Decision) -> Outcome:
+    """Record a coupon hold (coupon_hold), then ask the shop for a code it has not created yet."""
+    outcome = _defer(message, hold)
+    if hold.rule == "coupon_in_shop":  # asked only now: the shop's answer re-queues a message that waits
+        from apps.integrations.tasks import coupon_push_task
+
+        coupon_id = message.coupon.pk
+        transaction.on_commit(lambda: coupon_push_task.delay(coupon_id))
+    return outcome
+
+
 def _defer(message: Message, decision: rules.Decision) -> Outcome:
     trace = message_trace(message, action="deferred", rule=decision.rule, reason=decision.reason,
                           until=decision.until.isoformat())  # fmt: skip
@@ -302,16 +318,22 @@ def _esp_error(message: Message, exc: AnymailAPIError) -> Outcome:
             rule="esp_timeout",
             reason="the ESP did not answer in time; it may have sent it",
         )
+    return retry_or_fail(message, status_code=status_code, detail=f"ESP error {status_code}: {exc}")
+
+
+def retry_or_fail(message: Message, *, status_code: int | None, detail: str) -> Outcome:
+    """An ESP refusal that a retry can fix (5xx, 429, unreachable) goes back to `scheduled` with an exponential
+    backoff, up to MAX_ATTEMPTS; any other 4xx, or the last attempt, fails the message."""
     permanent = status_code is not None and 400 <= status_code < 500 and status_code != 429
     if permanent or message.attempts >= MAX_ATTEMPTS:
-        return _finish(message, MessageStatus.FAILED, rule="esp_error", reason=f"ESP error {status_code}: {exc}"[:255])
+        return _finish(message, MessageStatus.FAILED, rule="esp_error", reason=detail[:255])
     retry_at = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
     trace = message_trace(message, action="retry", rule="esp_error", reason=f"ESP error {status_code or ''}".strip(),
                           attempt=message.attempts, retry_at=retry_at.isoformat())  # fmt: skip
     Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.SCHEDULED, scheduled_for=retry_at, trace=trace, modified_at=timezone.now()
     )
-    return Outcome("retry", str(exc)[:255])
+    return Outcome("retry", detail[:255])
 
 
 def messages_due(*, now=None, limit: int = 2000) -> list[tuple[int, bool]]:
@@ -321,6 +343,13 @@ def messages_due(*, now=None, limit: int = 2000) -> list[tuple[int, bool]]:
         .order_by("-transactional", "priority", "scheduled_for")
         .values_list("pk", "transactional")[:limit]
     )
+
+
+def messages_due_count(*, transactional: bool, now=None) -> int:
+    now = now or timezone.now()
+    return Message.objects.filter(
+        status=MessageStatus.SCHEDULED, scheduled_for__lte=now, transactional=transactional
+    ).count()
 
 
 def messages_sweep_stuck(*, now=None) -> int:

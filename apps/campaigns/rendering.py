@@ -9,8 +9,10 @@ copy) and within a budget of steps, loop iterations, output and time (template_b
 
 import copy
 import html
+import json
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 import css_inline
 import nh3
@@ -47,7 +49,18 @@ ENGINE = RestrictedEngine(
 
 
 def compile_merchant(source: str, limits: RenderLimits):
-    """The compiled template, metered (template_budget.instrument). Raises TemplateError."""
+    """The compiled template, metered (template_budget.instrument). Raises TemplateError.
+
+    Compiled once per source and nesting limit: a batch of a step's emails in one variant and language
+    renders the same subject, preheader and body sources thousands of times. Sharing is safe: the meter
+    keeps its count in a context variable per render (template_budget.metered), never on the nodes, and
+    a failed compile is not cached (lru_cache does not keep exceptions)."""
+    return _compiled_merchant(source, limits.nesting)
+
+
+@lru_cache(maxsize=1024)
+def _compiled_merchant(source: str, nesting: int):
+    limits = RenderLimits(nesting=nesting)
     if len(source) > MAX_TEMPLATE_CHARS:
         raise TemplateError(f"The template is longer than {MAX_TEMPLATE_CHARS} characters.")
     check_nesting(source, limits)
@@ -117,6 +130,25 @@ def advertising_subject(subject: str, *, language: str, advertising: bool) -> st
     return f"{prefix} {rest}"[:255] if rest else prefix
 
 
+_DESIGNS: dict = {}
+_DESIGNS_KEPT = 256
+
+
+def compile_design_once(design: list[dict], *, language: str, brand: Brand, labels: dict):
+    """compile_design, remembered per design, language, brand and labels: a batch renders one step's design
+    for hundreds of recipients, and laying it out (its MJML source) costs more than filling it in. The labels
+    are the language's own dict (campaigns.copy), so their identity is part of the key."""
+    key = (json.dumps(design, sort_keys=True, ensure_ascii=False), language, brand)
+    kept = _DESIGNS.get(key)
+    if kept is not None and kept[0] is labels:
+        return kept[1]
+    compiled = compile_design(design, language=language, brand=brand, labels=labels)
+    if len(_DESIGNS) >= _DESIGNS_KEPT:
+        _DESIGNS.clear()
+    _DESIGNS[key] = (labels, compiled)
+    return compiled
+
+
 def render_email(
     *,
     subject: str,
@@ -134,7 +166,7 @@ def render_email(
     subject_text = advertising_subject(subject_text, language=context.get("language", ""), advertising=advertising)
     preheader_text = " ".join(html.unescape(render_merchant(preheader, context)).split())[:255]
     if design is not None:
-        compiled = compile_design(
+        compiled = compile_design_once(
             design, language=context.get("language", "en"), brand=Brand.of(context["store"]), labels=context["labels"]
         )
         filled = {**context, "subject": subject_text, "preheader": preheader_text}

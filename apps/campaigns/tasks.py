@@ -2,7 +2,14 @@
 
 from celery import shared_task
 
-from .dispatch import message_send, messages_due, messages_sweep_stuck, queue_for_flag
+from .dispatch import (
+    QUEUE_MARKETING,
+    QUEUE_TRANSACTIONAL,
+    message_send,
+    messages_due,
+    messages_due_count,
+    messages_sweep_stuck,
+)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -10,13 +17,42 @@ def message_send_task(message_id: int) -> str:
     return message_send(message_id=message_id).status
 
 
+MAX_BATCH_TASKS_PER_TICK = 200
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_batch_task() -> dict:
+    """Claim and send one batch of due marketing mail (sending.batch). Redelivered or run twice, it claims
+    only rows still `scheduled`: a batch is never sent twice."""
+    from .sending.batch import send_due_batch
+
+    return dict(send_due_batch())
+
+
 @shared_task(ignore_result=True)
 def dispatch_due_task() -> int:
-    """Beat runs this every minute: hand each due message to a worker on its queue."""
+    """Beat runs this every minute: each due order or shipping email becomes its own task on the transactional
+    queue (it never waits behind a batch); due marketing mail becomes one batch task per batch on `marketing`."""
     due = messages_due()
+    marketing = 0
     for message_id, transactional in due:
-        message_send_task.apply_async((message_id,), queue=queue_for_flag(transactional))
+        if transactional:
+            message_send_task.apply_async((message_id,), queue=QUEUE_TRANSACTIONAL)
+        else:
+            marketing += 1
+    queue_batches(messages_due_count(transactional=False) if marketing else 0)
     return len(due)
+
+
+def queue_batches(count: int) -> int:
+    """Enough batch tasks for `count` due marketing emails (each claims what is due when it runs)."""
+    from .sending.batch import batch_size
+
+    # Capped per tick: a task that finds nothing left to claim ends at once, and the next tick queues more.
+    tasks = min(-(-count // batch_size()), MAX_BATCH_TASKS_PER_TICK)
+    for _ in range(tasks):
+        send_batch_task.apply_async(queue=QUEUE_MARKETING)
+    return tasks
 
 
 @shared_task(ignore_result=True)
@@ -29,9 +65,15 @@ def enqueue_now(messages) -> None:
     from django.utils import timezone
 
     now = timezone.now()
+    marketing = 0
     for message in messages:
-        if message.scheduled_for <= now:
-            message_send_task.apply_async((message.pk,), queue=queue_for_flag(message.transactional))
+        if message.scheduled_for > now:
+            continue
+        if message.transactional:
+            message_send_task.apply_async((message.pk,), queue=QUEUE_TRANSACTIONAL)
+        else:
+            marketing += 1
+    queue_batches(marketing)
 
 
 @shared_task(ignore_result=True)

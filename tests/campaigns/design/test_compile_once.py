@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from apps.campaigns import rendering
 from apps.campaigns.context import money
 from apps.campaigns.design import compiler
 from apps.campaigns.rendering import render_email
@@ -38,9 +39,11 @@ def mrml_calls(monkeypatch):
         return real(*args, **kwargs)
 
     compiler._compiled.cache_clear()
+    rendering._DESIGNS.clear()  # the batch sender's per-design memo sits in front of the compiler's cache
     monkeypatch.setattr(compiler.mrml, "to_html", counted)
     yield calls
     compiler._compiled.cache_clear()
+    rendering._DESIGNS.clear()
 
 
 def recipient(index: int, **overrides) -> dict:

@@ -1,0 +1,218 @@
+"""Handing a batch of rendered emails to the ESP, and what became of each one.
+
+Our emails are personal (each is rendered for its recipient from merchant templates), so Anymail's batch
+sending through merge data does not fit: it sends one ESP-side template with per-recipient variables, and
+Anymail's Postmark backend refuses merge data without an ESP template. Two ways in instead:
+
+- Postmark: its `/email/batch` endpoint takes up to 500 distinct messages in one call and answers with one
+  result per message, in order. Each message's JSON is built by Anymail's own Postmark payload (the same
+  headers, metadata, tags and tracking a single send would carry); only the call is ours.
+- Any other ESP: concurrent single sends through Anymail, one connection per thread.
+
+Every email gets a Result, so the caller can record exactly the right ledger row. A request that may have
+reached the ESP but got no answer is `unknown`: never sent again blindly.
+"""
+
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import get_connection
+
+logger = logging.getLogger(__name__)
+
+SENT, REFUSED, RETRY, UNKNOWN, INVALID = "sent", "refused", "retry", "unknown", "invalid"
+POSTMARK_BATCH_LIMIT = 500  # Postmark: "up to 500 messages" per /email/batch call
+# Postmark API error codes that say this recipient or this message will never be accepted as it is
+# (https://postmarkapp.com/developer/api/overview#error-codes): invalid request or address, inactive
+# recipient (hard bounce, complaint, manual suppression). Any other code is worth a retry later.
+POSTMARK_PERMANENT = {300, 406}
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str  # SENT, REFUSED, RETRY, UNKNOWN or INVALID
+    esp_message_id: str = ""
+    detail: str = ""
+    status_code: int | None = None
+
+
+def send_all(emails: list) -> list[Result]:
+    """Send `emails` (AnymailMessage, one recipient each); one Result per email, in the same order."""
+    if not emails:
+        return []
+    backend = get_connection()
+    if _is_postmark(backend):
+        results: list[Result] = []
+        for start in range(0, len(emails), _batch_limit()):
+            results.extend(PostmarkBatch(backend).send(emails[start : start + _batch_limit()]))
+        return results
+    return send_concurrently(emails)
+
+
+def _batch_limit() -> int:
+    return max(1, min(POSTMARK_BATCH_LIMIT, getattr(settings, "CAMPAIGNS_ESP_BATCH_SIZE", POSTMARK_BATCH_LIMIT)))
+
+
+def _is_postmark(backend) -> bool:
+    from anymail.backends.postmark import EmailBackend as PostmarkBackend
+
+    return isinstance(backend, PostmarkBackend) and not backend.use_bulk_api
+
+
+# --- Postmark /email/batch -----------------------------------------------------------------------------
+
+
+class PostmarkBatch:
+    def __init__(self, backend):
+        self.backend = backend
+
+    def send(self, emails: list) -> list[Result]:
+        results: list[Result | None] = [None] * len(emails)
+        bodies, positions = [], []
+        for position, email in enumerate(emails):
+            try:
+                payload = self.backend.build_message_payload(email, self.backend.send_defaults)
+                bodies.append(payload.data)
+            except AnymailInvalidAddress as exc:  # refused before anything reaches the ESP
+                results[position] = Result(INVALID, detail=f"invalid address: {exc}"[:255])
+                continue
+            except AnymailError as exc:  # e.g. a feature this ESP lacks: nothing left this machine
+                results[position] = Result(REFUSED, detail=f"not sendable through Postmark: {exc}"[:255])
+                continue
+            positions.append(position)
+        if bodies:
+            for position, result in zip(positions, self._post(bodies), strict=True):
+                results[position] = result
+        return results  # type: ignore[return-value]
+
+    def _post(self, bodies: list[dict]) -> list[Result]:
+        backend = self.backend
+        url = f"{backend.api_url}email/batch"
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Postmark-Server-Token": backend.server_token,
+        }
+        try:
+            response = _session().post(url, data=json.dumps(bodies), headers=headers, timeout=backend.timeout)
+        except requests.exceptions.ConnectTimeout as exc:  # no connection: nothing left this machine
+            return [Result(RETRY, detail=f"ESP unreachable: {exc}"[:255])] * len(bodies)
+        except requests.exceptions.ConnectionError as exc:
+            if _maybe_delivered(exc):
+                return [_unknown("the connection broke after the batch was sent; it may have been sent")] * len(bodies)
+            return [Result(RETRY, detail=f"ESP unreachable: {exc}"[:255])] * len(bodies)
+        except requests.RequestException as exc:  # a read timeout, or anything else once the request left
+            logger.warning("Postmark batch call failed after sending: %s", type(exc).__name__)
+            return [_unknown()] * len(bodies)
+        return self._parse(response, len(bodies))
+
+    def _parse(self, response, expected: int) -> list[Result]:
+        status_code = response.status_code
+        if status_code != 200:
+            detail = f"ESP error {status_code}: {response.text[:200]}"
+            permanent = 400 <= status_code < 500 and status_code != 429
+            return [Result(REFUSED if permanent else RETRY, detail=detail, status_code=status_code)] * expected
+        try:
+            answers = response.json()
+        except ValueError:
+            answers = None
+        if not isinstance(answers, list) or len(answers) != expected:
+            # The ESP took the call but we cannot tell which message went: a person decides, nothing resends.
+            logger.error("Postmark batch answer does not match the batch (%s messages)", expected)
+            return [_unknown("the ESP's answer did not say what became of this email")] * expected
+        return [self._one(answer) for answer in answers]
+
+    @staticmethod
+    def _one(answer) -> Result:
+        if not isinstance(answer, dict):
+            return _unknown("the ESP's answer did not say what became of this email")
+        code = answer.get("ErrorCode", 0)  # missing when Postmark only delays delivery
+        message = str(answer.get("Message", ""))
+        if code == 0 and answer.get("MessageID"):
+            return Result(SENT, esp_message_id=str(answer["MessageID"]), detail=message[:255])
+        if code == 0:
+            return _unknown("the ESP accepted the call without a message id")
+        detail = f"ESP error {code}: {message}"[:255]
+        # A Postmark error code is not an HTTP status: the kind is decided here, and no status is passed on.
+        return Result(REFUSED if code in POSTMARK_PERMANENT else RETRY, detail=detail)
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive HTTP session per thread: a worker's batches reuse its connection to the ESP."""
+    if getattr(_local, "session", None) is None:
+        _local.session = requests.Session()
+    return _local.session
+
+
+def _unknown(detail: str = "the ESP did not answer in time; it may have sent it") -> Result:
+    return Result(UNKNOWN, detail=detail)
+
+
+def _maybe_delivered(exc: requests.RequestException) -> bool:
+    """A connection that broke after the request went out (reset, remote closed) may have delivered it."""
+    text = str(exc).lower()
+    return "aborted" in text or "reset" in text or "remotedisconnected" in text or "broken pipe" in text
+
+
+# --- Any other ESP: concurrent single sends ----------------------------------------------------------------
+
+
+def send_concurrently(emails: list) -> list[Result]:
+    workers = max(1, min(getattr(settings, "CAMPAIGNS_SEND_CONCURRENCY", 8), len(emails)))
+    if workers == 1 or not _is_network_backend():
+        with get_connection() as connection:
+            return [send_one(email, connection) for email in emails]
+    chunks = [emails[index::workers] for index in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        chunk_results = list(pool.map(_send_chunk, chunks))
+    results: list[Result] = [None] * len(emails)  # type: ignore[list-item]
+    for index, chunk in enumerate(chunk_results):
+        results[index::workers] = chunk
+    return results
+
+
+def _is_network_backend() -> bool:
+    """Local backends (Anymail's test backend, files, memory) gain nothing from threads and tests need their
+    order; real ESP backends talk HTTP."""
+    from anymail.backends.base_requests import AnymailRequestsBackend
+
+    return isinstance(get_connection(), AnymailRequestsBackend)
+
+
+def _send_chunk(emails: list) -> list[Result]:
+    with get_connection() as connection:  # one HTTP session per thread: sessions are not shared
+        return [send_one(email, connection) for email in emails]
+
+
+def send_one(email, connection) -> Result:
+    email.connection = connection
+    try:
+        email.send()
+    except AnymailRecipientsRefused as exc:
+        return Result(REFUSED, detail=str(exc)[:255])
+    except AnymailInvalidAddress as exc:
+        return Result(INVALID, detail=f"invalid address: {exc}"[:255])
+    except AnymailAPIError as exc:
+        return from_api_error(exc)
+    status = email.anymail_status
+    return Result(SENT, esp_message_id="" if status.message_id is None else str(status.message_id))
+
+
+def from_api_error(exc: AnymailAPIError) -> Result:
+    """As campaigns.dispatch judges one send: a read timeout may have been sent; 4xx other than 429 is final."""
+    status_code = getattr(exc, "status_code", None)
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, requests.exceptions.ReadTimeout):
+        return _unknown()
+    permanent = status_code is not None and 400 <= status_code < 500 and status_code != 429
+    detail = f"ESP error {status_code}: {exc}"[:255]
+    return Result(REFUSED if permanent else RETRY, detail=detail, status_code=status_code)
