@@ -9,3 +9,4 @@ order_placed = Signal()  # order_id
 order_cancelled = Signal()  # order_id
 cart_updated = Signal()  # cart_id
 cart_converted = Signal()  # cart_id, order_id
+orders_changed_in_bulk = Signal()  # order_ids: rows written by queryset updates (no model signals)

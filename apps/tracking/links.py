@@ -60,12 +60,12 @@ def lookup_path(order) -> str:
     return reverse("tracking:lookup_result", kwargs={"store_slug": order.store.slug, "signed": signed})
 
 
-def lookup_order_id(signed: str, *, store_id: int) -> int | None:
-    """The order a lookup link names for this store; None when changed, expired or made for another store."""
+def lookup_ids(signed: str) -> tuple[int, int] | None:
+    """(store id, order id) a lookup link names; None when changed or expired. The caller checks the store."""
     try:
         value = signing.loads(signed, salt=LOOKUP_SALT, max_age=LOOKUP_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not (isinstance(value, list) and len(value) == 2 and value[0] == store_id and isinstance(value[1], int)):
+    if not (isinstance(value, list) and len(value) == 2 and all(type(part) is int for part in value)):
         return None
-    return value[1]
+    return value[0], value[1]

@@ -1,4 +1,4 @@
-"""Writes from buyer pages: block analytics and the newsletter signup."""
+"""Writes from buyer pages: block clicks and the newsletter signup (views are counted in page_views.py)."""
 
 from django.db import transaction
 
@@ -15,17 +15,6 @@ def page_event_record(*, store_id: int, order_id: int | None, block: PageBlock, 
     return PageEvent.objects.create(
         store_id=store_id, order_id=order_id, block=block, kind=kind, target=(target or "")[:TARGET_MAX]
     )
-
-
-def page_views_record(*, order: Order, blocks: list[str]) -> None:
-    """One view of each block shown on a render of the order's page, in one statement."""
-    if blocks:
-        PageEvent.objects.bulk_create(
-            [
-                PageEvent(store_id=order.store_id, order_id=order.pk, block=block, kind=PageEventKind.VIEW)
-                for block in blocks
-            ]
-        )
 
 
 @transaction.atomic

@@ -1,12 +1,15 @@
 """Views and clicks of tracking-page blocks: signed redirects, recorded events, per-block counts."""
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.tracking.links import go_path, sign_target
-from apps.tracking.models import PageEvent
+from apps.tracking.models import PageEvent, PageViewCount
+from apps.tracking.page_views import page_views_flush
 from apps.tracking.selectors import page_block_counts
 from tests.orders.factories import OrderFactory, OrderLineFactory, ProductFactory
 from tests.stores.factories import StoreFactory
@@ -70,15 +73,22 @@ def test_a_page_view_records_one_view_per_block_shown(client):
     # when it is opened, and a HEAD request comes too
     client.get(order.get_tracking_url())
     client.head(order.get_tracking_url())
-    # then each block has one view
-    views = sorted(PageEvent.objects.filter(kind="view").values_list("block", flat=True))
-    assert views == ["newsletter", "recommendations", "social"]
+    # then, once the minute's counts are flushed, each block has one view
+    assert not PageEvent.objects.exists()
+    page_views_flush(now=timezone.now() + timedelta(minutes=2))
+    counts = page_block_counts(store=store)
+    assert {block: n["views"] for block, n in counts.items() if n["views"]} == {
+        "newsletter": 1,
+        "recommendations": 1,
+        "social": 1,
+    }
 
 
 def test_the_live_fragment_records_no_views(client):
     order = OrderFactory()
     client.get(reverse("tracking:live", args=[order.tracking_token]))
-    assert not PageEvent.objects.exists()
+    assert page_views_flush(now=timezone.now() + timedelta(minutes=2)) == 0
+    assert not PageEvent.objects.exists() and not PageViewCount.objects.exists()
 
 
 def test_per_block_counts_for_the_merchant_are_store_scoped():

@@ -71,7 +71,7 @@ def test_the_limited_page_refreshes_without_the_token(client, order):
     order.shipments.update(status=ShipmentStatus.IN_TRANSIT, delivered_at=None)
     page = client.get(look_up(client, order)).content.decode()
     live_url = reverse("tracking:lookup_result_live", args=[order.store.slug, look_up(client, order).split("/")[-2]])
-    assert 'hx-get="/track/northwind/order/' in page
+    assert 'data-live-url="/track/northwind/order/' in page
     live = client.get(live_url)
     assert live.status_code == 200
     assert order.tracking_token not in live.content.decode()
