@@ -1,5 +1,5 @@
-"""The figures on the dashboard home, composed from each app's selectors in a fixed number of queries
-(aggregates only, never one query per row), and shaped into chart geometry."""
+"""The figures on the dashboard home, read from the daily rollups (apps/rollups: counted by a periodic task,
+not per view) plus a few small live queries, and shaped into chart geometry."""
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -11,20 +11,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from apps.campaigns.selectors import (
-    abandoned_cart_recovery,
-    email_totals,
     flow_figures,
     flow_holdout_lift,
     flows_for_store,
     messaging_policy_for,
     resurveys_for_store,
 )
-from apps.customers.selectors import customer_counts
 from apps.feedback.models import DETRACTOR_MAX, PROMOTER_MIN
-from apps.feedback.selectors import critic_case_counts, critic_recovery, nps_by_week, nps_distribution
-from apps.orders.selectors import order_counts_by_day
+from apps.feedback.selectors import critic_case_counts, critic_recovery
+from apps.rollups.figures import day_start, sum_days
+from apps.rollups.refresh import store_rollups_refresh
+from apps.rollups.selectors import rollup_state_for, store_days
 from apps.shipments.models import ATTENTION_STATUSES, ShipmentStatus
-from apps.shipments.selectors import attention_counts, shipments_for_store
 from apps.stores.models import Store
 from apps.tracking.models import PageBlock
 from apps.tracking.selectors import page_block_counts
@@ -76,52 +74,45 @@ STUCK = "stuck"  # a chart segment: flagged by the delivery watch, in a status t
 ATTENTION_KEYS = frozenset({*ATTENTION_STATUSES, STUCK})
 
 
-def shipment_breakdown(*, store: Store, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
-    """The shipments created since a moment, by their status now, and which of them need attention now:
-    one query, so the chart and the attention figure count the very same shipments.
+def shipment_breakdown(shipments: dict[str, list[int]]) -> tuple[dict[str, int], dict[str, int]]:
+    """The period's shipments by their status now ({status: [count, flagged stuck]}), as chart segments, and
+    which of them need attention now, so the chart and the attention figure count the very same shipments.
 
     Returns (chart counts, attention). Each shipment is in one chart segment: its status, or "stuck" when
     the delivery watch flagged it and its status is not a troubled one already. Attention is `troubled`
     (exception, failed attempt, returned) + `stuck` = `total`, which is the sum of those segments."""
-    from django.db.models import Count, Q
-
-    rows = (
-        shipments_for_store(store=store)
-        .filter(created_at__gte=since)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"), stuck=Count("pk", filter=Q(delay_flagged_at__isnull=False)))
-    )
     counts: dict[str, int] = {}
     troubled = stuck = 0
-    for row in rows:
-        if row["status"] in ATTENTION_STATUSES:
-            counts[row["status"]] = row["n"]
-            troubled += row["n"]
+    for status, (n, flagged) in sorted(shipments.items()):
+        if status in ATTENTION_STATUSES:
+            counts[status] = n
+            troubled += n
         else:
-            counts[row["status"]] = row["n"] - row["stuck"]
-            counts[STUCK] = counts.get(STUCK, 0) + row["stuck"]
-            stuck += row["stuck"]
+            if n - flagged:
+                counts[status] = n - flagged
+            if flagged:
+                counts[STUCK] = counts.get(STUCK, 0) + flagged
+            stuck += flagged
     return counts, {"troubled": troubled, "stuck": stuck, "total": troubled + stuck}
 
 
-def store_overview(*, store: Store, since: datetime) -> Overview:
-    daily = order_counts_by_day(store=store, since=since)
-    orders = sum(row["orders"] for row in daily)
-    revenue = sum((row["revenue"] or Decimal(0) for row in daily), Decimal(0))
-    first_day = timezone.localtime(since, store.tz).date()
-    days = (timezone.localtime(timezone.now(), store.tz).date() - first_day).days + 1
-    status_counts, in_period = shipment_breakdown(store=store, since=since)
+def store_overview(*, store: Store, figures: dict, days: dict[date, dict], first_day: date, customers) -> Overview:
+    orders, revenue = figures["orders"], figures["revenue"]
+    status_counts, in_period = shipment_breakdown(figures["shipments"])
     labels = {**dict(ShipmentStatus.choices), STUCK: pgettext("shipments", "Stuck (no carrier news)")}
     return Overview(
         orders=orders,
         revenue=revenue,
         average_order=(revenue / orders).quantize(Decimal("0.01")) if orders else Decimal(0),
-        order_bars=daily_bars({row["day"]: row["orders"] for row in daily}, first_day=first_day, days=days),
+        order_bars=daily_bars(
+            {day: row.get("orders", 0) for day, row in days.items() if row.get("orders")},
+            first_day=first_day,
+            days=len(days),
+        ),
         shipment_segments=share_segments(status_counts, labels),
         shipments=sum(status_counts.values()),
         needing_attention=in_period["total"],
-        customers=customer_counts(store=store),
+        customers=customers,
         attention_keys=ATTENTION_KEYS,
         attention=in_period,
     )
@@ -146,11 +137,19 @@ class FlowRow:
         return self.clicked / self.sent if self.sent else None
 
 
-def flow_rows(*, store: Store, since: datetime) -> list[FlowRow]:
-    """Every flow of the store with its figures since a moment (two queries)."""
-    figures = flow_figures(store=store, since=since)
+FLOW_ROW_FIGURES = ("sent", "opened", "clicked", "conversions", "revenue")
+
+
+def flow_rows(*, store: Store, since: datetime | None = None, figures: dict[int, dict] | None = None) -> list[FlowRow]:
+    """Every flow of the store with its figures since a moment (two queries), or with figures already counted
+    (flow id → figures, from the rollups: one query)."""
+    if figures is None:
+        figures = flow_figures(store=store, since=since)
     empty = {"sent": 0, "opened": 0, "clicked": 0, "conversions": 0, "revenue": Decimal(0)}
-    rows = [FlowRow(flow, **figures.get(flow.pk, empty)) for flow in flows_for_store(store=store)]
+    rows = [
+        FlowRow(flow, **{key: figures.get(flow.pk, empty).get(key, empty[key]) for key in FLOW_ROW_FIGURES})
+        for flow in flows_for_store(store=store)
+    ]
     peak = max((row.revenue for row in rows), default=0) or 1
     return [replace(row, width=round(float(100 * row.revenue / peak), 2)) for row in rows]
 
@@ -282,27 +281,23 @@ def nps_score(promoters: int, detractors: int, answers: int) -> int | None:
     return round(100 * (promoters - detractors) / answers) if answers else None
 
 
-def _weeks(store: Store, since: datetime) -> list[date]:
-    first = timezone.localtime(since, store.tz).date()
-    first -= timedelta(days=first.weekday())
-    today = timezone.localtime(timezone.now(), store.tz).date()
-    weeks = []
-    while first <= today:
-        weeks.append(first)
-        first += timedelta(days=7)
-    return weeks
-
-
-def nps_report(*, store: Store, since: datetime) -> Nps:
-    counts = nps_distribution(store=store, since=since)
+def nps_report(*, counts: dict[int, int], days: dict[date, dict]) -> Nps:
+    """The NPS card from answers per score and the days' answers (weeks start on Monday, local days)."""
+    counts = {score: counts.get(score, 0) for score in range(11)}  # every score listed, zeros too
     answers = sum(counts.values())
     promoters = sum(n for score, n in counts.items() if score >= PROMOTER_MIN)
     detractors = sum(n for score, n in counts.items() if score <= DETRACTOR_MAX)
-    by_week = {timezone.localtime(row["week"], store.tz).date(): row for row in nps_by_week(store=store, since=since)}
-    weeks = _weeks(store, since)
+    by_week: dict[date, dict[str, int]] = {}
+    for day in sorted(days):
+        week = by_week.setdefault(day - timedelta(days=day.weekday()), {"total": 0, "promoters": 0, "detractors": 0})
+        for score, n in days[day].get("nps", {}).items():
+            week["total"] += n
+            if int(score) >= PROMOTER_MIN:
+                week["promoters"] += n
+            elif int(score) <= DETRACTOR_MAX:
+                week["detractors"] += n
     columns, trend = [], []
-    for week in weeks:
-        row = by_week.get(week, {"total": 0, "promoters": 0, "detractors": 0})
+    for week, row in by_week.items():
         label = dateformat.format(week, "d M")  # the month in the merchant's language
         passives = row["total"] - row["promoters"] - row["detractors"]
         columns.append((label, {"detractor": row["detractors"], "passive": passives, "promoter": row["promoters"]}))
@@ -330,7 +325,10 @@ class BlockRow:
 
 def block_rows(*, store: Store, since: datetime) -> list[BlockRow]:
     """Views and clicks of each block of the buyer tracking page (one query)."""
-    counts = page_block_counts(store=store, since=since)
+    return _block_rows(page_block_counts(store=store, since=since))
+
+
+def _block_rows(counts: dict[str, dict]) -> list[BlockRow]:
     labels = dict(PageBlock.choices)
     peak = max((c["views"] for c in counts.values()), default=0) or 1
     return [
@@ -352,18 +350,50 @@ class Home:
     critics: dict[str, int]
     critic_recovery: dict
     blocks: list[BlockRow]
+    since: datetime  # the period: from the start of a local day ...
+    as_of: datetime  # ... to when the figures were counted, in the store's time zone
+
+
+def period_start(*, store: Store, days: int, now: datetime | None = None) -> datetime:
+    """The start of "the last N days": today and the N - 1 local days before it, in the store's time zone."""
+    today = timezone.localtime(now or timezone.now(), store.tz).date()
+    return day_start(store, today - timedelta(days=days - 1))
+
+
+EMAIL_FIGURES = ("sent", "delivered", "opened", "clicked", "bounced", "conversions", "revenue")
 
 
 def home_report(*, store: Store, days: int) -> Home:
-    since = timezone.now() - timedelta(days=days)
-    overview = store_overview(store=store, since=since)
+    """The home's figures from the rollups: a store seen for the first time has its days counted now (a new
+    store has few rows; the periodic task keeps them current from then on)."""
+    state = rollup_state_for(store=store)
+    if state is None:
+        store_rollups_refresh(store=store)
+        state = rollup_state_for(store=store)
+    since = period_start(store=store, days=days, now=state.computed_at)
+    first_day = since.date()
+    last_day = timezone.localtime(state.computed_at, store.tz).date()
+    counted = store_days(store=store, first=first_day, last=last_day)
+    by_day = {first_day + timedelta(days=n): counted.get(first_day + timedelta(days=n), {}) for n in range(days)}
+    figures = sum_days(list(by_day.values()))
+    overview = store_overview(
+        store=store, figures=figures, days=by_day, first_day=first_day, customers=state.current.get("customers", {})
+    )
     # The figure is the chart's own count (its attention segments); the list behind "see them" shows every
     # shipment that needs attention, so those from before the period are counted apart.
     attention = dict(overview.attention)
-    attention["older"] = max(0, attention_counts(store=store)["total"] - attention["total"])
-    emails = email_totals(store=store, since=since)
-    flows = flow_rows(store=store, since=since)
+    attention["older"] = max(0, state.current.get("attention", {}).get("total", 0) - attention["total"])
+    per_flow = {int(pk): row for pk, row in figures["flows"].items() if pk != "None"}
+    emails = {key: sum((row.get(key, 0) for row in figures["flows"].values()), 0) for key in EMAIL_FIGURES}
+    carts = figures["carts"]
     resurveys = resurveys_for_store(store=store)
+    block_counts = {block: {"views": 0, "clicks": 0, "click_rate": None} for block in PageBlock.values}
+    for block, (views, clicks) in figures["blocks"].items():
+        block_counts[block] = {
+            "views": views,
+            "clicks": clicks,
+            "click_rate": round(clicks / views, 4) if views else None,
+        }
     return Home(
         days=days,
         overview=overview,
@@ -377,12 +407,14 @@ def home_report(*, store: Store, days: int) -> Home:
                 ("clicked", _("Clicked"), emails["clicked"]),
             ]
         ),
-        flows=flows,
-        cart_recovery=abandoned_cart_recovery(store=store, since=since),
-        nps=nps_report(store=store, since=since),
+        flows=flow_rows(store=store, figures=per_flow),
+        cart_recovery={**carts, "rate": carts["recovered"] / carts["emailed"] if carts["emailed"] else None},
+        nps=nps_report(counts=figures["nps"], days=by_day),
         critics=critic_case_counts(store=store),
         critic_recovery=critic_recovery(
             store=store, resurveyed_at={pk: message.created_at for pk, message in resurveys.items()}
         ),
-        blocks=block_rows(store=store, since=since),
+        blocks=_block_rows(block_counts),
+        since=since,
+        as_of=timezone.localtime(state.computed_at, store.tz),
     )
