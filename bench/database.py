@@ -82,6 +82,43 @@ def manage(*args: str, quiet: bool = False) -> None:
     )
 
 
+def run_seed(wanted: int) -> tuple[float, list[str], list[float]]:
+    """`seed_demo --scale N --reset --force` in a child process, its output echoed on our stderr.
+
+    Returns its wall time, its phase lines (how long each took, and where the CPU went: the seed prints
+    them), and the machine's load averages at the end, since a busy machine stretches the wall time.
+    """
+    command = [sys.executable, "manage.py", "seed_demo", "--scale", str(wanted), "--reset", "--force"]
+    log("$ " + " ".join(command[1:]))
+    started = time.monotonic()
+    per_chunk: list[float] = []
+    phases: list[str] = []
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            sys.stderr.write(line)
+            if " · " not in line:
+                continue
+            what, took = line.strip().split(" · ", 1)
+            if what.startswith("cpu: "):  # where the CPU went, whatever else the machine was doing
+                phases.append(what)
+            elif ": customers " in what:  # one line per chunk: summed below
+                per_chunk.append(float(took.split(" s", 1)[0]))
+            else:
+                wall, _, rest = took.partition(" (at ")
+                used = rest.partition("; ")[2].rstrip(")")  # this phase's CPU, here and in the database
+                phases.append(f"{what}: {wall}" + (f" ({used})" if used else ""))
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command)
+    if per_chunk:
+        phases.insert(0, f"{len(per_chunk)} chunks of customers built and copied: {sum(per_chunk):.1f} s")
+    return time.monotonic() - started, phases, [round(value, 2) for value in os.getloadavg()]
+
+
+def _load_text(load: list[float]) -> str:
+    return f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1 / 5 / 15 min) on {os.cpu_count()} cores"
+
+
 def demo_counts(store) -> dict[str, int]:
     from apps.customers.models import Customer
     from apps.orders.models import Cart, Order, OrderLine
@@ -101,7 +138,7 @@ def vacuum_analyze() -> None:
     """Bring the freshly loaded tables to a steady state (visibility map, statistics) before timing."""
     from django.db import connection
 
-    from apps.dashboard.demo import BULK_MODELS
+    from apps.demo.rows import BULK_MODELS
 
     with connection.cursor() as cursor:
         for model in BULK_MODELS:
@@ -146,9 +183,7 @@ def prepare() -> tuple[Section, BenchData]:
     customers = demo_counts(store)["customers"] if store else 0
     if customers < wanted:
         log(f"demo store has {customers:,} customers, fewer than {wanted:,}: seeding (this takes a while)")
-        started = time.monotonic()
-        manage("seed_demo", "--scale", str(wanted), "--reset", "--force")
-        seed_seconds = time.monotonic() - started
+        seed_seconds, phases, load = run_seed(wanted)
         log("seeded; VACUUM ANALYZE of the bulk tables")
         started = time.monotonic()
         vacuum_analyze()
@@ -159,10 +194,15 @@ def prepare() -> tuple[Section, BenchData]:
             "scale": wanted,
             "seed_seconds": round(seed_seconds, 1),
             "vacuum_seconds": round(vacuum_seconds, 1),
+            "phases": phases,
+            "load_average": load,
             "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
         SEED_RECORD.write_text(json.dumps(record, indent=2))
         section.row("seed", f"ran now: seed_demo --scale {wanted:,} in {seconds(seed_seconds)}")
+        section.row("machine load during the seed", _load_text(load))
+        for phase in phases:
+            section.note(f"seed · {phase}")
         section.row("VACUUM ANALYZE after seed", seconds(vacuum_seconds))
         store = demo_store()
     else:
@@ -174,6 +214,10 @@ def prepare() -> tuple[Section, BenchData]:
                 f"--scale {previous['scale']:,} took {seconds(previous['seed_seconds'])} "
                 f"(+ VACUUM {seconds(previous['vacuum_seconds'])}), {previous['finished_at']}",
             )
+            if previous.get("load_average"):
+                section.row("machine load during that seed", _load_text(previous["load_average"]))
+            for phase in previous.get("phases", []):
+                section.note(f"seed · {phase}")
     counts = demo_counts(store)
     for name, value in counts.items():
         target = TARGETS.get(name)

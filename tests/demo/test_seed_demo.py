@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
-from apps.core.bulk import bulk_insert, next_id
 from apps.customers.models import ConsentEvent, Customer
+from apps.demo.bulk import bulk_insert, next_id
 from apps.orders.models import Cart, CartLine, Order, OrderLine, OrderStatus, Product
 from apps.shipments.carriers import CARRIERS
 from apps.shipments.models import Shipment, ShipmentStatus, TrackingEvent
@@ -33,8 +33,19 @@ def demo(settings) -> Store:
 
 
 def row_counts() -> dict[str, int]:
-    models = [Store, Membership, Product, Customer, ConsentEvent, Order, OrderLine, Shipment, TrackingEvent, Cart,
-              CartLine]  # fmt: skip
+    models = [
+        Store,
+        Membership,
+        Product,
+        Customer,
+        ConsentEvent,
+        Order,
+        OrderLine,
+        Shipment,
+        TrackingEvent,
+        Cart,
+        CartLine,
+    ]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -49,8 +60,11 @@ def test_the_demo_store_is_believable_and_its_three_people_can_sign_in(demo):
     demo.full_clean(exclude=["logo"])
     # and the owner, manager and support teammate sign in with "demo"
     roles = dict(Membership.objects.filter(store=demo).values_list("user__username", "role"))
-    assert roles == {"demo@example.com": Role.OWNER, "manager@example.com": Role.MANAGER,
-                     "support@example.com": Role.SUPPORT}  # fmt: skip
+    assert roles == {
+        "demo@example.com": Role.OWNER,
+        "manager@example.com": Role.MANAGER,
+        "support@example.com": Role.SUPPORT,
+    }
     for user in get_user_model().objects.filter(username__in=roles):
         assert user.check_password("demo")
     # and the owner has a second store to switch to
@@ -87,8 +101,10 @@ def test_every_shipment_tells_its_story_in_2_to_6_events_that_end_in_its_status(
         assert [e.occurred_at for e in events] == sorted({e.occurred_at for e in events})
         last = events[-1]
         assert (last.status, last.raw_status, last.occurred_at) == (
-            shipment.status, shipment.raw_status, shipment.last_event_at
-        )  # fmt: skip
+            shipment.status,
+            shipment.raw_status,
+            shipment.last_event_at,
+        )
         assert last.occurred_at <= now
         assert shipment.shipped_at == events[0].occurred_at
         assert (shipment.delivered_at is not None) == (shipment.status == ShipmentStatus.DELIVERED)
@@ -100,8 +116,15 @@ def test_every_shipment_tells_its_story_in_2_to_6_events_that_end_in_its_status(
 
 def test_abandoned_carts_wait_at_many_ages_and_converted_ones_point_at_the_buyers_order(demo):
     now = timezone.now()
-    limits = [timedelta(hours=1), timedelta(hours=6), timedelta(days=1), timedelta(days=2), timedelta(days=4),
-              timedelta(days=7), timedelta(days=21)]  # fmt: skip
+    limits = [
+        timedelta(hours=1),
+        timedelta(hours=6),
+        timedelta(days=1),
+        timedelta(days=2),
+        timedelta(days=4),
+        timedelta(days=7),
+        timedelta(days=21),
+    ]
     open_carts = Cart.objects.filter(store=demo, converted_order__isnull=True)
     ages = {sum(now - cart.updated_at > limit for limit in limits) for cart in open_carts}
     assert len(ages) >= 6, ages
@@ -143,8 +166,11 @@ def test_customer_aggregates_equal_what_their_orders_say(demo):
     )
     for customer in customers:
         assert (customer.orders_count, customer.total_spent, customer.first_order_at, customer.last_order_at) == (
-            customer.n, customer.spent or 0, customer.first, customer.last
-        ), customer.email  # fmt: skip
+            customer.n,
+            customer.spent or 0,
+            customer.first,
+            customer.last,
+        ), customer.email
 
 
 def test_orders_add_up_and_are_numbered_in_the_order_they_were_placed(demo):
@@ -242,7 +268,7 @@ def test_bulk_insert_fills_left_out_fields_with_their_model_defaults(settings):
 def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch):
     # given the thresholds of a big load lowered to this small one: worker processes encode the chunks,
     # and the bulk tables are loaded without their indexes and foreign keys, rebuilt and checked after
-    from apps.dashboard import demo as demo_module
+    from apps.demo import seed as demo_module
 
     settings.DEBUG = True
     monkeypatch.setattr(demo_module, "PARALLEL_FROM", 1)
@@ -265,7 +291,7 @@ def bulk_table_schema() -> set[tuple[str, str]]:
     """Every index and constraint definition on the tables the seed loads in bulk."""
     from django.db import connection
 
-    from apps.dashboard.demo import BULK_MODELS
+    from apps.demo.rows import BULK_MODELS
 
     tables = [model._meta.db_table for model in BULK_MODELS]
     with connection.cursor() as cursor:

@@ -1,6 +1,6 @@
 """Writing many rows fast: binary COPY on PostgreSQL, batched `executemany` INSERTs elsewhere.
 
-For seeds and imports of millions of rows, where `bulk_create` (one model instance per row) costs
+For the demo seed's millions of rows, where `bulk_create` (one model instance per row) costs
 more than the database does. Rows are plain tuples in the order of `fields`, holding each column's
 Python value (str, int, bool, Decimal, date, aware datetime, list/dict for JSON). Nothing here calls
 `save()` or signals. Fields left out of `fields` get what `Model()` would give them: their default
