@@ -54,14 +54,19 @@ INSTALLED_APPS = [
     "apps.shipments",
     "apps.integrations",
     "apps.feedback",
+    "apps.reviews",
     "apps.campaigns",
     "apps.tracking",
+    "apps.rollups",
     "apps.dashboard",
+    "apps.demo",  # seed_demo; its extra (factory-boy) is imported only when the seed runs
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Which database this request reads (primary, or the replica when one is set): config/db_router.py.
+    "config.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,7 +125,36 @@ else:
         # estimate high but are short, and the compile time was a visible share of them in make bench.
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    if env("DATABASE_POOLER", default="") == "pgbouncer":
+        # Through PgBouncer in transaction mode a session is not ours between transactions: no server-side
+        # prepared statements (psycopg prepares a query after 5 runs) and no server-side cursors (.iterator()).
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        # Nor start-up options: PgBouncer drops them (ignore_startup_parameters), so set jit = off on the server.
+        DATABASES["default"]["OPTIONS"].pop("options", None)
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# Optional read replica (docs/operations.md): dashboard reports and buyer pages read from it, everything that
+# must see its own writes stays on the primary (config/db_router.py). Unset: one database, nothing changes.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    if not USING_POSTGRES:
+        raise ValueError("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL too.")
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
+        if _key in DATABASES["default"]:
+            DATABASES["replica"].setdefault(_key, DATABASES["default"][_key])
+    DATABASES["replica"].setdefault("OPTIONS", {}).update(DATABASES["default"].get("OPTIONS", {}))
+    # Tests use the primary's test database under the replica's name: no second test database to create.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+# URL names (or "namespace:*") whose GET requests may read from the replica; any other request reads the primary.
+REPLICA_READ_VIEWS = env.list(
+    "REPLICA_READ_VIEWS", default=["dashboard:home", "dashboard:tracking_report", "tracking:*"]
+)
+# After a request that wrote, the same browser reads the primary for this long (replication lag is usually
+# well under a second; a merchant who just saved something must see it on the next page).
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when there is one, else a file cache every local process shares -------------
@@ -206,6 +240,10 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 # Every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"] (POSTMARK_SERVER_TOKEN, WEBHOOK_SECRET...).
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in env.ENVIRON.items() if key.startswith("ANYMAIL_")}
 ANYMAIL.pop("ESP", None)
+# Marketing mail is claimed, rendered and handed to the ESP this many at a time (Postmark's /email/batch takes
+# up to 500); ESPs without a batch call get that many sends over this many connections at once.
+CAMPAIGNS_SEND_BATCH_SIZE = env.int("CAMPAIGNS_SEND_BATCH_SIZE", default=500)
+CAMPAIGNS_SEND_CONCURRENCY = env.int("CAMPAIGNS_SEND_CONCURRENCY", default=8)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Afterglow <noreply@afterglow.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The SPF include of the ESP that sends our mail (e.g. "spf.mtasv.net" for Postmark, "amazonses.com" for SES),

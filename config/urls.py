@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("apps.integrations.api.urls")),
     path("", include("apps.tracking.urls")),
     path("", include("apps.feedback.urls")),
+    path("", include("apps.reviews.urls")),
     path("anymail/", include("apps.campaigns.esp_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,8 @@ against it: nothing here is a model, so a template can reach no method and no se
     customer: first_name, last_name, email
     order:    number, placed_at, total, subtotal, discount, shipping, tax (empty when zero), currency,
               lines [{title, quantity, price, total, image_url}]
-    shipment: carrier, tracking_number, tracking_url, status, status_label, status_note, estimated_delivery,
+    shipment: carrier, tracking_number, tracking_url, status, status_label, status_note, estimated_delivery
+              (the carrier's day, else ours from past deliveries with a note saying so),
               pickup_location, pickup_deadline, progress [{label, state}]
               (status_label and status_note are the tracking page's own words for the status, in the
               email's language; status_note says what happens next)
@@ -14,8 +15,10 @@ against it: nothing here is a model, so a template can reach no method and no se
     product:  name, url, image_url, price              (replenishment; also as product_list [product])
     coupon:   code, description, expires               (when the step carries an incentive)
     recommendations: [{name, url, image_url, price}]
-    links:    tracking, preferences, unsubscribe
+    links:    tracking, review (our review page for the order), preferences, unsubscribe
+    reviews:  [{rating, stars, title, text, author, product}]  the store's best published reviews
     nps_links: [{score, url}] for 0..10
+    cart_reason_links: {price, shipping_cost, delivery_time, payment, just_looking, other}: the cart's answer links
 """
 
 import zoneinfo
@@ -27,6 +30,7 @@ from django.utils import timezone, translation
 from apps.core import formats
 from apps.core.contrast import DEFAULT_ACCENT, DEFAULT_PRIMARY, readable_text_on
 from apps.core.safe_values import css_colour, web_links
+from apps.shipments.estimates import delivery_estimate_text
 from apps.stores.models import SocialNetwork
 from apps.tracking.progress import PROBLEM_STATUSES, shipment_progress, status_story
 
@@ -141,6 +145,7 @@ def message_context(
             "lines": lines_context(order.lines.all(), order.currency, language),
         }
         context["links"]["tracking"] = links.tracking_link(order)
+        context["links"]["review"] = links.review_link(order)
         if "nps" in blocks:
             context["nps_links"] = links.nps_links(order)
     if message.shipment_id:
@@ -155,7 +160,7 @@ def message_context(
             # or has a problem (it would promise what the status says will not happen).
             "estimated_delivery": ""
             if shipment.status in NO_ESTIMATE_STATUSES
-            else formats.delivery_day(shipment.estimated_delivery, language),
+            else delivery_estimate_text(shipment, language=language, store=store),
         }
     if message.cart_id:
         cart = message.cart
@@ -164,6 +169,8 @@ def message_context(
             "subtotal": money(cart.subtotal, cart.currency, language),
             "recovery_url": cart.recovery_url,
         }
+        if "cart_reason" in blocks:
+            context["cart_reason_links"] = links.cart_reason_links(cart)
     if message.product_id:
         product = message.product
         context["product"] = {
@@ -173,6 +180,10 @@ def message_context(
             "price": money(product.price, product.currency or store.currency, language) if product.price else "",
         }
         context["product_list"] = [context["product"]]  # the products block shows it like any product
+    if "reviews" in blocks:
+        from apps.reviews.selectors import reviews_for_email
+
+        context["reviews"] = reviews_for_email(store=store)
     if coupon is not None:
         context["coupon"] = {
             "code": coupon.code,

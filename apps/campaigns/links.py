@@ -27,3 +27,16 @@ def nps_links(order) -> list[dict]:
     from apps.feedback.links import nps_link
 
     return [{"score": score, "url": absolute(nps_link(order, score))} for score in range(11)]
+
+
+def cart_reason_links(cart) -> dict[str, str]:
+    from apps.feedback.links import cart_reason_links as links_for
+
+    return links_for(cart)
+
+
+def review_link(order) -> str:
+    """Our review page for the order (apps.reviews): a signed link, one review per product."""
+    from apps.reviews.links import review_url
+
+    return review_url(order)

@@ -155,10 +155,26 @@ class Nps(Block):
     high_label: SingleLine = ""
 
 
+class CartReason(Block):
+    """One question, six answers (price, shipping cost, delivery time, payment, just looking, something else):
+    each a link to a page where the buyer confirms it. The flow's next email follows the answer."""
+
+    type: Literal["cart_reason"]
+    question: SingleLine = ""
+
+
 class Review(Block):
     type: Literal["review"]
     text: SingleLine = ""
     button_label: SingleLine = ""
+
+
+class Reviews(Block):
+    """The store's best published product reviews (apps.reviews), highest rated and newest first."""
+
+    type: Literal["reviews"]
+    title: SingleLine = ""
+    limit: Annotated[int, Field(ge=1, le=6)] = 3
 
 
 class Social(Block):
@@ -194,7 +210,9 @@ AnyBlock = Annotated[
     | OrderSummary
     | Shipment
     | Nps
+    | CartReason
     | Review
+    | Reviews
     | Social
     | Divider
     | Spacer
@@ -215,7 +233,9 @@ BLOCK_LABELS = {
     "order_summary": _("Order summary"),
     "shipment": _("Shipment status"),
     "nps": _("NPS question (0–10)"),
+    "cart_reason": _("Why did you leave? (cart)"),
     "review": _("Review request"),
+    "reviews": _("Best reviews"),
     "social": _("Social links"),
     "divider": _("Divider"),
     "spacer": _("Spacer"),
@@ -294,7 +314,9 @@ DESIGN_MODELS = (
     OrderSummary,
     Shipment,
     Nps,
+    CartReason,
     Review,
+    Reviews,
     Social,
     Divider,
     Spacer,
@@ -303,7 +325,14 @@ DESIGN_MODELS = (
 
 
 # What each block asks of the message's context (the names campaigns.context and dispatch know).
-NEEDS = {"nps": "nps", "coupon": "coupon", "shipment": "shipment", "order_summary": "order_lines"}
+NEEDS = {
+    "nps": "nps",
+    "cart_reason": "cart_reason",
+    "coupon": "coupon",
+    "shipment": "shipment",
+    "order_summary": "order_lines",
+    "reviews": "reviews",
+}
 PRODUCT_NEEDS = {"recommendations": "recommendations", "cart": "cart_lines", "order": "order_lines"}
 
 

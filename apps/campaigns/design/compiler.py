@@ -19,6 +19,7 @@ import mrml
 import nh3
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import translation
+from django.utils.translation import gettext
 
 from apps.core.contrast import DEFAULT_ACCENT, DEFAULT_PAGE, DEFAULT_PRIMARY, readable_text_on
 from apps.core.safe_values import css_colour, css_font_family, web_url
@@ -221,7 +222,8 @@ BUTTON_TARGETS = {
     "tracking": "links.tracking",
     "cart": "cart.recovery_url",
     "store": "store.website_url",
-    "review": "store.review_url",
+    # Our review page for the order (apps.reviews) when the email is about one, else the store's own address.
+    "review": "links.review|default:store.review_url",
     "product": "product.url",
 }
 
@@ -428,12 +430,63 @@ def nps(block: dict, parts: Parts) -> str:
     return _if("nps_links", _section(body))
 
 
+CART_REASONS = (
+    ("price", "The price"),
+    ("shipping_cost", "The shipping cost"),
+    ("delivery_time", "The delivery time"),
+    ("payment", "Paying did not work out"),
+    ("just_looking", "I was just looking"),
+    ("other", "Something else"),
+)
+
+
+def cart_reason(block: dict, parts: Parts) -> str:
+    question = (
+        words(block["question"]) if block["question"] else parts.label("cart_reason_question", "What stopped you?")
+    )
+    # Two answers a row: each a finger-sized link on a 360 px screen.
+    cells = [
+        f'<td style="padding:3px;width:50%;" align="center"><a href="{{{{ cart_reason_links.{key} }}}}" '
+        'style="display:block;padding:10px 6px;border-radius:8px;background:#f3f4f6;color:#111827;'
+        f'text-decoration:none;font-weight:600;font-size:14px;text-align:center;">'
+        f"{parts.label(f'reason_{key}', fallback)}</a></td>"
+        for key, fallback in CART_REASONS
+    ]
+    rows = "".join(f"<tr>{cells[i]}{cells[i + 1]}</tr>" for i in range(0, len(cells), 2))
+    body = (
+        f'<mj-text padding="20px 24px 8px"><h2 style="margin:0;font-size:18px;">{question}</h2></mj-text>'
+        f'<mj-table padding="0 21px 16px" table-layout="fixed" width="100%">{rows}</mj-table>'
+    )
+    return _if("cart_reason_links", _section(body))
+
+
 def review(block: dict, parts: Parts) -> str:
     body = f'<mj-text align="center" padding="16px 24px 0">{words(block["text"])}</mj-text>' if block["text"] else ""
     label = words(block["button_label"]) or parts.label("review", "Write a review")
     # A review address that is not a web address (stored before validation) hides the card, not only its button.
-    card = _section(body + _button("store.review_url", label, parts), padding="0 0 8px")
-    return _if("store.review_url|web_url", card)
+    card = _section(body + _button(BUTTON_TARGETS["review"], label, parts), padding="0 0 8px")
+    return _if(f"{BUTTON_TARGETS['review']}|web_url", card)
+
+
+def reviews(block: dict, parts: Parts) -> str:
+    """The store's best published reviews (the context's `reviews`, best first): stars, words, who wrote it."""
+    title = words(block["title"]) if block["title"] else html.escape(gettext("What our customers say"))
+    accent = parts.brand.accent
+    items = (
+        f'{{% for review in reviews|slice:":{block["limit"]}" %}}'
+        f'<tr><td style="padding:10px 0;border-top:1px solid {LINE_COLOUR};">'
+        f'<div style="color:{accent};font-size:18px;letter-spacing:2px;">{{{{ review.stars }}}}</div>'
+        '{% if review.title %}<div style="font-weight:700;margin-top:2px;">{{ review.title }}</div>{% endif %}'
+        '<div style="margin-top:2px;">{{ review.text }}</div>'
+        f'<div style="color:{MUTED_COLOUR};font-size:13px;margin-top:4px;">{{{{ review.author }}}}'
+        "{% if review.author and review.product %} · {% endif %}{{ review.product }}</div>"
+        "</td></tr>{% endfor %}"
+    )
+    body = (
+        f'<mj-text padding="20px 24px 4px"><h2 style="margin:0;font-size:18px;">{title}</h2></mj-text>'
+        f'<mj-table padding="4px 24px 16px" font-size="15px" line-height="1.45">{items}</mj-table>'
+    )
+    return _if("reviews", _section(body))
 
 
 def social(block: dict, parts: Parts) -> str:
@@ -495,7 +548,9 @@ WRITERS = {
     "order_summary": order_summary,
     "shipment": shipment,
     "nps": nps,
+    "cart_reason": cart_reason,
     "review": review,
+    "reviews": reviews,
     "social": social,
     "divider": divider,
     "spacer": spacer,

@@ -18,6 +18,7 @@ SHIPMENT = {"type": "shipment"}
 ORDER_SUMMARY = {"type": "order_summary"}
 COUPON = {"type": "coupon"}
 NPS = {"type": "nps"}
+CART_REASON = {"type": "cart_reason"}
 CLOSING = ({"type": "social"}, {"type": "footer"})
 
 TRACK = {"type": "button", "link": "tracking", "label": "#track"}
@@ -71,8 +72,9 @@ LAYOUTS: dict[tuple[str, str], tuple[dict, ...]] = {
     ),
     ("nps_survey", "survey"): (HEADER, HEADING, TEXT, NPS, *CLOSING),
     ("nps_survey", "reminder"): (HEADER, HEADING, TEXT, NPS, *CLOSING),
-    ("abandoned_cart", "reminder-1h"): (HEADER, HEADING, TEXT, CART, TO_CART, *CLOSING),
-    ("abandoned_cart", "help-24h"): (HEADER, HEADING, TEXT, CART, TO_CART, *CLOSING),
+    # The first two ask why the buyer left (one tap); the 72 h offer follows the answer (flows/abandoned_cart.py).
+    ("abandoned_cart", "reminder-1h"): (HEADER, HEADING, TEXT, CART, TO_CART, CART_REASON, *CLOSING),
+    ("abandoned_cart", "help-24h"): (HEADER, HEADING, TEXT, CART, TO_CART, CART_REASON, *CLOSING),
     ("abandoned_cart", "coupon-72h"): (HEADER, HEADING, TEXT, COUPON, CART, TO_CART, *CLOSING),
     ("replenishment", "running-low"): (
         HEADER,

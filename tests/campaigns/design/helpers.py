@@ -92,6 +92,21 @@ def full_context(language: str = "en", **overrides) -> dict:
         ],
         "coupon": {"code": "THANKS-7Q2X", "description": "10% off your next order", "expires": "30 June 2026"},
         "nps_links": [{"score": score, "url": f"https://afterglow.example/nps/{score}/"} for score in range(11)],
+        "reviews": [
+            {
+                "rating": 5,
+                "stars": "★★★★★",
+                "title": "Best beans",
+                "text": "Smooth <and> bright",
+                "author": "Ana K.",
+                "product": "Ethiopia Guji 250 g",
+            },
+            {"rating": 4, "stars": "★★★★☆", "title": "", "text": "Good value", "author": "Ben", "product": ""},
+        ],
+        "cart_reason_links": {
+            reason: f"https://afterglow.example/cart/abc/{reason}/"
+            for reason in ("price", "shipping_cost", "delivery_time", "payment", "just_looking", "other")
+        },
     }
     context["product_list"] = [context["product"]]
     context.update(overrides)

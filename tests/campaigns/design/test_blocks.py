@@ -73,9 +73,17 @@ CUSTOM = {
         {"question": "Would you recommend {{ store.name }}?", "low_label": "never", "high_label": "surely"},
         ["Would you recommend Northwind Coffee?", "0 = never", "10 = surely"],
     ),
+    "cart_reason": (
+        {"question": "What held you back, {{ customer.first_name }}?"},
+        ["What held you back, Ana?", "The shipping cost (https://afterglow.example/cart/abc/shipping_cost/)"],
+    ),
     "review": (
         {"text": "Tell others about the Guji", "button_label": "Review it"},
         ["Tell others about the Guji", "Review it (https://northwind.example/reviews/)"],
+    ),
+    "reviews": (
+        {"title": "Loved by {{ store.name }} buyers", "limit": 1},
+        ["Loved by Northwind Coffee buyers", "Best beans", "Smooth <and> bright", "Ana K. · Ethiopia Guji 250 g"],
     ),
     "social": ({"title": "Follow us"}, ["Follow us", "Instagram (https://instagram.com/northwind)"]),
     "divider": ({"id": "rule-1"}, []),
@@ -91,14 +99,16 @@ DEFAULT_WORDS = {
     "order_summary": ["Your order #1001", "Subtotal 39,00 €", "Shipping 5,00 €", "Total 44,00 €"],
     "shipment": ["On its way", "It left the depot.", "Expected delivery: Friday, 5 June", "Track your order"],
     "nps": ["How likely are you to recommend us to a friend?", "0 = not at all likely", "10 = extremely likely"],
+    "cart_reason": ["What stopped you from ordering?", "I was just looking", "Something else"],
     "review": ["Write a review (https://northwind.example/reviews/)"],
+    "reviews": ["What our customers say", "★★★★★", "Best beans", "Good value"],
     "social": ["Instagram (https://instagram.com/northwind)"],
     "footer": ["1 Harbour Street", "Questions? Just reply or write to help@northwind.example", "Email preferences"],
 }
 
 
 def test_every_block_type_is_covered():
-    assert sorted(CUSTOM) == sorted(KINDS) and len(KINDS) == 15
+    assert sorted(CUSTOM) == sorted(KINDS) and len(KINDS) == 17
 
 
 def _mrml_accepts(design: list[dict], language: str = "en") -> None:

@@ -351,7 +351,7 @@ TEXT_FIELDS = [
 
 
 def test_every_text_field_of_every_block_is_checked():
-    assert len(TEXT_FIELDS) == 15 and ("heading", "text") in TEXT_FIELDS and ("text", "html") in TEXT_FIELDS
+    assert len(TEXT_FIELDS) == 17 and ("heading", "text") in TEXT_FIELDS and ("text", "html") in TEXT_FIELDS
 
 
 @pytest.mark.parametrize("kind, field", TEXT_FIELDS, ids=lambda v: str(v))
