@@ -1,7 +1,7 @@
 """`python -m bench [SECTION ...]` (what `make bench` runs): every benchmark, printed as one table.
 
-Sections: machine, database (always), http, queries, scans, dispatch, design; none named means all. The table
-goes to stdout and to var/bench/latest.txt; progress goes to stderr.
+Sections: machine, database (always), http, queries, scans, dispatch, design, prediction; none named means all.
+The table goes to stdout and to var/bench/latest.txt; progress goes to stderr.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/afterglow_bench),
 BENCH_SCALE (demo customers, default 1,000,000), BENCH_REDIS_URL (default redis://127.0.0.1:6379/14,
@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "var" / "bench" / "latest.txt"
-SECTIONS = ("machine", "database", "http", "queries", "scans", "dispatch", "design")
+SECTIONS = ("machine", "database", "http", "queries", "scans", "dispatch", "design", "prediction")
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
 
     django.setup()
 
-    from bench import database, design, dispatch, http, machine, queries, scans
+    from bench import database, design, dispatch, http, machine, prediction, queries, scans
     from bench.report import Section, log, render
 
     sections: list[Section] = []
@@ -100,6 +100,7 @@ def main(argv: list[str]) -> int:
             ("scans", "5. Scans at scale", scans.run),
             ("dispatch", "6. Dispatch", dispatch.run),
             ("design", "7. Email design", design.run),
+            ("prediction", "8. Delivery dates we predict", prediction.run),
         ]
         for name, title, run in steps:
             if name in wanted:

@@ -46,6 +46,12 @@ class Shipment(TenantModel):
     # Set by the delivery watch when the parcel looks stuck; cleared when it moves again.
     delay_flagged_at = models.DateTimeField(null=True, blank=True)
     is_history = models.BooleanField(default=False)  # imported as history: it starts no flow
+    # Our own delivery day, from the store's past deliveries (apps/shipments/prediction.py): buyers see it only
+    # when the carrier gives no estimate, labelled as ours. The confidence is the share of past parcels like
+    # this one that arrived within a day of it; the basis names the fallback level it came from.
+    predicted_delivery = models.DateField(null=True, blank=True)
+    prediction_confidence = models.FloatField(null=True, blank=True)
+    prediction_basis = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]
@@ -114,3 +120,72 @@ class TrackingEvent(TenantModel):
     @property
     def place(self) -> str:
         return ", ".join(part for part in (self.city, self.region, self.country) if part)
+
+
+class TransitLevel(models.TextChoices):
+    """How specific a learned transit time is: the prediction falls back from the first to the last."""
+
+    ROUTE = "route", _("Carrier and route to the destination region")
+    COUNTRY = "country", _("Carrier and route to the destination country")
+    CARRIER = "carrier", _("Carrier alone")
+
+
+class TransitStatistic(TenantModel):
+    """How many delivery days a carrier took on a route, learned from the store's own delivered parcels.
+
+    Rewritten by the nightly relearning (apps/shipments/learning.py); `days` holds the whole distribution,
+    so a parcel still travelling is predicted from the deliveries that took at least as long as it has.
+    """
+
+    carrier = models.CharField(max_length=40)
+    level = models.CharField(max_length=16, choices=TransitLevel.choices)
+    origin_country = models.CharField(max_length=2, blank=True)
+    destination_country = models.CharField(max_length=2, blank=True)
+    destination_region = models.CharField(max_length=10, blank=True)
+    samples = models.PositiveIntegerField()
+    days = models.JSONField(default=list, help_text=_("How many deliveries took 0, 1, 2, … delivery days."))
+    typical_days = models.PositiveSmallIntegerField()
+    within_a_day = models.FloatField(help_text=_("Share of deliveries within a day of the typical time."))
+    delivery_weekdays = models.CharField(max_length=7, help_text=_("Days the carrier delivers on: 0 is Monday."))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "carrier", "level", "origin_country", "destination_country", "destination_region"],
+                name="transit_statistic_once_per_route",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__in=TransitLevel.values), name="transit_statistic_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        route = " → ".join(
+            part for part in (self.origin_country, self.destination_country, self.destination_region) if part
+        )
+        return f"{self.carrier} {route}: {self.typical_days} d"
+
+
+class TransitAccuracy(TenantModel):
+    """How far the predictions were from the truth on the store's most recent deliveries, learned from the
+    older ones only: one row per carrier, and one with an empty carrier for all of them."""
+
+    carrier = models.CharField(max_length=40, blank=True)
+    deliveries = models.PositiveIntegerField(help_text=_("Deliveries the current predictions learn from."))
+    learned_from = models.PositiveIntegerField(help_text=_("Deliveries before the split, for the test."))
+    tested = models.PositiveIntegerField(help_text=_("Deliveries shipped after the split."))
+    predicted = models.PositiveIntegerField(help_text=_("Of those, how many had a prediction."))
+    mean_error_days = models.FloatField(null=True, blank=True)
+    within_a_day = models.FloatField(null=True, blank=True)
+    carrier_estimates = models.PositiveIntegerField(default=0)
+    carrier_error_days = models.FloatField(null=True, blank=True)
+    held_out_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["carrier"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "carrier"], name="transit_accuracy_once_per_carrier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier or 'all carriers'}: {self.mean_error_days} d"

@@ -1,5 +1,7 @@
 """Every write to shipments and their tracking events."""
 
+from typing import Any
+
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -10,6 +12,7 @@ from apps.orders.models import Order
 from . import events
 from .carriers import CARRIERS, detect_carrier, preferred_carriers
 from .inputs import EventIn, PickupIn, ShipmentIn
+from .learning import PREDICTED_STATUSES, prediction_fields
 from .models import Shipment, ShipmentStatus, TrackingEvent
 from .status import resolve_status
 
@@ -43,7 +46,7 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
     shipment, created = lock_or_create(
         Shipment, lookup=lookup, defaults={"order": order, "status": ShipmentStatus.PENDING, "is_history": history}
     )
-    values = {
+    values: dict[str, Any] = {
         "tracking_number": data.tracking_number or shipment.tracking_number,
         "carrier": carrier_code or shipment.carrier,
         "carrier_name": data.carrier_name or (carrier.name if carrier else "") or shipment.carrier_name,
@@ -55,6 +58,12 @@ def shipment_upsert(*, order: Order, data: ShipmentIn) -> tuple[Shipment, bool]:
     }
     if data.external_id:
         values["external_id"] = data.external_id
+    predicts = (created or values["carrier"] != shipment.carrier) and not shipment.is_history
+    if predicts and not values["estimated_delivery"]:
+        # No carrier estimate: our own, from the store's past deliveries (one query).
+        values |= prediction_fields(
+            store_id=order.store_id, order_id=order.pk, carrier=values["carrier"], shipped_at=values["shipped_at"]
+        )
     changed = [name for name, value in values.items() if getattr(shipment, name) != value]
     for name in changed:
         setattr(shipment, name, values[name])
@@ -98,12 +107,16 @@ def shipment_record_events(*, shipment: Shipment, incoming: list[EventIn], picku
         None,
     )
     _apply_events(shipment, estimate, pickup)
+    if fresh:  # a late, older event changes the timeline without changing the shipment row
+        announce_after_commit(events.events_added, Shipment, shipment_id=shipment.pk, order_id=shipment.order_id)
     return len(fresh)
 
 
 def _apply_events(shipment: Shipment, estimate, pickup: PickupIn | None = None) -> None:
-    rows = list(shipment.events.values_list("occurred_at", "status", "raw_status", "source").order_by("occurred_at"))
-    status, delivered_at, last_event_at = resolve_status((at, s) for at, s, _, _ in rows)
+    rows = list(
+        shipment.events.values_list("occurred_at", "status", "raw_status", "source", "country").order_by("occurred_at")
+    )
+    status, delivered_at, last_event_at = resolve_status((at, s) for at, s, *_ in rows)
     newest = next((row for row in reversed(rows) if row[1] == status), None)
     values = {
         "status": status,
@@ -117,6 +130,16 @@ def _apply_events(shipment: Shipment, estimate, pickup: PickupIn | None = None) 
     if pickup is not None:
         values["pickup_location"] = pickup.location
         values["pickup_deadline"] = pickup.deadline
+    predicts = status != shipment.status and status in PREDICTED_STATUSES and not shipment.is_history
+    if predicts and not (estimate or shipment.estimated_delivery):
+        # Our own delivery day, again from what the parcel has done so far (one query, on a change of status).
+        values |= prediction_fields(
+            store_id=shipment.store_id,
+            order_id=shipment.order_id,
+            carrier=shipment.carrier,
+            shipped_at=shipment.shipped_at,
+            origin=next((row[4] for row in rows if row[4]), ""),
+        )
     previous = shipment.status
     changed = [name for name, value in values.items() if getattr(shipment, name) != value]
     if not changed:
