@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from .copy import LANGUAGES
 from .design.blocks import DesignInvalid, validate_designs
 from .design.compiler import RICH_TAGS
+from .flows.abandoned_cart import ON_REASON, ReasonAction
 from .models import CouponPool, Flow, FlowKind, FlowStep, IncentiveKind, MessagingPolicy, StepEditor, Variant
 from .rendering import TemplateError, validate_merchant_template
 
@@ -141,6 +142,24 @@ def check_design(design, languages) -> tuple[dict[str, list[dict]], dict[str, st
 
 
 @transaction.atomic
+def _checked_on_reason(step: FlowStep, on_reason, errors: dict) -> dict:
+    """The answers that change this step, with what they do; "as planned" is left out."""
+    from apps.orders.models import CartLeaveReason
+
+    if not on_reason:
+        return {}
+    if step.flow.kind != FlowKind.ABANDONED_CART:
+        errors["on_reason"] = _("Only abandoned-cart emails can follow why the buyer left.")
+        return {}
+    if not isinstance(on_reason, dict) or any(
+        reason not in CartLeaveReason.values or action not in ReasonAction.VALUES
+        for reason, action in on_reason.items()
+    ):
+        errors["on_reason"] = _("Choose what the email does for each answer.")
+        return {}
+    return {reason: action for reason, action in on_reason.items() if action != ReasonAction.AS_PLANNED}
+
+
 def step_update(
     *,
     step: FlowStep,
@@ -158,8 +177,12 @@ def step_update(
     incentive_pool_id=KEEP,
     editor: str | None = None,
     design: dict | None = None,
+    on_reason=KEEP,
 ) -> FlowStep:
     """Change one step. Raises StepInvalid (nothing saved) for a bad template or value.
+
+    `on_reason` (abandoned-cart steps): {the buyer's answer to "why did you leave?": what this step does
+    then} (flows.abandoned_cart.ReasonAction); answers left out go as planned. Leaving it out keeps the step's.
 
     `editor`: "blocks" or "html" (None keeps the step's). `design`: the blocks per language, the whole of
     it (None keeps the step's); a language without blocks uses the store's default language's. Each block
@@ -188,6 +211,8 @@ def step_update(
         errors["incentive_value"] = _("Give the discount a value, or choose no incentive.")
     if not 1 <= incentive_valid_days <= 365:
         errors["incentive_valid_days"] = _("Coupons are valid for 1 to 365 days.")
+    if on_reason is not KEEP:
+        on_reason = _checked_on_reason(step, on_reason, errors)
     if incentive_monthly_budget < 0:
         errors["incentive_monthly_budget"] = _("The budget cannot be negative (0 is no limit).")
     if incentive_pool_id not in (KEEP, None):
@@ -232,6 +257,10 @@ def step_update(
     conditions["exit_on_order"] = bool(exit_on_order)
     # A parcel in trouble now holds every marketing email to its buyer (rules.decide): no per-step switch.
     conditions.pop("skip_while_shipment_troubled", None)
+    if on_reason is not KEEP:
+        conditions.pop(ON_REASON, None)
+        if on_reason:
+            conditions[ON_REASON] = on_reason
     step.delay_minutes = delay_minutes
     if send_window_minutes is not KEEP:
         step.send_window_minutes = send_window_minutes

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from apps.core.mailbox import store_sender
+from apps.orders.models import CartLeaveReason
 
 from .context import lines_context, money, store_context
 from .copy import copy_for
@@ -112,6 +113,9 @@ def sample_context(step: FlowStep, language: str) -> dict:
             "unsubscribe": f"{settings.SITE_URL}/unsubscribe/sample/",
         },
         "nps_links": [{"score": n, "url": f"{settings.SITE_URL}/nps/sample/{n}/"} for n in range(11)],
+        "cart_reason_links": {
+            reason: f"{settings.SITE_URL}/cart/sample/{reason}/" for reason in CartLeaveReason.values
+        },
         "recommendations": recommendations,
     }
 

@@ -23,7 +23,7 @@ def messages_for_store(*, store: Store, status: str = "", flow: str = "", search
 
 
 def message_for_store(*, store: Store, pk: int) -> Message:
-    queryset = Message.objects.filter(store=store).select_related("step__flow", "order", "customer", "variant")
+    queryset = Message.objects.filter(store=store).select_related("step__flow", "order", "customer", "variant", "cart")
     return get_object_or_404(queryset.prefetch_related("events"), pk=pk)
 
 

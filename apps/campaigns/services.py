@@ -4,17 +4,18 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.upsert import insert_new
 from apps.stores.models import Store
 
 from .defaults import default_content
 from .design.defaults import default_designs
 from .flows import definition_for, definitions
+from .ledger import insert_messages
 from .models import (
     TRANSACTIONAL_KINDS,
     Coupon,
@@ -83,7 +84,7 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
     """Write ledger rows; a (step, subject) that already has one is left alone. Returns the new rows.
 
     A second scan, a second beat or a replayed webhook is a no-op, and it is safe when two run at once:
-    the unique constraint decides.
+    the ledger's once-per-(step, subject) rule decides (campaigns.ledger).
     """
     if not planned:
         return []
@@ -121,16 +122,9 @@ def messages_schedule(planned: list[Planned]) -> list[Message]:
             row.status, row.reason = MessageStatus.SKIPPED, reason
             row.trace.append({"at": now.isoformat(), "action": "skipped", "rule": "holdout", "reason": reason})
         rows.append(row)
-    # Exactly the rows this call inserted: a second scan, beat or replayed webhook inserts none.
-    new = {(step_id, key): pk for pk, step_id, key in insert_new(rows, returning=("id", "step", "subject_key"))}
-    created = []
-    for row in rows:
-        pk = new.pop((row.step_id, row.subject_key), None)
-        if pk is not None:
-            row.pk = pk
-            row._state.adding, row._state.db = False, "default"
-            created.append(row)
-    return created
+    # Exactly the rows this call inserted (ledger.insert_messages: the same once-only rule as the set-based
+    # scans, on a partitioned ledger too): a second scan, beat or replayed webhook inserts none.
+    return insert_messages(rows)
 
 
 # --- Coupons --------------------------------------------------------------------------------
@@ -144,6 +138,22 @@ def coupon_new_code(*, store_slug: str) -> str:
 
 
 @transaction.atomic
+def message_incentive(message: Message) -> tuple[str, Decimal] | None:
+    """(kind, value) of the code this message carries, or None: the step's incentive, unless the step follows
+    a buyer's answer to "why did you leave?" (an abandoned cart) with another offer or none."""
+    from .flows.abandoned_cart import ReasonAction, reason_action
+
+    step = message.step
+    if not step.incentive_kind:
+        return None
+    action = reason_action(step, message.cart) if message.cart_id else ReasonAction.AS_PLANNED
+    if action in (ReasonAction.NO_COUPON, ReasonAction.SKIP):
+        return None
+    if action == ReasonAction.FREE_SHIPPING:
+        return IncentiveKind.FREE_SHIPPING, Decimal(0)
+    return step.incentive_kind, step.incentive_value
+
+
 def coupon_issue(*, message: Message) -> Coupon | None:
     """The message's coupon: its own unique code, generated or taken from the step's pool.
 
@@ -151,8 +161,10 @@ def coupon_issue(*, message: Message) -> Coupon | None:
     ever handed to two people. Issuing twice for one message returns the same coupon.
     """
     step = message.step
-    if not step.incentive_kind:
+    incentive = message_incentive(message)
+    if incentive is None:
         return None
+    kind, value = incentive
     existing = Coupon.objects.filter(message=message).first()
     if existing:
         return existing
@@ -165,7 +177,8 @@ def coupon_issue(*, message: Message) -> Coupon | None:
         "issued_at": timezone.now(),
         "expires_at": expires_at,
     }
-    if step.incentive_pool_id:
+    # The pool's codes give what the step says; an offer changed by the buyer's answer is a code we make.
+    if step.incentive_pool_id and (kind, value) == (step.incentive_kind, step.incentive_value):
         code = (
             Coupon.objects.select_for_update(skip_locked=True)
             .filter(pool_id=step.incentive_pool_id, issued_at__isnull=True)
@@ -189,8 +202,8 @@ def coupon_issue(*, message: Message) -> Coupon | None:
                 return Coupon.objects.create(
                     store_id=message.store_id,
                     code=coupon_new_code(store_slug=message.store.slug),
-                    kind=step.incentive_kind,
-                    value=step.incentive_value,
+                    kind=kind,
+                    value=value,
                     shop_state=shop_state,
                     **assign,
                 )

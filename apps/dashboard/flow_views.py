@@ -23,7 +23,7 @@ from apps.campaigns.abtest import results_for
 from apps.campaigns.copy import LANGUAGES
 from apps.campaigns.editing import StepInvalid, check_design, step_draft, step_move, step_update, steps_reorder
 from apps.campaigns.flows import definition_for
-from apps.campaigns.models import StepEditor
+from apps.campaigns.models import FlowKind, StepEditor
 from apps.campaigns.preview import preview_step, sample_subject, send_test
 from apps.campaigns.rendering import TemplateError
 from apps.campaigns.selectors import (
@@ -36,6 +36,7 @@ from apps.campaigns.selectors import (
     variant_for_store,
 )
 from apps.campaigns.simulator import backfill_count, simulate
+from apps.orders.selectors import cart_leave_reasons
 from apps.shipments.models import ShipmentStatus
 from apps.stores.models import Language
 from apps.stores.services import store_record_test_send
@@ -116,7 +117,14 @@ def _detail_context(request, flow, holdout_form=None) -> dict:
         step.title = sample_subject(step) or step.key
     totals = {name: sum(step.figures[name] for step in steps) for name in EMPTY_FIGURES}
     lift = flow_lifts(store=request.store).get(flow.pk) if flow.holdout_percent else None
+    leave_reasons = (
+        cart_leave_reasons(store=request.store, since=timezone.now() - timedelta(days=FIGURES_DAYS))
+        if flow.kind == FlowKind.ABANDONED_CART
+        else []
+    )
     return {
+        "leave_reasons": leave_reasons,
+        "leave_reason_answers": sum(row["answers"] for row in leave_reasons),
         "flow": flow,
         "steps": steps,
         "switch_on": _switch_on_choice(request, flow),
@@ -302,6 +310,7 @@ def step_edit(request, pk: int):
                 send_window_minutes=form.send_window_minutes(),
                 editor=form.cleaned_data.get("editor") or None,
                 design=form.cleaned_data.get("design"),
+                **({"on_reason": on_reason} if (on_reason := form.on_reason()) is not None else {}),
             )
         except StepInvalid as exc:
             form.add_service_errors(exc.errors)

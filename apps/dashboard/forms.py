@@ -166,6 +166,13 @@ class StepFormBase(forms.Form):
             raise forms.ValidationError(_("The design could not be read: reload the page and try again."))
         return design
 
+    def on_reason(self):
+        """{reason: action} for an abandoned-cart step's form; None (keep the step's) for any other."""
+        names = [name for name in self.fields if name.startswith(ON_REASON_PREFIX)]
+        if not any(name in self.data for name in names):
+            return None  # a form without the section (an older page, a script) leaves the step's as it is
+        return {name.removeprefix(ON_REASON_PREFIX): self.cleaned_data.get(name) or "" for name in names}
+
     def delay_minutes(self) -> int:
         return self.cleaned_data["delay_value"] * UNIT_MINUTES[self.cleaned_data["delay_unit"]]
 
@@ -220,9 +227,23 @@ class StepFormBase(forms.Form):
 CONTENT_PARTS = ("subject", "preheader", "body")
 
 
+ON_REASON_PREFIX = "on_reason_"
+
+
+def on_reason_fields() -> dict[str, forms.Field]:
+    """An abandoned-cart step's answer to each reason a buyer can give for leaving."""
+    from apps.campaigns.flows.abandoned_cart import ReasonAction
+    from apps.orders.models import CartLeaveReason
+
+    return {
+        f"{ON_REASON_PREFIX}{reason}": forms.ChoiceField(label=label, choices=ReasonAction.CHOICES, required=False)
+        for reason, label in CartLeaveReason.choices
+    }
+
+
 def step_form_for(step, languages: tuple[str, ...], language_names: dict[str, str]) -> type[StepFormBase]:
     """A step form with subject, preheader and body fields for each language."""
-    from apps.campaigns.models import IncentiveKind
+    from apps.campaigns.models import FlowKind, IncentiveKind
 
     fields = {}
     for language in languages:
@@ -241,6 +262,8 @@ def step_form_for(step, languages: tuple[str, ...], language_names: dict[str, st
             widget=forms.Textarea(attrs={"rows": 10}),
         )
     fields["incentive_pool"] = incentive_pool_field(step.store)
+    if step.flow.kind == FlowKind.ABANDONED_CART:
+        fields.update(on_reason_fields())
     form_class = type("StepForm", (StepFormBase,), fields)
     form_class.languages = languages
     form_class.offered = set(step.store.offered_languages)
@@ -303,6 +326,7 @@ def step_initial(step, languages) -> dict:
         "preview_language": step.store.default_language,
         "editor": step.editor,
         "design": json.dumps(step.design or {}, ensure_ascii=False),
+        **{f"{ON_REASON_PREFIX}{reason}": action for reason, action in (conditions.get("on_reason") or {}).items()},
     }
     for language in languages:
         for part in CONTENT_PARTS:

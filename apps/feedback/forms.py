@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.customers.services import MARKETING_PAUSE_CHOICES
+from apps.orders.models import CartLeaveReason
 
 from .links import SCORES
 from .models import NpsTopic
@@ -29,6 +30,26 @@ class NpsAnswerForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class CartReasonForm(forms.Form):
+    """The page an abandoned-cart email's answer links open: the answer (pre-selected, changeable) and, for
+    "something else", a few words. Only a POST records it."""
+
+    reason = forms.ChoiceField(
+        choices=CartLeaveReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose what stopped you."),
+            "invalid_choice": _("Choose what stopped you."),
+        },
+    )
+    note = forms.CharField(
+        label=_("What was it? (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

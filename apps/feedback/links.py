@@ -1,4 +1,4 @@
-"""Signed buyer links: NPS answers, referral shares, the preference centre and unsubscribing.
+"""Signed buyer links: NPS answers, why a cart was left, referral shares, the preference centre and unsubscribing.
 
 Each carries an id signed with Django's signing and its own salt, so a link made for one
 purpose never opens another, and no id can be guessed or changed. `*_url` helpers give the
@@ -15,8 +15,11 @@ NPS_SALT = "afterglow.feedback.nps"
 REFERRAL_SALT = "afterglow.feedback.referral"
 PREFERENCES_SALT = "afterglow.feedback.preferences"
 UNSUBSCRIBE_SALT = "afterglow.feedback.unsubscribe"
+CART_REASON_SALT = "afterglow.feedback.cart_reason"
 
 NPS_LINK_MAX_AGE = timedelta(days=180)
+# Long after the abandoned-cart emails (the last goes at 72 h), the answer no longer says why they left.
+CART_REASON_LINK_MAX_AGE = timedelta(days=30)
 SCORES = range(0, 11)
 
 
@@ -65,6 +68,28 @@ def nps_scale(order) -> list[dict]:
     """Eleven score links for one order (one token signed for all), each to the landing with it pre-selected."""
     token = nps_token(order)
     return [{"score": score, "path": nps_path(order, score, token=token)} for score in SCORES]
+
+
+# --- Why a cart was left ----------------------------------------------------------------------
+def cart_reason_token(cart) -> str:
+    return signing.dumps(cart.pk, salt=CART_REASON_SALT)
+
+
+def cart_reason_cart_id(token: str) -> int | None:
+    return _loads(token, salt=CART_REASON_SALT, max_age=CART_REASON_LINK_MAX_AGE)
+
+
+def cart_reason_path(cart, reason: str, *, token: str = "") -> str:
+    return reverse("feedback:cart_reason", kwargs={"token": token or cart_reason_token(cart), "reason": reason})
+
+
+def cart_reason_links(cart) -> dict[str, str]:
+    """{answer: absolute link} (one token signed for all), each to a page with that answer pre-selected: only
+    pressing "Send" there records it."""
+    from apps.orders.models import CartLeaveReason
+
+    token = cart_reason_token(cart)
+    return {reason: _absolute(cart_reason_path(cart, reason, token=token)) for reason in CartLeaveReason.values}
 
 
 # --- Referral -------------------------------------------------------------------------------

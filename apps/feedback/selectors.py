@@ -2,11 +2,17 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from apps.customers.selectors import customer_with_store
-from apps.orders.models import Order
+from apps.orders.models import Cart, Order
 from apps.stores.models import Store
 
 from .desk import buyer_language
-from .links import nps_order_id, preferences_customer_id, referral_order_id, unsubscribe_customer_id
+from .links import (
+    cart_reason_cart_id,
+    nps_order_id,
+    preferences_customer_id,
+    referral_order_id,
+    unsubscribe_customer_id,
+)
 from .models import CaseStatus, CriticCase, NpsResponse, SavedReply
 
 
@@ -22,6 +28,13 @@ def _order(order_id: int | None) -> Order | None:
 
 def order_for_nps_token(*, token: str) -> Order | None:
     return _order(nps_order_id(token))
+
+
+def cart_for_reason_token(*, token: str) -> Cart | None:
+    cart_id = cart_reason_cart_id(token)
+    if cart_id is None:
+        return None
+    return Cart.objects.select_related("store", "customer").filter(pk=cart_id).first()
 
 
 def order_for_referral_token(*, token: str) -> Order | None:

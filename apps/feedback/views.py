@@ -1,4 +1,5 @@
-"""Buyer pages reached from email links: NPS answers, referral shares, preferences, unsubscribe."""
+"""Buyer pages reached from email links: NPS answers, why a cart was left, referral shares, preferences,
+unsubscribe."""
 
 from urllib.parse import urlsplit
 
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from apps.customers.models import ConsentSource
 from apps.customers.services import customer_set_marketing_consent, customer_set_preferences
+from apps.orders.models import CartLeaveReason
+from apps.orders.services import cart_record_leave_reason
 from apps.tracking.buyer import (
     LANGUAGE_NAMES,
     brand_css,
@@ -27,10 +30,11 @@ from apps.tracking.links import go_path, web_url_or_empty
 from apps.tracking.models import PageBlock, PageEventKind
 from apps.tracking.services import page_event_record
 
-from .forms import NpsAnswerForm, NpsCommentForm, PreferencesForm
+from .forms import CartReasonForm, NpsAnswerForm, NpsCommentForm, PreferencesForm
 from .links import SCORES, nps_scale, nps_thanks_path, preferences_path, referral_url
 from .models import NpsSegment, segment_for
 from .selectors import (
+    cart_for_reason_token,
     customer_for_preferences_token,
     customer_for_unsubscribe_token,
     nps_response_for_order,
@@ -127,6 +131,49 @@ def nps(request, token: str, score: int):
         store=order.store,
         customer=order.customer,
         template="feedback/nps_answer.html",
+        context=context,
+        remember=remember,
+    )
+
+
+@never_cache
+@ensure_csrf_cookie
+@csrf_protect
+@require_http_methods(["GET", "HEAD", "POST"])
+def cart_reason(request, token: str, reason: str):
+    """The page an abandoned-cart email's answer opens: the six answers with that one pre-selected, a few
+    words for "something else", and "Send"; after sending, thanks and the way back to the cart.
+
+    As with NPS, opening the link writes nothing (scanners open every link); only a person's POST records
+    the answer, which the flow's next email then follows (a free-shipping offer, no coupon…)."""
+    cart = cart_for_reason_token(token=token)
+    if cart is None or reason not in CartLeaveReason.values:
+        raise Http404
+    store = cart.store
+    language, remember = choose_language(request, store=store, customer=cart.customer)
+    use_language(request, language)
+    sent = False
+    if request.method == "POST":
+        form = CartReasonForm(request.POST)
+        if form.is_valid():
+            cart_record_leave_reason(
+                cart_id=cart.pk, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+            )
+            return _see_other(f"{request.path}?sent=1")
+    else:
+        sent = bool(request.GET.get("sent")) and bool(cart.leave_reason)
+        form = CartReasonForm(initial={"reason": cart.leave_reason if sent else reason, "note": cart.leave_reason_note})
+    context = {
+        "cart": cart,
+        "form": form,
+        "sent": sent,
+        "recovery_url": web_url_or_empty(cart.recovery_url) if not cart.is_converted else "",
+    }
+    return _page(
+        request,
+        store=store,
+        customer=cart.customer,
+        template="feedback/cart_reason.html",
         context=context,
         remember=remember,
     )

@@ -138,6 +138,17 @@ class OrderLine(TenantModel):
         return self.unit_price * self.quantity
 
 
+class CartLeaveReason(models.TextChoices):
+    """Why a buyer left a checkout, in their own answer to the one question abandoned-cart emails ask."""
+
+    PRICE = "price", _("The price")
+    SHIPPING_COST = "shipping_cost", _("The shipping cost")
+    DELIVERY_TIME = "delivery_time", _("The delivery time")
+    PAYMENT = "payment", _("Paying did not work out")
+    JUST_LOOKING = "just_looking", _("I was just looking")
+    OTHER = "other", _("Something else")
+
+
 class Cart(TenantModel):
     """A checkout the buyer started. `updated_at` is the store's last activity time, not ours."""
 
@@ -155,11 +166,19 @@ class Cart(TenantModel):
     )
     converted_at = models.DateTimeField(null=True, blank=True)
     is_history = models.BooleanField(default=False)  # see Order.is_history
+    # The buyer's answer to "what stopped you?" (a POST from the page an abandoned-cart email links to).
+    leave_reason = models.CharField(max_length=20, choices=CartLeaveReason.choices, blank=True)
+    leave_reason_note = models.CharField(max_length=500, blank=True)
+    leave_reason_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(fields=["store", "external_id"], name="cart_external_id_unique_per_store"),
+            models.CheckConstraint(
+                condition=models.Q(leave_reason="") | models.Q(leave_reason__in=CartLeaveReason.values),
+                name="cart_leave_reason_valid",
+            ),
         ]
         indexes = [
             # The abandoned-cart scan reads open carts with an email by idle time.

@@ -1,10 +1,10 @@
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.shipments.models import Shipment, TrackingEvent
 from apps.stores.models import Store
 
-from .models import Cart, Order, OrderStatus
+from .models import Cart, CartLeaveReason, Order, OrderStatus
 
 
 def orders_for_store(*, store: Store, search: str = "", status: str = "") -> QuerySet[Order]:
@@ -185,3 +185,29 @@ def buyer_external_ids(*, store_id: int, customer_id: int, email: str) -> set[st
     orders = Order.objects.filter(buyer, store_id=store_id).values_list("external_id", flat=True)
     carts = Cart.objects.filter(buyer, store_id=store_id).values_list("external_id", flat=True)
     return {value for value in (*orders, *carts) if value}
+
+
+def cart_leave_reasons(*, store: Store, since) -> list[dict]:
+    """Why buyers left their carts, as they answered since `since`: each reason with how many gave it and how
+    many of those carts still became orders, most given first; every reason is listed (one query)."""
+    counts = {
+        row["leave_reason"]: row
+        for row in Cart.objects.filter(store=store, leave_reason_at__gte=since)
+        .exclude(leave_reason="")
+        .values("leave_reason")
+        .annotate(answers=Count("pk"), recovered=Count("pk", filter=Q(converted_order__isnull=False)))
+    }
+    total = sum(row["answers"] for row in counts.values())
+    rows = []
+    for reason, label in CartLeaveReason.choices:
+        row = counts.get(reason, {"answers": 0, "recovered": 0})
+        rows.append(
+            {
+                "reason": reason,
+                "label": label,
+                "answers": row["answers"],
+                "recovered": row["recovered"],
+                "share": row["answers"] / total if total else 0,
+            }
+        )
+    return sorted(rows, key=lambda row: -row["answers"])

@@ -15,7 +15,7 @@ from apps.stores.models import Store
 
 from . import events
 from .inputs import CartIn, LineIn, OrderIn, ProductIn
-from .models import Cart, CartLine, Order, OrderLine, OrderStatus, Product
+from .models import Cart, CartLeaveReason, CartLine, Order, OrderLine, OrderStatus, Product
 from .selectors import order_stats_for_customer
 
 ORDER_FIELDS = (
@@ -193,6 +193,20 @@ def cart_upsert(*, store: Store, data: CartIn) -> tuple[Cart, bool]:
     return cart, created
 
 
+def cart_record_leave_reason(*, cart_id: int, reason: str, note: str = "") -> Cart:
+    """The buyer's answer to "what stopped you?". A second answer replaces the first (people change their
+    mind or correct a slip); the moment says when they last answered. A note is kept only with "other"."""
+    if reason not in CartLeaveReason.values:
+        raise ValueError(f"unknown reason {reason!r}")
+    note = note.strip()[:500] if reason == CartLeaveReason.OTHER else ""
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart_id)
+        if (cart.leave_reason, cart.leave_reason_note) != (reason, note):
+            cart.leave_reason, cart.leave_reason_note, cart.leave_reason_at = reason, note, timezone.now()
+            cart.save(update_fields=["leave_reason", "leave_reason_note", "leave_reason_at", "modified_at"])
+    return cart
+
+
 def _cart_lines_differ(cart: Cart, lines: list[LineIn]) -> bool:
     current = list(cart.lines.values_list("title", "variant_title", "quantity", "unit_price"))
     return current != [(line.title[:255], line.variant_title[:255], line.quantity, line.unit_price) for line in lines]
@@ -208,4 +222,6 @@ def buyer_anonymise(*, store_id: int, customer_id: int, email: str, anonymous: s
         email=anonymous, shipping_name="", shipping_city="", shipping_postcode="", order_status_url="", modified_at=now
     )
     Cart.objects.filter(buyer, store_id=store_id).update(email=anonymous, recovery_url="", modified_at=now)
+    # Pages and caches that show these orders must forget the person now, not when they expire.
+    announce_after_commit(events.orders_changed_in_bulk, Order, order_ids=order_ids)
     return order_ids

@@ -17,12 +17,20 @@ from django.utils import timezone
 
 from apps.customers.models import ConsentEvent
 from apps.feedback import urls as feedback_urls
-from apps.feedback.links import nps_path, nps_thanks_path, preferences_path, referral_path, unsubscribe_path
+from apps.feedback.links import (
+    cart_reason_path,
+    nps_path,
+    nps_thanks_path,
+    preferences_path,
+    referral_path,
+    unsubscribe_path,
+)
 from apps.feedback.models import CriticCase, NpsResponse
 from apps.feedback.services import nps_add_comment, nps_record
+from apps.orders.models import Cart
 from apps.tracking.models import PageEvent
 from tests.customers.factories import CustomerFactory
-from tests.orders.factories import OrderFactory
+from tests.orders.factories import CartFactory, OrderFactory
 from tests.stores.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +58,7 @@ def written() -> dict:
         "cases": CriticCase.objects.count(),
         "page_events": PageEvent.objects.count(),
         "consent_events": ConsentEvent.objects.count(),
+        "cart_answers": list(Cart.objects.values_list("leave_reason", "leave_reason_at")),
     }
 
 
@@ -135,6 +144,7 @@ def test_every_buyer_link_of_the_feedback_app_writes_nothing_on_get_or_head(clie
         "referral": referral_path(order),
         "preferences": preferences_path(order.customer),
         "unsubscribe": unsubscribe_path(order.customer),
+        "cart_reason": cart_reason_path(CartFactory(store=order.store, customer=order.customer), "price"),
     }
     assert set(links) == {pattern.name for pattern in feedback_urls.urlpatterns}
     nps_record(order=order, score=8)  # so that the thanks page has something to show

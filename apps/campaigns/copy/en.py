@@ -22,6 +22,13 @@ LABELS = {
     "review": "Write a review",
     "view": "View",
     "shop": "Shop now",
+    "cart_reason_question": "What stopped you from ordering?",
+    "reason_price": "The price",
+    "reason_shipping_cost": "The shipping cost",
+    "reason_delivery_time": "The delivery time",
+    "reason_payment": "Paying did not work out",
+    "reason_just_looking": "I was just looking",
+    "reason_other": "Something else",
 }
 
 STEPS = {

@@ -22,6 +22,13 @@ LABELS = {
     "review": "Scrivi una recensione",
     "view": "Scopri",
     "shop": "Acquista ora",
+    "cart_reason_question": "Che cosa ti ha fermato?",
+    "reason_price": "Il prezzo",
+    "reason_shipping_cost": "Le spese di spedizione",
+    "reason_delivery_time": "I tempi di consegna",
+    "reason_payment": "Il pagamento non è andato a buon fine",
+    "reason_just_looking": "Stavo solo guardando",
+    "reason_other": "Altro",
 }
 
 STEPS = {

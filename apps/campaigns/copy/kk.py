@@ -22,6 +22,13 @@ LABELS = {
     "review": "Пікір жазу",
     "view": "Толығырақ",
     "shop": "Дүкенге өту",
+    "cart_reason_question": "Тапсырыс беруге не кедергі болды?",
+    "reason_price": "Бағасы",
+    "reason_shipping_cost": "Жеткізу құны",
+    "reason_delivery_time": "Жеткізу мерзімі",
+    "reason_payment": "Төлем өтпеді",
+    "reason_just_looking": "Жай қарап жүр едім",
+    "reason_other": "Басқа себеп",
 }
 
 STEPS = {

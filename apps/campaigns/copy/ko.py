@@ -22,6 +22,13 @@ LABELS = {
     "review": "리뷰 쓰기",
     "view": "자세히 보기",
     "shop": "지금 쇼핑하기",
+    "cart_reason_question": "주문을 망설이신 이유가 무엇인가요?",
+    "reason_price": "가격",
+    "reason_shipping_cost": "배송비",
+    "reason_delivery_time": "배송 기간",
+    "reason_payment": "결제가 잘 안 됐어요",
+    "reason_just_looking": "구경만 하고 있었어요",
+    "reason_other": "기타",
 }
 
 STEPS = {

@@ -22,6 +22,13 @@ LABELS = {
     "review": "Написать отзыв",
     "view": "Подробнее",
     "shop": "Перейти к покупкам",
+    "cart_reason_question": "Что помешало оформить заказ?",
+    "reason_price": "Цена",
+    "reason_shipping_cost": "Стоимость доставки",
+    "reason_delivery_time": "Срок доставки",
+    "reason_payment": "Не получилось оплатить",
+    "reason_just_looking": "Просто присматриваюсь",
+    "reason_other": "Другое",
 }
 
 STEPS = {
