@@ -4,7 +4,20 @@ import shutil
 import pytest
 from django.db import connection
 
+from tests.tiers import is_slow
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+def pytest_configure(config):
+    # Registered here, beside the hook that applies it, rather than in pyproject.toml's marker list.
+    config.addinivalue_line("markers", "slow: left out of the fast tier (make test-fast); see tests/tiers.py")
+
+
+def pytest_itemcollected(item):
+    """Mark the slow tier (tests/tiers.py) as each test is collected, before `-m "not slow"` selects."""
+    if is_slow(item.path):
+        item.add_marker(pytest.mark.slow)
 
 
 def pytest_collection_modifyitems(config, items):

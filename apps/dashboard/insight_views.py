@@ -25,7 +25,7 @@ from .charts import HBar, diverging_bars, line_chart, stacked_columns
 from .csv_download import CsvDownload
 from .listing import page_of
 
-ACTION = "work_critics"  # as in apps.stores.permissions.DASHBOARD_URL_ACTIONS
+ACTION = "work_critics"  # both insight pages: the people who work the critics queue
 
 PERIODS = ("30", "90", "365")
 CUSTOM = "custom"

@@ -33,7 +33,7 @@ from apps.stores.services import (
 )
 from apps.stores.tenancy import current_membership, switch_store
 
-from .access import member_required
+from .access import member_required, membership_not_required
 from .forms import SenderDomainCheckForm, SignupForm, StoreCreateForm
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def signup(request):
     return render(request, "dashboard/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@membership_not_required
 @login_required
 def store_create(request):
     """A new store, owned by the person creating it, who then works in it."""

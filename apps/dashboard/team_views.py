@@ -41,7 +41,7 @@ from apps.stores.services import (
 )
 from apps.stores.tenancy import switch_store
 
-from .access import member_required
+from .access import member_required, membership_not_required
 from .forms import AcceptExistingUserForm, AcceptNewUserForm, ApiKeyForm, InviteForm, RoleForm
 
 logger = logging.getLogger(__name__)
@@ -125,6 +125,7 @@ def invitation_revoke(request, pk: int):
     return redirect("dashboard:member_list")
 
 
+@membership_not_required
 @never_cache
 def invitation_accept(request, token: str):
     """Join a store from an invitation link: a new person chooses a password; someone who already has

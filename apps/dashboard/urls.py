@@ -12,7 +12,9 @@ from . import (
     message_views,
     onboarding_views,
     outbound_views,
+    prediction_views,
     privacy_views,
+    review_views,
     sending_views,
     team_views,
     views,
@@ -64,6 +66,7 @@ urlpatterns = [
     path("settings/sending/", sending_views.sending_rules, name="sending_rules"),
     path("reports/tracking-page/", views.tracking_report, name="tracking_report"),
     path("reports/scans/", views.scan_run_list, name="scan_run_list"),
+    path("reports/delivery-estimates/", prediction_views.delivery_estimates, name="delivery_estimates"),
     path("reports/scans/run/", views.scan_run_start, name="scan_run_start"),
     # Critics queue
     path("critics/", critic_views.critic_list, name="critic_list"),
@@ -77,6 +80,12 @@ urlpatterns = [
     path("critics/<int:pk>/handoff/", desk_views.critic_handoff, name="critic_handoff"),
     path("settings/help-desk/", desk_views.helpdesk_settings, name="helpdesk_settings"),
     path("critics/saved-replies/", desk_views.saved_reply_list, name="saved_reply_list"),
+    # Product reviews: moderation and public replies (beside the critics queue, for the same people)
+    path("reviews/", review_views.review_list, name="review_list"),
+    path("reviews/incentive/", review_views.review_incentive, name="review_incentive"),
+    path("reviews/<int:pk>/", review_views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/moderate/", review_views.review_moderate_view, name="review_moderate"),
+    path("reviews/<int:pk>/reply/", review_views.review_reply_view, name="review_reply"),
     # NPS insights: what explains the score (beside the critics queue, for the same people)
     path("insights/nps/", insight_views.nps_insights_view, name="nps_insights"),
     path("insights/nps/export.csv", insight_views.nps_insights_csv, name="nps_insights_csv"),

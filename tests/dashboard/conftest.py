@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.campaigns.editing import variant_add
 from apps.campaigns.models import Flow, FlowKind
 from apps.campaigns.services import coupon_pool_create
+from apps.dashboard.access import action_of
 from apps.feedback.services import nps_record
 from apps.integrations.models import HistorySync
 from apps.stores.services import api_key_create, invitation_create
@@ -15,18 +16,28 @@ from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory
 from tests.integrations.factories import ConnectionFactory, ImportJobFactory, InboundEventFactory, ProductFeedFactory
 from tests.orders.factories import OrderFactory
+from tests.reviews.factories import ReviewFactory
 from tests.shipments.factories import ShipmentFactory
 from tests.stores.factories import MembershipFactory, StoreFactory
 
 
-def dashboard_patterns() -> list[tuple[str, list[str]]]:
-    """Every URL name of the dashboard namespace, with the names of its path arguments."""
+def dashboard_url_patterns() -> list[URLPattern]:
+    """Every URL of the dashboard namespace, as the URL resolver serves it."""
     (dashboard,) = [p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "dashboard"]
-    found = []
     for pattern in dashboard.url_patterns:
         assert isinstance(pattern, URLPattern)
-        found.append((pattern.name, list(pattern.pattern.converters)))
-    return found
+    return dashboard.url_patterns
+
+
+def dashboard_patterns() -> list[tuple[str, list[str]]]:
+    """Every URL name of the dashboard namespace, with the names of its path arguments."""
+    return [(pattern.name, list(pattern.pattern.converters)) for pattern in dashboard_url_patterns()]
+
+
+def dashboard_url_actions() -> dict[str, str | None]:
+    """Each dashboard URL name with the action its view declared (`member_required(action)`, or PUBLIC for
+    `membership_not_required`), read from the view the resolver calls; None where the view declared none."""
+    return {pattern.name: action_of(pattern.callback) for pattern in dashboard_url_patterns()}
 
 
 def kind_of(name: str) -> str:
@@ -71,6 +82,7 @@ def objects_for(store, *, invited_by=None) -> dict:
         "coupon": coupon_pool_create(store=store, name="Shop codes"),
         "token": token,
         "connection": connection,
+        "review": ReviewFactory(store=store, line__order=order),
     }
 
 

@@ -1,13 +1,17 @@
-"""Every dashboard URL against every role: the server allows or refuses exactly as the matrix beside
-ACTIONS (apps/stores/permissions.py) says. A new URL that is missing from the matrix fails here."""
+"""Every dashboard URL against every role: the server allows or refuses exactly as the action its view
+declares (`@member_required(action)`, apps/dashboard/access.py) and ACTIONS (apps/stores/permissions.py)
+say. The action is read from the view the URL resolver calls, so a new page that declares none fails here."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from apps.dashboard.access import PUBLIC, action_of, member_required, membership_not_required
 from apps.stores.models import Role
-from apps.stores.permissions import ACTIONS, DASHBOARD_URL_ACTIONS, PUBLIC
-from tests.dashboard.conftest import dashboard_patterns, kwargs_for, objects_for
+from apps.stores.permissions import ACTIONS
+from tests.dashboard.conftest import dashboard_patterns, dashboard_url_actions, kwargs_for, objects_for
 from tests.stores.factories import MembershipFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +19,34 @@ pytestmark = pytest.mark.django_db
 OUTSIDER = "outsider"  # signed in, member of no store
 
 
-def test_every_dashboard_url_is_in_the_matrix_and_every_action_exists():
-    # given the dashboard's URLs, when compared with the matrix, then each has exactly one entry
-    names = {name for name, _arguments in dashboard_patterns()}
-    assert names == set(DASHBOARD_URL_ACTIONS), "add new dashboard URLs to DASHBOARD_URL_ACTIONS"
-    assert {action for action in DASHBOARD_URL_ACTIONS.values() if action != PUBLIC} <= set(ACTIONS)
+def test_every_dashboard_url_declares_an_action_that_exists():
+    # given the dashboard's URLs, when their views are read from the resolver
+    actions = dashboard_url_actions()
+    # then each view declared who may open it, with an action the matrix knows
+    undeclared = sorted(name for name, action in actions.items() if action is None)
+    assert not undeclared, (
+        f"dashboard views without a declared action: {undeclared}; decorate each with "
+        "@member_required(<action>) or @membership_not_required (apps/dashboard/access.py)"
+    )
+    unknown = {name: action for name, action in actions.items() if action != PUBLIC and action not in ACTIONS}
+    assert not unknown, f"actions missing from apps.stores.permissions.ACTIONS: {unknown}"
+
+
+def test_a_view_without_a_declared_action_is_reported_and_decorators_carry_it_outwards():
+    # given a bare view, one behind member_required and one also behind require_POST
+    def bare(request):
+        return None
+
+    guarded = require_POST(member_required("edit_flows")(bare))
+    # when their actions are read, then the bare one has none and the guarded one keeps its action
+    assert action_of(bare) is None
+    assert action_of(guarded) == "edit_flows"
+    assert action_of(membership_not_required(require_POST(bare))) == PUBLIC
+
+
+def test_a_misspelt_action_fails_when_the_view_is_declared():
+    with pytest.raises(ImproperlyConfigured, match="edit_flow"):
+        member_required("edit_flow")
 
 
 def visit(client, url: str):
@@ -40,8 +67,10 @@ def test_each_role_is_allowed_or_refused_on_every_dashboard_url_as_the_matrix_sa
     user = UserFactory() if role == OUTSIDER else MembershipFactory(store=store, role=role).user
     client.force_login(user)
 
+    actions = dashboard_url_actions()
     for name, arguments in dashboard_patterns():
-        action = DASHBOARD_URL_ACTIONS[name]
+        action = actions[name]
+        assert action is not None, f"{name} declares no action"
         # when they open the URL
         response = visit(client, reverse(f"dashboard:{name}", kwargs=kwargs_for(name, arguments, objects)))
         # then the answer is the matrix's

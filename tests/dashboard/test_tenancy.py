@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from apps.stores.permissions import DASHBOARD_URL_ACTIONS, PUBLIC
-from tests.dashboard.conftest import dashboard_patterns, kind_of, kwargs_for
+from apps.dashboard.access import PUBLIC
+from tests.dashboard.conftest import dashboard_patterns, dashboard_url_actions, kind_of, kwargs_for
 from tests.orders.factories import OrderFactory
 from tests.stores.factories import MembershipFactory, StoreFactory
 
@@ -14,10 +14,11 @@ pytestmark = pytest.mark.django_db
 def dashboard_patterns_with_ids() -> list[tuple[str, list[str]]]:
     """Every dashboard URL that takes an object id (public pages carry tokens, not ids; connection pages
     name a source, and every store reaches its own connection to it by that name)."""
+    actions = dashboard_url_actions()
     return [
         (f"dashboard:{name}", arguments)
         for name, arguments in dashboard_patterns()
-        if arguments and arguments != ["source"] and DASHBOARD_URL_ACTIONS.get(name) != PUBLIC
+        if arguments and arguments != ["source"] and actions[name] != PUBLIC
     ]
 
 
