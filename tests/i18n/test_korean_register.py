@@ -16,6 +16,13 @@ FORMAL_ENDING = re.compile(r"(?:습니다|합니다|됩니다|입니다|십시�
 
 # Errors (forms, imports, feeds, links) and the consent checkbox, a legal line: each by its first 70 characters.
 FORMAL_ALLOWED = {
+    "You can add at most %(count)d photo to a review.",
+    "A photo can be at most 8 MB.",
+    "This file is not a photo we can read. Upload a JPEG, PNG, WebP or GIF.",
+    "The time to change this review has ended, so nothing was changed.",
+    "A review holds at most 3 photos. Remove one to add another.",
+    "Some answers need a look. Nothing was sent yet.",
+    "This form can only be sent from the order's own page.",
     "%(email)s is already a member of this store.",
     "%(host)s did not answer within %(seconds)s seconds. Check that the fee",
     "A percentage is between 0 and 100; an amount is not negative.",
