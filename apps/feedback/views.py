@@ -5,8 +5,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import render
-from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
@@ -18,12 +16,10 @@ from apps.orders.models import CartLeaveReason
 from apps.orders.services import cart_record_leave_reason
 from apps.tracking.buyer import (
     LANGUAGE_NAMES,
-    brand_css,
-    buyer_time_zone,
+    buyer_page,
     choose_language,
-    language_links,
     offered_languages,
-    remember_language,
+    see_other,
     use_language,
 )
 from apps.tracking.links import go_path, web_url_or_empty
@@ -45,26 +41,6 @@ from .services import nps_add_comment, nps_answer
 
 ONE_CLICK_FIELD = "List-Unsubscribe"
 ONE_CLICK_VALUE = "One-Click"
-
-
-def _page(request, *, store, customer, template: str, context: dict, remember: str = "", status: int = 200):
-    context = {
-        "store": store,
-        "brand_css": brand_css(store),
-        "languages": language_links(store, request.LANGUAGE_CODE),
-        **context,
-    }
-    with timezone.override(buyer_time_zone(store=store, customer=customer)):
-        response = render(request, template, context, status=status)
-    remember_language(response, remember)
-    return response
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    """After a POST, the page to GET next (303: never re-sent by a reload)."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _nps_order_or_404(token: str):
@@ -112,7 +88,7 @@ def nps(request, token: str, score: int):
             comment = form.cleaned_data["comment"] if "comment" in request.POST else None
             response = nps_answer(order=order, score=form.cleaned_data["score"], comment=comment)
             saved = "?saved=1" if comment and response.comment else ""
-            return _see_other(f"{nps_thanks_path(order, token=token)}{saved}")
+            return see_other(f"{nps_thanks_path(order, token=token)}{saved}")
         selected = _posted_score(request.POST.get("score"))
     else:
         form = NpsAnswerForm(initial={"score": score, "comment": previous.comment if previous else ""})
@@ -126,7 +102,7 @@ def nps(request, token: str, score: int):
         "tracking_url": order.get_tracking_url(),
         "preferences_path": preferences_path(order.customer) if order.customer else "",
     }
-    return _page(
+    return buyer_page(
         request,
         store=order.store,
         customer=order.customer,
@@ -159,7 +135,7 @@ def cart_reason(request, token: str, reason: str):
             cart_record_leave_reason(
                 cart_id=cart.pk, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
             )
-            return _see_other(f"{request.path}?sent=1")
+            return see_other(f"{request.path}?sent=1")
     else:
         sent = bool(request.GET.get("sent")) and bool(cart.leave_reason)
         form = CartReasonForm(initial={"reason": cart.leave_reason if sent else reason, "note": cart.leave_reason_note})
@@ -169,7 +145,7 @@ def cart_reason(request, token: str, reason: str):
         "sent": sent,
         "recovery_url": web_url_or_empty(cart.recovery_url) if not cart.is_converted else "",
     }
-    return _page(
+    return buyer_page(
         request,
         store=store,
         customer=cart.customer,
@@ -195,7 +171,7 @@ def nps_thanks(request, token: str):
         form = NpsCommentForm(request.POST)
         if form.is_valid():
             nps_add_comment(response=response, comment=form.cleaned_data["comment"], topics=form.cleaned_data["topics"])
-            return _see_other(f"{request.path}?saved=1")
+            return see_other(f"{request.path}?saved=1")
     else:
         form = NpsCommentForm(initial={"comment": response.comment, "topics": response.topics})
 
@@ -216,7 +192,7 @@ def nps_thanks(request, token: str):
         "tracking_url": order.get_tracking_url(),
         "preferences_path": preferences_path(order.customer) if order.customer else "",
     }
-    return _page(
+    return buyer_page(
         request, store=store, customer=order.customer, template="feedback/nps.html", context=context, remember=remember
     )
 
@@ -243,12 +219,12 @@ def referral(request, token: str):
             kind=PageEventKind.CLICK,
             target=target,
         )
-        return _see_other(target)
+        return see_other(target)
     store = order.store
     language, remember = choose_language(request, store=store)  # the friend's language, not the buyer's
     use_language(request, language)
     context = {"target": target, "target_host": urlsplit(target).hostname or target}
-    page = _page(
+    page = buyer_page(
         request, store=store, customer=None, template="feedback/referral.html", context=context, remember=remember
     )
     _let_forms_go_to(page, target)
@@ -316,7 +292,7 @@ def preferences(request, token: str):
             },
         )
     context = {"customer": customer, "form": form, "saved": request.GET.get("saved", "")}
-    return _page(
+    return buyer_page(
         request,
         store=store,
         customer=customer,
@@ -350,4 +326,4 @@ def unsubscribe(request, token: str):
         "one_click_value": ONE_CLICK_VALUE,
         "preferences_path": preferences_path(customer),
     }
-    return _page(request, store=store, customer=customer, template="feedback/unsubscribe.html", context=context)
+    return buyer_page(request, store=store, customer=customer, template="feedback/unsubscribe.html", context=context)

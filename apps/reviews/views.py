@@ -5,8 +5,7 @@ import json
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
@@ -21,11 +20,9 @@ from apps.campaigns.models import CouponShopState
 from apps.orders.models import OrderStatus
 from apps.stores.selectors import store_by_slug
 from apps.tracking.buyer import (
-    brand_css,
-    buyer_time_zone,
+    buyer_page,
     choose_language,
-    language_links,
-    remember_language,
+    see_other,
     use_language,
 )
 
@@ -59,26 +56,6 @@ WIDGET_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": ["*"],
 }
-
-
-def _page(request, *, store, customer, template: str, context: dict, remember: str = "", status: int = 200):
-    context = {
-        "store": store,
-        "brand_css": brand_css(store),
-        "languages": language_links(store, request.LANGUAGE_CODE),
-        **context,
-    }
-    with timezone.override(buyer_time_zone(store=store, customer=customer)):
-        response = render(request, template, context, status=status)
-    remember_language(response, remember)
-    return response
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    """After a POST, the page to GET next (303: never re-sent by a reload)."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _order_or_404(token: str):
@@ -168,7 +145,7 @@ def write(request, token: str):
                 except TooManyPhotos:
                     error = _("A review holds at most 3 photos. Remove one to add another.")
                 else:
-                    return _see_other(review_thanks_path(order, token=token))
+                    return see_other(review_thanks_path(order, token=token))
         else:
             error = _("Some answers need a look. Nothing was sent yet.")
 
@@ -181,7 +158,7 @@ def write(request, token: str):
         "tracking_url": order.get_tracking_url(),
     }
     status = 400 if error and request.method == "POST" else 200
-    return _page(
+    return buyer_page(
         request,
         store=store,
         customer=order.customer,
@@ -214,7 +191,7 @@ def thanks(request, token: str):
         "write_path": review_path(order, token=token),
         "tracking_url": order.get_tracking_url(),
     }
-    return _page(
+    return buyer_page(
         request,
         store=store,
         customer=order.customer,
@@ -309,6 +286,6 @@ def widget(request, store_slug: str, product_id: str):
         "reviews": published_reviews_for_product(store=store, product=product),
         "stars": list(RATINGS),
     }
-    response = _page(request, store=store, customer=None, template="reviews/widget.html", context=context)
+    response = buyer_page(request, store=store, customer=None, template="reviews/widget.html", context=context)
     response._csp_config = WIDGET_CSP
     return response

@@ -8,7 +8,9 @@ import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import translation
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.core.contrast import (
@@ -178,3 +180,25 @@ def brand_contrast_report(store) -> dict[str, float]:
         "link": contrast_ratio(palette["link"], WHITE),
         "page": contrast_ratio(palette["on-page"], palette["page"]),
     }
+
+
+def buyer_page(request, *, store, customer, template: str, context: dict, remember: str = "", status: int = 200):
+    """A buyer page reached from an email (NPS, cart answers, reviews…): in the store's brand, with the language
+    switcher, times in the buyer's zone, and the language remembered when the buyer chose one."""
+    context = {
+        "store": store,
+        "brand_css": brand_css(store),
+        "languages": language_links(store, request.LANGUAGE_CODE),
+        **context,
+    }
+    with timezone.override(buyer_time_zone(store=store, customer=customer)):
+        response = render(request, template, context, status=status)
+    remember_language(response, remember)
+    return response
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """After a POST, the page to GET next (303: never re-sent by a reload)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
