@@ -141,7 +141,6 @@ def check_design(design, languages) -> tuple[dict[str, list[dict]], dict[str, st
     return clean, errors
 
 
-@transaction.atomic
 def _checked_on_reason(step: FlowStep, on_reason, errors: dict) -> dict:
     """The answers that change this step, with what they do; "as planned" is left out."""
     from apps.orders.models import CartLeaveReason
@@ -160,6 +159,7 @@ def _checked_on_reason(step: FlowStep, on_reason, errors: dict) -> dict:
     return {reason: action for reason, action in on_reason.items() if action != ReasonAction.AS_PLANNED}
 
 
+@transaction.atomic
 def step_update(
     *,
     step: FlowStep,

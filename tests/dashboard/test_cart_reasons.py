@@ -109,3 +109,15 @@ def test_other_flows_steps_have_no_answer_settings(client, manager):
     step = Flow.objects.get(store=manager.store, kind=FlowKind.WIN_BACK).steps.first()
     page = client.get(reverse("dashboard:step_edit", args=[step.pk])).content.decode()
     assert "When the buyer told us why they left" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_a_step_outside_a_test_transaction_works(client):
+    """As in production (autocommit): the save takes its own transaction for its row lock."""
+    membership = MembershipFactory(role="manager", user__email="tom@shop.example", user__username="tom@shop.example")
+    client.force_login(membership.user)
+    step = cart_flow(membership.store).steps.get(key="coupon-72h")
+    data = step_form_data(step, on_reason_price="no_coupon")
+    assert client.post(reverse("dashboard:step_edit", args=[step.pk]), data).status_code == 302
+    step.refresh_from_db()
+    assert step.conditions["on_reason"] == {"price": "no_coupon"}
