@@ -187,6 +187,10 @@ class Cart(TenantModel):
                 name="cart_open_by_idle",
                 condition=models.Q(converted_order__isnull=True) & ~models.Q(email=""),
             ),
+            # The abandoned-cart flow page counts the answers of its period: only answered carts are indexed.
+            models.Index(
+                fields=["store", "leave_reason_at"], name="cart_answered", condition=~models.Q(leave_reason="")
+            ),
         ]
 
     def __str__(self) -> str:
