@@ -43,11 +43,6 @@ class Outcome:
     detail: str = ""
 
 
-def queue_for_flag(transactional: bool) -> str:
-    """Order confirmations never wait behind a win-back batch: they have their own queue."""
-    return QUEUE_TRANSACTIONAL if transactional else QUEUE_MARKETING
-
-
 def _claim(message_id: int) -> Message | None:
     now = timezone.now()
     with transaction.atomic():

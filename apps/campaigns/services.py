@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.events import announce_after_commit
+from apps.orders.events import orders_changed_in_bulk
 from apps.stores.models import Store
 
 from .defaults import default_content
@@ -137,7 +139,6 @@ def coupon_new_code(*, store_slug: str) -> str:
     return f"{prefix}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
-@transaction.atomic
 def message_incentive(message: Message) -> tuple[str, Decimal] | None:
     """(kind, value) of the code this message carries, or None: the step's incentive, unless the step follows
     a buyer's answer to "why did you leave?" (an abandoned cart) with another offer or none."""
@@ -154,6 +155,7 @@ def message_incentive(message: Message) -> tuple[str, Decimal] | None:
     return step.incentive_kind, step.incentive_value
 
 
+@transaction.atomic
 def coupon_issue(*, message: Message) -> Coupon | None:
     """The message's coupon: its own unique code, generated or taken from the step's pool.
 
@@ -242,9 +244,13 @@ def coupons_redeem(*, order) -> int:
     # Shops compare codes without case (WooCommerce stores them lower-cased): look up each spelling, which
     # keeps to the (store, code) index.
     spellings = {spelling for code in codes for spelling in (code, code.upper(), code.lower())}
-    return Coupon.objects.filter(store_id=order.store_id, code__in=spellings, redeemed_order__isnull=True).update(
-        redeemed_order=order, redeemed_at=order.placed_at
-    )
+    redeemed = Coupon.objects.filter(store_id=order.store_id, code__in=spellings, redeemed_order__isnull=True)
+    # The orders whose emails handed these codes out show them on their tracking pages: no longer as usable.
+    shown_on = list(redeemed.exclude(message__isnull=True).values_list("message__order_id", flat=True))
+    count = redeemed.update(redeemed_order=order, redeemed_at=order.placed_at)
+    if count:
+        announce_after_commit(orders_changed_in_bulk, Coupon, order_ids=[pk for pk in shown_on if pk])
+    return count
 
 
 def message_trace(message: Message, *, action: str, rule: str, reason: str = "", **extra) -> list:

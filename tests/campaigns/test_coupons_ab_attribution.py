@@ -165,3 +165,16 @@ def test_the_tracking_page_shows_the_coupon_an_email_about_the_order_handed_out(
     coupon = coupon_issue(message=message)
     block = coupon_for_order(order)
     assert (block.code, block.headline) == (coupon.code, "10% off your next order")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_code_is_claimed_in_its_own_transaction_as_a_worker_claims_it(flows, store):
+    """As a sending worker calls it (autocommit, no test transaction around it): the pool's row lock needs one."""
+    pool = CouponPool.objects.create(store=store, name="Shop codes")
+    coupon_pool_add_codes(pool=pool, codes=["ONLY1"])
+    step = flows[FlowKind.WIN_BACK].steps.get(key="offer")
+    step.incentive_pool = pool
+    step.save()
+    message = scheduled(flows, FlowKind.WIN_BACK, "offer", CustomerFactory(store=store), "c:solo")
+    assert coupon_issue(message=message).code == "ONLY1"
+    assert coupon_issue(message=message).code == "ONLY1"  # once per message

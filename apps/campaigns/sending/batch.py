@@ -96,11 +96,15 @@ def _one_per_recipient(messages: list[Message]) -> tuple[list[Message], list[Mes
 def _decide_all(messages: list[Message], now, outcomes: Counter) -> list[tuple[Message, rules.Decision]]:
     """rules.decide for each, under the recipients' locks (one statement, in id order so two workers never
     deadlock). A hold is recorded before the locks go, so the next worker sees it (as message_send does)."""
-    world = BatchWorld(messages)
     going = []
     with transaction.atomic():
         customer_ids = sorted({message.customer_id for message in messages if message.customer_id})
-        list(Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+        # The rows as locked, not as loaded: an unsubscribe or a suppression that came in since counts.
+        locked = Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").in_bulk()
+        for message in messages:
+            if message.customer_id in locked:
+                message.customer = locked[message.customer_id]
+        world = BatchWorld(messages)  # after the locks: an order the buyer placed meanwhile counts too
         for message in messages:
             decision = rules.decide(message, now=now, world=world)
             if decision.action == rules.SEND:

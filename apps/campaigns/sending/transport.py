@@ -203,6 +203,11 @@ def send_one(email, connection) -> Result:
         return Result(INVALID, detail=f"invalid address: {exc}"[:255])
     except AnymailAPIError as exc:
         return from_api_error(exc)
+    except AnymailError as exc:  # refused by Anymail before any request (an unsupported feature): nothing left
+        return Result(REFUSED, detail=f"not sent: {exc}"[:255])
+    except Exception as exc:  # anything else may have happened mid-request: a person decides
+        logger.exception("Sending message failed unexpectedly")
+        return Result(UNKNOWN, detail=f"unexpected error: {type(exc).__name__}"[:255])
     status = email.anymail_status
     return Result(SENT, esp_message_id="" if status.message_id is None else str(status.message_id))
 
