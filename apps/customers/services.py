@@ -4,9 +4,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.bounds import column, money_limit
+from apps.core.events import announce_after_commit
 from apps.core.upsert import lock_or_create
 from apps.stores.models import Language, Store
 
+from . import events
 from .inputs import CustomerIn
 from .models import ConsentEvent, ConsentSource, Customer, SuppressionReason
 
@@ -49,6 +51,8 @@ def customer_suppress(*, customer: Customer, reason: SuppressionReason, at=None,
         suppressed_at=at or timezone.now(), suppression_reason=reason, modified_at=timezone.now()
     )
     customer.refresh_from_db()
+    if updated:  # what buyer pages offer them changes (no newsletter form for a suppressed address)
+        announce_after_commit(events.customer_changed_in_bulk, Customer, customer_id=customer.pk)
     if updated and customer.marketing_consent:
         note = f"{reason}: {note}" if note else reason
         customer_set_marketing_consent(customer=customer, granted=False, source=ConsentSource.ESP, note=note[:200])

@@ -58,10 +58,6 @@ def order_by_tracking_token(*, token: str) -> Order | None:
     return _orders_for_page().filter(tracking_token=token).first()
 
 
-def order_by_id_for_page(*, store: Store, order_id: int) -> Order | None:
-    return _orders_for_page().filter(store=store, pk=order_id).first()
-
-
 def order_for_lookup(*, store: Store, number: str, email_or_postcode: str) -> Order | None:
     """The order a buyer asks for by number plus email or postcode; None for any mismatch alike."""
     term = number.strip().lstrip("#")

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from apps.core.events import announce_after_commit
+from apps.orders.events import orders_changed_in_bulk
 from apps.orders.models import Order
 from apps.stores.models import Store
 
@@ -214,6 +216,11 @@ def shipments_predict(*, store: Store, model: TransitModel | None = None, now: d
             changed.append(Shipment(pk=pk, **fields))
     # Only the prediction columns: a carrier event recorded meanwhile keeps its status and times.
     Shipment.objects.bulk_update(changed, list(NO_PREDICTION), batch_size=BATCH)
+    # The tracking pages show the predicted day, and bulk writes send no model signals.
+    for start in range(0, len(changed), BATCH):
+        ids = [shipment.pk for shipment in changed[start : start + BATCH]]
+        order_ids = list(Shipment.objects.filter(pk__in=ids).values_list("order_id", flat=True))
+        announce_after_commit(orders_changed_in_bulk, Shipment, order_ids=order_ids)
     return len(changed)
 
 

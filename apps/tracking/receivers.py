@@ -11,7 +11,9 @@
 | Customer       | the pages of the customer's orders (name, language, newsletter state) |
 | Store          | every page of the store (brand, languages, support details) |
 
-Writes that bypass signals (`.update()`, `bulk_create`) call `page_cache.pages_changed` themselves.
+Writes that bypass signals (`.update()`, `bulk_create`) announce a domain event instead, which `connect` listens
+to: late carrier events and refreshed predicted days (shipments), an erased buyer's orders and redeemed codes
+(orders_changed_in_bulk), a suppressed address (customer_changed_in_bulk).
 """
 
 from apps.customers.models import Customer
@@ -71,6 +73,10 @@ def store_saved(sender, instance: Store, **kwargs) -> None:
     pages_changed(store_ids=[instance.pk])
 
 
+def customer_changed(sender, customer_id, **kwargs) -> None:
+    customer_pages_changed(customer_id=customer_id)
+
+
 def orders_changed(sender, order_ids=(), order_id=None, **kwargs) -> None:
     """Domain events for rows written in bulk (an erased buyer's orders, late carrier events)."""
     pages_changed(order_ids=[*order_ids, order_id])
@@ -101,3 +107,6 @@ def connect() -> None:
 
     orders_changed_in_bulk.connect(orders_changed, dispatch_uid="tracking.pages.orders_changed_in_bulk")
     events_added.connect(orders_changed, dispatch_uid="tracking.pages.events_added")
+    from apps.customers.events import customer_changed_in_bulk
+
+    customer_changed_in_bulk.connect(customer_changed, dispatch_uid="tracking.pages.customer_changed_in_bulk")

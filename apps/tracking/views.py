@@ -403,7 +403,9 @@ def _render_page(request, order: Order, context: dict) -> tuple[page_cache.Cache
 def _respond(request, part: page_cache.CachedPart, target: Target, *, kind: str, store_id: int, remember: str):
     values = {"live_url": target.live_url() if target.limited else ""}
     if kind == "live":
-        if part.etag in parse_etags(request.headers.get("If-None-Match", "")):
+        # Weak comparison (RFC 9110 for If-None-Match): a proxy that compresses marks our tag W/"…".
+        tags = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+        if "*" in tags or part.etag in tags:
             response = HttpResponseNotModified()
             response["ETag"] = part.etag
             return response

@@ -87,3 +87,56 @@ def test_the_script_backs_off_and_stops():
     assert "LONGEST_SECONDS = 600" in script
     assert "Math.min(wait * 2, LONGEST_SECONDS)" in script
     assert '"If-None-Match"' in script and "response.status === 304" in script
+
+
+def test_a_proxy_that_weakens_the_etag_still_gets_304(client, order):
+    etag = client.get(live_url(order))["ETag"]
+    # nginx with gzip (and most CDNs) hand the browser W/"…", which it then sends back
+    assert client.get(live_url(order), headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(live_url(order), headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    assert client.get(live_url(order), headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_writes_without_model_signals_still_refresh_the_page(client, django_capture_on_commit_callbacks):
+    """A suppressed address and a redeemed code are written by queryset updates: their events clear the page's
+    version, so the next view renders anew."""
+    from django.core.cache import cache
+
+    from apps.campaigns.models import Coupon
+    from apps.campaigns.services import coupons_redeem
+    from apps.customers.models import SuppressionReason
+    from apps.customers.services import customer_suppress
+    from apps.tracking.page_cache import _order_version_key
+    from tests.campaigns.factories import MessageFactory
+
+    order = OrderFactory()
+    page = reverse("tracking:page", args=[order.tracking_token])
+    version = _order_version_key(order.pk)
+
+    def viewed_and_cached():
+        for _ in range(2):  # the first view of a token is not cached (see page_cache)
+            assert client.get(page).status_code == 200
+        return cache.get(version) is not None
+
+    assert viewed_and_cached()
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_suppress(customer=order.customer, reason=SuppressionReason.BOUNCE)
+    assert cache.get(version) is None
+
+    assert viewed_and_cached()
+    message = MessageFactory(store=order.store, order=order, email=order.email)
+    coupon = Coupon.objects.create(
+        store=order.store,
+        code="THANKS-1",
+        kind="percent",
+        value=10,
+        message=message,
+        issued_at=order.placed_at,
+        expires_at=order.placed_at,
+    )
+    assert viewed_and_cached()
+    later = OrderFactory(store=order.store, customer=order.customer, discount_codes=[coupon.code])
+    assert viewed_and_cached()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert coupons_redeem(order=later) == 1
+    assert cache.get(version) is None
