@@ -170,6 +170,7 @@ def customer_erase(*, customer: Customer, confirm_email: str) -> Customer:
     from apps.integrations.services import inbound_anonymise
     from apps.orders.selectors import buyer_external_ids
     from apps.orders.services import buyer_anonymise
+    from apps.reviews.services import reviews_anonymise
     from apps.shipments.selectors import shipment_external_ids
 
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -184,6 +185,7 @@ def customer_erase(*, customer: Customer, confirm_email: str) -> Customer:
     inbound_anonymise(store_id=customer.store_id, email=customer.email, object_ids=filed_under, now=now)
     messages_anonymise(**who, email=customer.email, anonymous=anonymous, now=now)
     nps_anonymise(**who, order_ids=order_ids, now=now)
+    reviews_anonymise(**who, order_ids=order_ids)
     ConsentEvent.objects.filter(customer=customer).update(note="", modified_at=now)
 
     customer.email = anonymous

@@ -128,8 +128,23 @@ def _replace_order_lines(order: Order, lines: list[LineIn]) -> None:
     ]  # fmt: skip
     if current == incoming:
         return
-    order.lines.all().delete()
-    OrderLine.objects.bulk_create([OrderLine(order=order, external_id=ext, **fields) for fields, ext in wanted])
+    # A line the shop names again (its id) is changed in place, so what hangs on it (a buyer's review of it)
+    # stays; lines without an id, or no longer sent, are replaced.
+    known = {line.external_id: line for line in order.lines.exclude(external_id="")}
+    kept, added = [], []
+    for fields, ext in wanted:
+        line = known.pop(ext, None) if ext else None
+        if line is None:
+            added.append(OrderLine(order=order, external_id=ext, **fields))
+            continue
+        for name, value in fields.items():
+            setattr(line, name, value)
+        line.modified_at = timezone.now()
+        kept.append(line)
+    order.lines.exclude(pk__in=[line.pk for line in kept]).delete()
+    if kept:
+        OrderLine.objects.bulk_update(kept, [*(name for name in wanted[0][0] if name != "store"), "modified_at"])
+    OrderLine.objects.bulk_create(added)
 
 
 def _convert_cart(*, store: Store, cart_external_id: str, order: Order) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.campaigns.models import Coupon, CouponShopState, IncentiveKind
@@ -223,3 +223,17 @@ def review_reply(*, review: Review, text: str, by, now: datetime | None = None) 
     )
     review.refresh_from_db()
     return review
+
+
+def reviews_anonymise(*, store_id: int, customer_id: int, order_ids: list[int]) -> int:
+    """An erased buyer's reviews go, published or not, with their photos (their words and pictures are
+    theirs): the rows now, the files once the erasure commits. Returns how many reviews went."""
+    reviews = Review.objects.filter(store_id=store_id).filter(
+        models.Q(customer_id=customer_id) | models.Q(order_id__in=order_ids)
+    )
+    files = list(ReviewPhoto.objects.filter(review__in=reviews).values_list("image", flat=True))
+    count = reviews.count()
+    reviews.delete()
+    for name in files:
+        transaction.on_commit(partial(delete_photo, name))
+    return count
