@@ -54,8 +54,11 @@ class LineReviewForm(forms.Form):
         self.existing_photo_count = len(photos)
 
     def clean_photos(self):
+        uploads = self.cleaned_data.get("photos") or []
+        if len(uploads) > MAX_PHOTOS:  # refused before any is decoded: decoding is what costs
+            raise forms.ValidationError(self.too_many_photos())
         prepared = []
-        for upload in self.cleaned_data.get("photos") or []:
+        for upload in uploads:
             try:
                 prepared.append(prepare_photo(upload))
             except PhotoRefused as exc:
@@ -73,16 +76,16 @@ class LineReviewForm(forms.Form):
         kept = self.existing_photo_count - len(cleaned.get("remove_photos") or [])
         room = MAX_PHOTOS - kept
         if len(cleaned.get("photos") or []) > room and "photos" not in self.errors:
-            self.add_error(
-                "photos",
-                ngettext(
-                    "You can add at most %(count)d photo to a review.",
-                    "You can add at most %(count)d photos to a review.",
-                    MAX_PHOTOS,
-                )
-                % {"count": MAX_PHOTOS},
-            )
+            self.add_error("photos", self.too_many_photos())
         return cleaned
+
+    @staticmethod
+    def too_many_photos() -> str:
+        return ngettext(
+            "You can add at most %(count)d photo to a review.",
+            "You can add at most %(count)d photos to a review.",
+            MAX_PHOTOS,
+        ) % {"count": MAX_PHOTOS}
 
     @property
     def is_filled(self) -> bool:

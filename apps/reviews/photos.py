@@ -17,7 +17,8 @@ MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000
 # What we keep: big enough for a zoomed look, small enough for a widget.
 MAX_SIDE = 2048
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# MPO: a JPEG holding more than one picture (Ultra HDR and portrait photos from phones); its first is the photo.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 JPEG_QUALITY = 85
 FOLDER = "reviews"
 
@@ -53,6 +54,7 @@ def prepare_photo(upload) -> PreparedPhoto:
                     raise PhotoRefused(_("This photo is too large in pixels. Upload a smaller one."))
                 probe.verify()  # a truncated or corrupt file fails here
             with Image.open(io.BytesIO(data)) as image:
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG decodes at a fraction of its size when it can
                 image.load()
                 image = ImageOps.exif_transpose(image)  # keep the way it was taken, then drop the EXIF
                 image = _flatten(image)

@@ -1,5 +1,6 @@
 """Reads of product reviews, each scoped to one store (or to one signed order)."""
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Prefetch, QuerySet
 
 from apps.orders.models import Order, Product
@@ -100,9 +101,17 @@ EMAIL_REVIEWS = 6  # the most a "reviews" block shows (design.blocks.Reviews.lim
 EMAIL_TEXT_LENGTH = 280
 
 
+EMAIL_REVIEWS_SECONDS = 300
+
+
 def reviews_for_email(*, store) -> list[dict]:
     """The store's best published reviews as plain values for an email's "reviews" block (the email
-    context holds no models): the text shortened, the author as published."""
+    context holds no models): the text shortened, the author as published. Kept a few minutes per store: a
+    campaign renders the block for every recipient, and a review approved meanwhile can wait for the next."""
+    return cache.get_or_set(f"reviews:email:{store.pk}", lambda: _reviews_for_email(store), EMAIL_REVIEWS_SECONDS)
+
+
+def _reviews_for_email(store) -> list[dict]:
     rows = []
     for review in best_reviews_for_email(store=store, limit=EMAIL_REVIEWS):
         text = review.text if len(review.text) <= EMAIL_TEXT_LENGTH else review.text[: EMAIL_TEXT_LENGTH - 1] + "…"

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from apps.campaigns.context import coupon_description
 from apps.campaigns.copy import copy_for
 from apps.campaigns.models import CouponShopState
+from apps.core.safe_values import web_url
 from apps.orders.models import OrderStatus
 from apps.stores.selectors import store_by_slug
 from apps.tracking.buyer import (
@@ -255,7 +256,7 @@ def product_json(request, store_slug: str, product_id: str):
     reviews = published_reviews_for_product(store=store, product=product)
     summary = product_rating_summary(store=store, product=product)
     payload = {
-        "product": {"id": product.external_id, "name": product.name, "url": product.url},
+        "product": {"id": product.external_id, "name": product.name, "url": web_url(product.url)},
         "rating": summary,
         "reviews": [review_json(review) for review in reviews],
     }

@@ -138,3 +138,34 @@ def test_more_than_three_photos_are_refused(client, order):
     response = client.post(review_path(order), data)
     assert response.status_code == 400
     assert Review.objects.count() == 0 and stored_files() == []
+
+
+def test_more_photos_than_a_review_holds_are_refused_before_any_is_decoded(client, order, monkeypatch):
+    from apps.reviews import forms
+
+    decoded = []
+    monkeypatch.setattr(forms, "prepare_photo", lambda upload: decoded.append(upload) or prepare_photo(upload))
+    line = order.lines.get()
+    uploads = [SimpleUploadedFile(f"p{n}.jpg", jpeg_bytes(), content_type="image/jpeg") for n in range(20)]
+    response = client.post(
+        review_path(order),
+        {f"line-{line.pk}-rating": "5", f"line-{line.pk}-text": "x", f"line-{line.pk}-photos": uploads},
+    )
+    assert response.status_code == 400
+    assert "at most 3 photos" in response.content.decode()
+    assert decoded == []
+    assert Review.objects.count() == 0 and stored_files() == []
+
+
+def test_a_phone_jpeg_holding_two_pictures_is_kept_as_its_first(client, order):
+    first, second = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (64, 48), "blue")
+    buffer = io.BytesIO()
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    response = post_with_photo(client, order, SimpleUploadedFile("ultra-hdr.jpg", buffer.getvalue(), "image/jpeg"))
+    assert response.status_code == 303
+    photo = ReviewPhoto.objects.get()
+    assert (photo.width, photo.height) == (64, 48)
+    with default_storage.open(photo.image.name) as stored:
+        kept = Image.open(stored)
+        assert kept.format == "JPEG" and kept.getpixel((10, 10))[0] > 200  # the red one
