@@ -1,7 +1,7 @@
 """Reads from the optional replica (DATABASE_REPLICA_URL), only where a slightly old answer is fine.
 
 A request may read from the replica when it is a GET/HEAD of a view listed in REPLICA_READ_VIEWS (dashboard
-reports, buyer pages). Everything else reads the primary:
+reports; not the tracking page, whose cache is filled from the primary). Everything else reads the primary:
 - every other request, every Celery task and command (unless wrapped in `replica_reads()`);
 - anything inside a transaction on the primary (a read that decides a write must see the latest row);
 - the rest of a request once it has written anything (it must see its own write);
