@@ -108,7 +108,7 @@ def reviews_for_email(*, store) -> list[dict]:
     """The store's best published reviews as plain values for an email's "reviews" block (the email
     context holds no models): the text shortened, the author as published. Kept a few minutes per store: a
     campaign renders the block for every recipient, and a review approved meanwhile can wait for the next."""
-    return cache.get_or_set(f"reviews:email:{store.pk}", lambda: _reviews_for_email(store), EMAIL_REVIEWS_SECONDS)
+    return cache.get_or_set(f"reviews:email:{store.pk}", lambda: _reviews_for_email(store), EMAIL_REVIEWS_SECONDS) or []
 
 
 def _reviews_for_email(store) -> list[dict]:
