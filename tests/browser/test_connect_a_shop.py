@@ -141,6 +141,8 @@ def test_a_new_merchant_connects_shopify_imports_history_and_a_new_order_gets_a_
     page.get_by_role("link", name="Flows", exact=True).click()
     page.get_by_role("switch", name="Order confirmation").check(force=True)
     expect(page.get_by_role("switch", name="Order confirmation")).to_be_checked()
+    # (the box ticks at once; the server's answer is what says the flow is on)
+    expect(page.get_by_role("status").filter(has_text="Order confirmation is on")).to_have_count(1)
 
     # and a new order arrives from Shopify, posted twice
     body, headers = new_order_delivery("ana@buyer.example")
