@@ -64,10 +64,16 @@ def _claim(message_id: int) -> Message | None:
     )
 
 
+def held(message: Message):
+    """The message's row while this worker still holds it (`sending`). Its created_at is the ledger's partition
+    key on PostgreSQL: with it, an update reads and plans one month's partition instead of every month's."""
+    return Message.objects.filter(pk=message.pk, created_at=message.created_at, status=MessageStatus.SENDING)
+
+
 def _finish(message: Message, status: str, *, rule: str, reason: str = "", **fields) -> Outcome:
     """Record the result, but only if this worker still holds the message (status `sending`)."""
     trace = message_trace(message, action=status, rule=rule, reason=reason)
-    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+    updated = held(message).update(
         status=status, trace=trace, reason=reason[:255], modified_at=timezone.now(), **fields
     )
     return Outcome(status if updated else "lost", reason)
@@ -294,7 +300,7 @@ def hold_for_coupon(message: Message, hold: rules.Decision) -> Outcome:
 def _defer(message: Message, decision: rules.Decision) -> Outcome:
     trace = message_trace(message, action="deferred", rule=decision.rule, reason=decision.reason,
                           until=decision.until.isoformat())  # fmt: skip
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+    held(message).update(
         status=MessageStatus.SCHEDULED, scheduled_for=decision.until, trace=trace, attempts=message.attempts - 1,
         modified_at=timezone.now(),
     )  # fmt: skip
@@ -325,7 +331,7 @@ def retry_or_fail(message: Message, *, status_code: int | None, detail: str) -> 
     retry_at = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
     trace = message_trace(message, action="retry", rule="esp_error", reason=f"ESP error {status_code or ''}".strip(),
                           attempt=message.attempts, retry_at=retry_at.isoformat())  # fmt: skip
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+    held(message).update(
         status=MessageStatus.SCHEDULED, scheduled_for=retry_at, trace=trace, modified_at=timezone.now()
     )
     return Outcome("retry", detail[:255])
@@ -352,9 +358,9 @@ def messages_sweep_stuck(*, now=None) -> int:
     now = now or timezone.now()
     stuck = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STUCK_AFTER)
     count = 0
-    for message in stuck.only("pk", "trace"):
+    for message in stuck.only("pk", "created_at", "trace"):
         trace = message_trace(message, action="unknown", rule="sweeper", reason="the sending worker stopped mid-send")
-        count += Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        count += held(message).update(
             status=MessageStatus.UNKNOWN, trace=trace, reason="the sending worker stopped mid-send", modified_at=now
         )
     return count

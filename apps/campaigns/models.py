@@ -154,6 +154,11 @@ class Message(TenantModel):
     `id` as the pk (unique: one identity sequence). On SQLite the constraint below is the table's own.
     """
 
+    # Every row is written three times (planned, claimed, sent), and each write adds an entry to every index
+    # whose condition the row meets. The store and customer are served by the composite indexes below; the
+    # links most emails lack (order, cart, shipment, product, variant, attribution) index only the rows that
+    # have one. Writing a win-back email updates five indexes, not thirteen.
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+", db_index=False)
     step = models.ForeignKey(FlowStep, on_delete=models.PROTECT, related_name="messages")
     subject_key = models.CharField(max_length=120, help_text=_("What the email is about: order:17, cart:9…"))
     status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.SCHEDULED)
@@ -165,15 +170,28 @@ class Message(TenantModel):
     latest_at = models.DateTimeField(null=True, blank=True)
     email = models.EmailField()
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,
     )
-    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    cart = models.ForeignKey("orders.Cart", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    cart = models.ForeignKey(
+        "orders.Cart", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     shipment = models.ForeignKey(
-        "shipments.Shipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "shipments.Shipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
-    product = models.ForeignKey("orders.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    product = models.ForeignKey(
+        "orders.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", db_index=False
+    )
     language = models.CharField(max_length=5, blank=True)
 
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -194,7 +212,12 @@ class Message(TenantModel):
     complained_at = models.DateTimeField(null=True, blank=True)
     machine_opened = models.BooleanField(default=False)
     attributed_order = models.ForeignKey(
-        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="attributed_messages"
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attributed_messages",
+        db_index=False,
     )
     attributed_revenue = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
@@ -210,6 +233,10 @@ class Message(TenantModel):
             models.Index(fields=["esp_message_id"], name="message_esp_id", condition=~models.Q(esp_message_id="")),
             models.Index(fields=["store", "-scheduled_for"], name="message_store_recent"),
             models.Index(fields=["customer", "sent_at"], name="message_customer_sent"),
+            *(
+                models.Index(fields=[link], name=f"message_{link}", condition=models.Q(**{f"{link}__isnull": False}))
+                for link in ("order", "cart", "shipment", "product", "variant", "attributed_order")
+            ),
         ]
 
     def __str__(self) -> str:

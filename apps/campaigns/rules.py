@@ -9,7 +9,6 @@ window, consent, pacing. The simulator asks the same questions of a replayed wor
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .decisions import DEFER, SEND, SKIP, SUPPRESS, Decision
@@ -19,7 +18,6 @@ from .models import Message, MessageStatus, MessagingPolicy
 
 __all__ = ["DEFER", "SEND", "SKIP", "SUPPRESS", "Decision", "decide", "policy_for"]
 
-PACED_STATUSES = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNKNOWN)
 # A buyer with a parcel in trouble hears about that parcel, not offers: marketing waits this long, then
 # looks again (until its send window closes).
 TROUBLE_HOLD = timedelta(hours=12)
@@ -80,7 +78,7 @@ def _decide(message: Message, now: datetime, world) -> Decision:
     quiet = _quiet_hours(message, policy, now)
     if quiet:
         return quiet
-    capped = _frequency_cap(message, policy, now)
+    capped = _frequency_cap(message, policy, now, world)
     if capped:
         return capped
     return Decision(SEND, "marketing", "consent given, within pacing")
@@ -130,21 +128,14 @@ def _quiet_hours(message: Message, policy: MessagingPolicy, now: datetime) -> De
     return Decision(DEFER, "quiet_hours", f"quiet hours in {local.tzinfo}", until=morning.astimezone(timezone.UTC))
 
 
-def _frequency_cap(message: Message, policy: MessagingPolicy, now: datetime) -> Decision | None:
+def _frequency_cap(message: Message, policy: MessagingPolicy, now: datetime, world) -> Decision | None:
     """At most N marketing emails per window to one customer, from all flows together (steps of one flow
     included). Emails another worker is handing to the ESP right now count as sent (they are, a moment
     later), and so do those whose fate is unknown; the dispatcher decides under the customer's row lock."""
     if not message.customer_id or not policy.frequency_cap_count:
         return None
     window = timedelta(hours=policy.frequency_cap_hours)
-    recent = list(
-        Message.objects.filter(customer_id=message.customer_id, transactional=False, status__in=PACED_STATUSES)
-        .exclude(pk=message.pk)
-        .annotate(paced_at=Coalesce("sent_at", "claimed_at"))
-        .filter(paced_at__gte=now - window)
-        .order_by("paced_at")
-        .values_list("paced_at", flat=True)
-    )
+    recent = world.paced_sends(message, now - window)
     if len(recent) < policy.frequency_cap_count:
         return None
     # The next free slot: when the oldest send in the window leaves it.

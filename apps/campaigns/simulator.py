@@ -24,6 +24,7 @@ from .flows import definition_for, history_reason
 from .flows.base import MAX_TRIGGERS, Trigger
 from .flows.delivery_apology import MOVING, TROUBLED
 from .flows.win_back import audience, step_is_for
+from .flows.world import LiveWorld
 from .models import TRANSACTIONAL_KINDS, Flow, FlowKind, FlowStep, Message, MessageStatus, MessagingPolicy
 from .selectors import RESURVEY_STEP_KEY
 
@@ -125,6 +126,9 @@ class ReplayWorld:
 
     def previous_step(self, message):
         return self.sent.get((message.step.flow_id, message.subject_key))
+
+    def paced_sends(self, message, since) -> list[datetime]:
+        return LiveWorld().paced_sends(message, since)  # pacing counts what was really sent
 
     def buyer_has_troubled_parcel(self, *, store_id, email, customer_id, at) -> bool:
         orders = self.orders_by_email.get(email, []) + self.orders_by_customer.get(customer_id, [])

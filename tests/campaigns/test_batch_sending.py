@@ -217,9 +217,9 @@ def test_each_template_is_compiled_once_per_batch_not_once_per_email(store, flow
 
 
 def test_a_batch_reads_the_database_a_fixed_number_of_times_whatever_its_size(store, flows, postmark):
-    # Pacing off: the frequency cap (rules._frequency_cap) reads each buyer's recent sends with a query of its
-    # own; everything else a batch decides, renders and records is read and written per batch.
-    MessagingPolicy.objects.filter(store=store).update(frequency_cap_count=0)
+    # Pacing on (the store's default cap): each buyer's recent sends are read for the whole batch at once, like
+    # everything else a batch decides, renders and records.
+    assert MessagingPolicy.objects.get(store=store).frequency_cap_count > 0
     win_backs(store, flows, 4)
     with CaptureQueriesContext(connection) as small:
         assert send_due_batch()[MessageStatus.SENT] == 4

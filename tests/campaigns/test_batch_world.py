@@ -7,12 +7,13 @@ import pytest
 from django.utils import timezone
 
 from apps.campaigns.flows.world import LiveWorld
-from apps.campaigns.models import FlowKind
+from apps.campaigns.models import FlowKind, Message
 from apps.campaigns.sending.batch import load
 from apps.campaigns.sending.claim import claim_due
 from apps.campaigns.sending.world import BatchWorld
 from apps.campaigns.services import Planned, messages_schedule
 from apps.orders.models import OrderStatus
+from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
 from tests.shipments.factories import ShipmentFactory
@@ -40,8 +41,14 @@ def test_a_batch_world_answers_as_the_live_world_does(store, flows, django_asser
     messages = load(claim_due(transactional=False, limit=100))
     assert len(messages) == len(scheduled) == 10
 
-    with django_assert_max_num_queries(3):
-        world = BatchWorld(messages)
+    # buyer 0 got a marketing email an hour ago, buyer 1 three days ago, buyer 2 one whose fate is unknown
+    for buyer, ago, status in ((buyers[0], 1, "sent"), (buyers[1], 72, "sent"), (buyers[2], 2, "unknown")):
+        earlier = MessageFactory(store=store, step=steps[2], customer=buyer, email=buyer.email, transactional=False)
+        Message.objects.filter(pk=earlier.pk).update(
+            status=status, sent_at=now - timedelta(hours=ago), claimed_at=now - timedelta(hours=ago)
+        )
+    with django_assert_max_num_queries(5):
+        world = BatchWorld(messages, now=now)
     live = LiveWorld()
     for message in messages:
         buyer = {"store_id": message.store_id, "email": message.email, "customer_id": message.customer_id}
@@ -50,6 +57,11 @@ def test_a_batch_world_answers_as_the_live_world_does(store, flows, django_asser
             assert world.ordered_between(**asked) == live.ordered_between(**asked)
         assert world.buyer_has_troubled_parcel(**buyer, at=now) == live.buyer_has_troubled_parcel(**buyer, at=now)
         assert world.previous_step(message) == live.previous_step(message)
+        for window in (timedelta(hours=24), timedelta(days=7)):
+            assert world.paced_sends(message, now - window) == live.paced_sends(message, now - window)
     answers = [world.buyer_has_troubled_parcel(**{"store_id": store.pk, "email": b.email, "customer_id": b.pk},
                                                at=now) for b in buyers]  # fmt: skip
     assert answers == [False, False, False, True, False]
+    paced = {message.customer_id: len(world.paced_sends(message, now - timedelta(hours=24))) for message in messages}
+    # each buyer's other claimed email counts (being sent), plus buyer 0's of an hour ago and buyer 2's unknown one
+    assert [paced[buyer.pk] for buyer in buyers] == [2, 1, 2, 1, 1]

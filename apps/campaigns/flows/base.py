@@ -77,6 +77,8 @@ class World(Protocol):
         self, *, store_id: int, email: str, customer_id: int | None, at: datetime
     ) -> bool: ...
 
+    def paced_sends(self, message, since: datetime) -> list[datetime]: ...
+
 
 Exit = Callable[[object, World, datetime], Decision | None]
 

@@ -4,12 +4,29 @@ from datetime import datetime
 
 from django.apps import apps
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from apps.orders.models import Order, OrderStatus
 from apps.shipments.models import Shipment
 
-from ..models import Message
+from ..models import Message, MessageStatus
 from .delivery_apology import MOVING, TROUBLED
+
+# What pacing counts as sent: emails another worker is handing to the ESP right now (they are, a moment later)
+# and those whose fate is unknown.
+PACED_STATUSES = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNKNOWN)
+
+
+def paced_sends_since(customer_ids, since: datetime) -> list[tuple[int, int, datetime]]:
+    """(customer id, message id, when it went) for the customers' marketing emails that count for pacing since
+    `since`, oldest first."""
+    return list(
+        Message.objects.filter(customer_id__in=customer_ids, transactional=False, status__in=PACED_STATUSES)
+        .annotate(paced_at=Coalesce("sent_at", "claimed_at"))
+        .filter(paced_at__gte=since)
+        .order_by("paced_at", "pk")
+        .values_list("customer_id", "pk", "paced_at")
+    )
 
 
 def _buyer(email: str, customer_id: int | None) -> Q:
@@ -58,6 +75,11 @@ class LiveWorld:
             return None
         status, sent_at, scheduled_for, delay_minutes = row
         return status, sent_at or scheduled_for, delay_minutes
+
+    def paced_sends(self, message, since: datetime) -> list[datetime]:
+        """When the message's customer got the marketing emails that count for pacing since `since` (the message
+        itself aside), oldest first."""
+        return [at for _, pk, at in paced_sends_since([message.customer_id], since) if pk != message.pk]
 
     def buyer_has_troubled_parcel(self, *, store_id: int, email: str, customer_id: int | None, at: datetime) -> bool:
         orders = Order.objects.filter(_buyer(email, customer_id), store_id=store_id).values("pk")

@@ -104,7 +104,7 @@ def _decide_all(messages: list[Message], now, outcomes: Counter) -> list[tuple[M
         for message in messages:
             if message.customer_id in locked:
                 message.customer = locked[message.customer_id]
-        world = BatchWorld(messages)  # after the locks: an order the buyer placed meanwhile counts too
+        world = BatchWorld(messages, now=now)  # after the locks: an order the buyer placed meanwhile counts too
         for message in messages:
             decision = rules.decide(message, now=now, world=world)
             if decision.action == rules.SEND:
@@ -184,7 +184,10 @@ def _record_sent(sent: list, outcomes: Counter) -> None:
             trace_value = TRACE_FIELD.get_db_prep_value(trace, connection)
             values = [MessageStatus.SENT.value, trace_value, decision.reason[:255], at, result.esp_message_id[:255]]
             values += [rendered["language"], rendered["subject"][:255], rendered["html"], rendered["text"], at]
-            params.append([*values, message.pk, MessageStatus.SENDING.value])
+            created = connection.ops.adapt_datetimefield_value(
+                message.created_at
+            )  # the partition key: see dispatch.held
+            params.append([*values, message.pk, created, MessageStatus.SENDING.value])
             rows.append(message)
         if params:
             with connection.cursor() as cursor:
@@ -198,4 +201,4 @@ def _record_sent(sent: list, outcomes: Counter) -> None:
 def _sent_sql() -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(f"{quote(Message._meta.get_field(name).column)} = %s" for name in SENT_FIELDS)
-    return f"UPDATE {quote(Message._meta.db_table)} SET {columns} WHERE id = %s AND status = %s"
+    return f"UPDATE {quote(Message._meta.db_table)} SET {columns} WHERE id = %s AND created_at = %s AND status = %s"

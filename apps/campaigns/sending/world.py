@@ -2,6 +2,7 @@
 at a time, with a query each). Answers are the same as LiveWorld's: a test checks both agree."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db.models import Q
 
@@ -9,15 +10,17 @@ from apps.orders.models import Order, OrderStatus
 from apps.shipments.models import Shipment
 
 from ..flows.delivery_apology import MOVING, TROUBLED
-from ..flows.world import LiveWorld
+from ..flows.world import LiveWorld, paced_sends_since
 from ..models import Message
+from ..rules import policy_for
 
 
 class BatchWorld(LiveWorld):
-    def __init__(self, messages):
+    def __init__(self, messages, *, now=None):
         self._troubled = _troubled_buyers(messages)
         self._previous = _previous_steps(messages)
         self._orders = _buyers_orders(messages)
+        self._paced_since, self._paced = _paced_sends(messages, now)
 
     def ordered_between(self, *, store_id: int, email: str, customer_id: int | None, start, end) -> bool:
         if (store_id, email) not in self._orders["emails"] and (store_id, customer_id) not in self._orders["asked"]:
@@ -31,6 +34,11 @@ class BatchWorld(LiveWorld):
     def buyer_has_troubled_parcel(self, *, store_id: int, email: str, customer_id: int | None, at) -> bool:
         emails, customers = self._troubled.get(store_id, (set(), set()))
         return email in emails or (customer_id is not None and customer_id in customers)
+
+    def paced_sends(self, message, since):
+        if self._paced_since is None or since < self._paced_since or message.customer_id not in self._paced:
+            return super().paced_sends(message, since)  # a window or a buyer the batch did not prefetch
+        return [at for pk, at in self._paced[message.customer_id] if at >= since and pk != message.pk]
 
     def previous_step(self, message):
         if message.pk not in self._previous:
@@ -58,6 +66,20 @@ def _buyers_orders(messages) -> dict:
         if customer_id:
             found["by_customer"][(store_id, customer_id)].append(placed_at)
     return found
+
+
+def _paced_sends(messages, now) -> tuple:
+    """(since, {customer id: [(message id, when it went)]}): the marketing emails that count for pacing, for the
+    batch's marketing buyers, over the widest frequency-cap window of the batch's stores (rules._frequency_cap)."""
+    marketing = [message for message in messages if not message.transactional and message.customer_id]
+    if now is None or not marketing:
+        return None, {}
+    hours = [policy_for(message.store).frequency_cap_hours for message in marketing]
+    since = now - timedelta(hours=max(hours))
+    found: dict[int, list] = {message.customer_id: [] for message in marketing}
+    for customer_id, pk, at in paced_sends_since(list(found), since):
+        found[customer_id].append((pk, at))
+    return since, found
 
 
 def _troubled_buyers(messages) -> dict[int, tuple[set, set]]:
