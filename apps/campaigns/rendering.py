@@ -76,11 +76,17 @@ def _compiled_merchant(source: str, nesting: int):
 def render_merchant(source: str, context: dict) -> str:
     """Render a merchant template within its budget. Raises TemplateError (RenderBudgetExceeded when it
     asks for too much), whatever went wrong: the caller shows it to the merchant or fails the message."""
+    return _render_own_copy(source, copy.deepcopy(context))
+
+
+def _render_own_copy(source: str, context: dict) -> str:
+    """render_merchant on a context nobody else reads: a template can call what it reaches (`{{ labels.clear }}`
+    empties a dict), so it gets a deep copy, never the shared label dicts or another email's context."""
     limits = RenderLimits.from_settings()
     template = compile_merchant(source, limits)
     with metered(limits) as budget:
         try:
-            return template.render(Context(copy.deepcopy(context), autoescape=True))
+            return template.render(Context(context, autoescape=True))
         except TemplateError:
             raise
         except Exception as exc:
@@ -162,9 +168,10 @@ def render_email(
     """Subject and preheader as plain text; the body from the step's `design` (blocks compiled on MJML, see
     campaigns.design) or, in the advanced HTML mode, its `body` sanitised inside the branded layout.
     `advertising`: marketing mail, which gets the advertising mark its language's market requires."""
-    subject_text = " ".join(html.unescape(render_merchant(subject, context)).split())[:255]
+    own = copy.deepcopy(context)  # one copy for the email's merchant templates (copied per email, not per part)
+    subject_text = " ".join(html.unescape(_render_own_copy(subject, own)).split())[:255]
     subject_text = advertising_subject(subject_text, language=context.get("language", ""), advertising=advertising)
-    preheader_text = " ".join(html.unescape(render_merchant(preheader, context)).split())[:255]
+    preheader_text = " ".join(html.unescape(_render_own_copy(preheader, own)).split())[:255]
     if design is not None:
         compiled = compile_design_once(
             design, language=context.get("language", "en"), brand=Brand.of(context["store"]), labels=context["labels"]
@@ -176,7 +183,7 @@ def render_email(
             html=fill(compiled, filled),
             text=fill_text(compiled, filled),
         )
-    body_html = sanitise(render_merchant(body, context))
+    body_html = sanitise(_render_own_copy(body, own))
     page = render_to_string(
         "campaigns/email/base.html",
         {**context, "subject": subject_text, "preheader": preheader_text, "body": body_html, "blocks": blocks},

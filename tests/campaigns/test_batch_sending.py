@@ -19,6 +19,7 @@ from apps.campaigns.models import FlowKind, Message, MessageStatus, MessagingPol
 from apps.campaigns.sending.batch import send_due_batch
 from apps.campaigns.sending.claim import claim_due
 from apps.campaigns.services import Planned, messages_schedule
+from apps.customers.models import Customer
 from tests.campaigns.batch_esp import TOKEN, FakePostmark
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
@@ -246,3 +247,31 @@ def test_beat_puts_order_mail_on_its_own_queue_and_marketing_in_batch_tasks(stor
         assert tasks.dispatch_due_task() == 6
     single.assert_called_once_with((confirmation.pk,), queue="transactional")
     assert batch.call_args_list == [mock.call(queue="marketing")] * 3  # 5 emails, 2 per batch
+
+
+def test_a_batch_records_suppressions_skips_and_deferrals_on_their_own_rows(store, flows, postmark):
+    # given four due win-backs: a suppressed address, a buyer who withdrew consent, one paced by an email an
+    # hour ago, and one free to receive it
+    suppressed, withdrawn, paced, free = win_backs(store, flows, 4)
+    Customer.objects.filter(pk=suppressed.customer_id).update(suppressed_at=timezone.now(), suppression_reason="bounce")
+    Customer.objects.filter(pk=withdrawn.customer_id).update(marketing_consent=False)
+    MessagingPolicy.objects.filter(store=store).update(frequency_cap_count=1, frequency_cap_hours=24)
+    earlier = messages_schedule(
+        [Planned(step=paced.step, subject_key=f"{paced.subject_key}:earlier", email=paced.email,
+                 customer_id=paced.customer_id, scheduled_for=timezone.now() + timedelta(days=1))]
+    )[0]  # fmt: skip
+    Message.objects.filter(pk=earlier.pk).update(status=MessageStatus.SENT, sent_at=timezone.now() - timedelta(hours=1))
+    # when the batch runs, twice
+    first, second = send_due_batch(), send_due_batch()
+    # then each row says what became of it and why; only the free buyer got an email, once
+    assert first[MessageStatus.SENT] == 1 and first["deferred"] == 1 and not second
+    assert postmark.sent_to == [free.email]
+    after = rows([suppressed, withdrawn, paced, free])
+    assert [(after[m.email].status, after[m.email].trace[-1]["rule"]) for m in (suppressed, withdrawn, paced)] == [
+        (MessageStatus.SUPPRESSED, "suppression"),
+        (MessageStatus.SKIPPED, "consent"),
+        (MessageStatus.SCHEDULED, "frequency_cap"),
+    ]
+    assert after[paced.email].scheduled_for == Message.objects.get(pk=earlier.pk).sent_at + timedelta(hours=24)
+    assert after[paced.email].attempts == 0  # a deferral is not an attempt
+    assert after[suppressed.email].reason.startswith("address suppressed")

@@ -81,6 +81,22 @@ def test_the_email_has_inlined_css_and_a_readable_text_part():
     assert "Pre" not in email.text  # the hidden preheader is not part of the text version
 
 
+def test_a_template_that_calls_a_mutating_method_changes_nobody_elses_email():
+    # given labels shared by every email in a language, and a subject that empties what it reaches
+    shared_labels = {"track": "Track your order"}
+    context = {"language": "en", "store": {"name": "Northwind"}, "labels": shared_labels,
+               "links": {"tracking": "https://shop.example/t/abc/"}}  # fmt: skip
+    # when an email is rendered with it, twice
+    for _ in range(2):
+        subject = "{% if labels.clear or links.clear %}{% endif %}Hi"
+        email = render_email(subject=subject, preheader="{{ labels.track }}", body="<p>Body</p>", context=context,
+                             blocks=("tracking_button",))  # fmt: skip
+        # then that email is the only one it touched: the caller's context and the shared labels are whole
+        assert email.subject == "Hi" and email.preheader == ""
+        assert shared_labels == {"track": "Track your order"} and context["links"]
+        assert "Track your order (https://shop.example/t/abc/)" in email.text
+
+
 def test_html_to_text_keeps_links_and_lists():
     assert html_to_text('<p>Hi <a href="https://x.example">there</a></p><ul><li>a</li><li>b</li></ul>') == (
         "Hi there (https://x.example)\n\n- a\n- b\n"
