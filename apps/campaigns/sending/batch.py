@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from apps.core.mailbox import InvalidMailbox
 from apps.customers.models import Customer
+from apps.stores.models import Store
 
 from .. import dispatch, rules
-from ..models import Message, MessageStatus
+from ..models import FlowStep, Message, MessageStatus
 from ..rendering import TemplateError
 from ..services import message_trace
 from . import transport
@@ -73,14 +74,15 @@ def load(ids: list[int]) -> list[Message]:
     one store (or step) share one object, so what is cached on it (the messaging policy) is read once."""
     messages = list(
         Message.objects.filter(pk__in=ids, status=MessageStatus.SENDING)
-        .select_related("store", "step__flow", "customer", "order", "cart", "shipment", "product", "variant")
+        .select_related("customer", "order", "cart", "shipment", "product", "variant")
         .prefetch_related("order__lines", "cart__lines", "shipment__events")
         .order_by("priority", "scheduled_for", "pk")
     )
-    stores, steps = {}, {}
+    # A batch holds a few stores and steps: read once each, not joined into every row.
+    stores = Store.objects.in_bulk({message.store_id for message in messages})
+    steps = FlowStep.objects.select_related("flow").in_bulk({message.step_id for message in messages})
     for message in messages:
-        message.store = stores.setdefault(message.store_id, message.store)
-        message.step = steps.setdefault(message.step_id, message.step)
+        message.store, message.step = stores[message.store_id], steps[message.step_id]
     return messages
 
 
