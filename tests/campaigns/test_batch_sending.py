@@ -84,6 +84,24 @@ def test_a_batch_goes_to_postmark_in_one_call_and_each_row_keeps_its_own_message
     assert len({row.esp_message_id for row in rows(messages).values()}) == 3
 
 
+def test_a_batch_larger_than_the_esp_takes_goes_in_several_calls_and_each_answer_lands_on_its_row(
+    store, flows, postmark, settings
+):
+    # given an ESP that takes two emails per call, and five due, one of them refused
+    settings.CAMPAIGNS_ESP_BATCH_SIZE = 2
+    messages = win_backs(store, flows, 5)
+    postmark.inactive.add("buyer3@example.com")
+    # when the batch runs, twice (full calls leave while the rest is rendered)
+    first, second = send_due_batch(), send_due_batch()
+    # then three calls of two, two and one, in order, and each row got its own answer
+    assert [len(batch) for batch in postmark.batches] == [2, 2, 1] and not second
+    assert first[MessageStatus.SENT] == 4 and first[MessageStatus.FAILED] == 1
+    by_email = rows(messages)
+    assert by_email["buyer3@example.com"].status == MessageStatus.FAILED
+    sent = [row for email, row in by_email.items() if email != "buyer3@example.com"]
+    assert {row.status for row in sent} == {MessageStatus.SENT} and len({row.esp_message_id for row in sent}) == 4
+
+
 def test_a_batch_postmark_takes_in_part_leaves_exactly_the_right_rows_sent_failed_and_retried(store, flows, postmark):
     messages = win_backs(store, flows, 4)
     postmark.inactive.add("buyer1@example.com")

@@ -6,7 +6,7 @@
 3. Decide every email (rules.decide, the same rules as a single send) under the recipients' row locks,
    taken in one statement; record holds, skips and suppressions at once.
 4. Render the rest (templates compiled once per source: rendering.compile_merchant) and hand them to the
-   ESP in as few calls as it allows (transport.send_all).
+   ESP in as few calls as it allows, each full call posted while the next is rendered (transport.Sender).
 5. Record each recipient's result on its own row: sent, retried with backoff, failed, or unknown.
 
 A worker that dies anywhere after step 1 leaves its rows `sending`; the sweeper marks them `unknown`. A
@@ -59,13 +59,13 @@ def send_claimed(ids: list[int], *, now) -> Counter:
     outcomes["released"] += release([message.pk for message in later])
 
     going = _decide_all(messages, now, outcomes)
-    ready = []
+    ready, sender = [], transport.Sender()
     for message, decision in going:
         prepared = _prepare(message, decision, outcomes)
         if prepared is not None:
             ready.append(prepared)
-    results = transport.send_all([email for _, _, email, _ in ready])
-    _record(ready, results, outcomes)
+            sender.add(prepared[2])  # a full ESP batch leaves while the next is rendered
+    _record(ready, sender.results(), outcomes)
     return outcomes
 
 

@@ -15,8 +15,9 @@ reached the ESP but got no answer is `unknown`: never sent again blindly.
 
 import json
 import logging
+import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
@@ -44,15 +45,52 @@ class Result:
 
 def send_all(emails: list) -> list[Result]:
     """Send `emails` (AnymailMessage, one recipient each); one Result per email, in the same order."""
-    if not emails:
-        return []
-    backend = get_connection()
-    if _is_postmark(backend):
-        results: list[Result] = []
-        for start in range(0, len(emails), _batch_limit()):
-            results.extend(PostmarkBatch(backend).send(emails[start : start + _batch_limit()]))
-        return results
-    return send_concurrently(emails)
+    sender = Sender()
+    for email in emails:
+        sender.add(email)
+    return sender.results()
+
+
+class Sender:
+    """Emails handed over as they are rendered. Where the ESP takes batches, each full one is posted from a
+    background thread while the caller renders the next: the ESP's answer (its latency, and the time it takes to
+    read hundreds of messages) overlaps work instead of being waited for. `results()` waits for every call and
+    gives one Result per email, in the order they were added."""
+
+    def __init__(self):
+        self.backend = get_connection()
+        self.batches = _is_postmark(self.backend)
+        self.pending: list = []
+        self.posted: list[Future] = []
+
+    def add(self, email) -> None:
+        self.pending.append(email)
+        if self.batches and len(self.pending) >= _batch_limit():
+            self._post_pending()
+
+    def results(self) -> list[Result]:
+        if not self.batches:
+            return send_concurrently(self.pending) if self.pending else []
+        if self.pending:
+            self._post_pending()
+        return [result for call in self.posted for result in call.result()]
+
+    def _post_pending(self) -> None:
+        emails, self.pending = self.pending, []
+        self.posted.append(_poster().submit(PostmarkBatch(self.backend).send, emails))
+
+
+_posters: dict[int, ThreadPoolExecutor] = {}
+
+
+def _poster() -> ThreadPoolExecutor:
+    """One background thread per worker process (made after the fork: threads do not survive it), which keeps
+    its keep-alive connection to the ESP from batch to batch (_session)."""
+    pid = os.getpid()
+    if pid not in _posters:
+        _posters.clear()
+        _posters[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="esp-batch")
+    return _posters[pid]
 
 
 def _batch_limit() -> int:
