@@ -133,7 +133,7 @@ def test_the_flush_runs_every_minute_from_beat():
 def test_on_redis_a_view_is_one_increment_and_the_flush_reads_it(order, settings):
     # given the production cache backend (one INCR per view, not Django's exists-then-incr)
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        "default": {"BACKEND": "apps.core.redis_cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
     cache.clear()
     moment = timezone.now()
