@@ -2,7 +2,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TenantModel, TimeStampedModel
+from apps.core.models import TenantModel, TimeStampedModel, store_link
 
 
 class FlowKind(models.TextChoices):
@@ -158,7 +158,7 @@ class Message(TenantModel):
     # whose condition the row meets. The store and customer are served by the composite indexes below; the
     # links most emails lack (order, cart, shipment, product, variant, attribution) index only the rows that
     # have one. Writing a win-back email updates five indexes, not thirteen.
-    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+", db_index=False)
+    store = store_link(db_index=False)
     step = models.ForeignKey(FlowStep, on_delete=models.PROTECT, related_name="messages")
     subject_key = models.CharField(max_length=120, help_text=_("What the email is about: order:17, cart:9…"))
     status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.SCHEDULED)

@@ -3,7 +3,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TenantModel
+from apps.core.models import TenantModel, store_link
 from apps.stores.models import Language
 
 
@@ -43,6 +43,7 @@ class RfmSegment(models.TextChoices):
 class Customer(TenantModel):
     """A buyer of one store. Email is stored lower-case and unique per store."""
 
+    store = store_link(db_index=False)  # (store, email) and the other (store, …) indexes below
     external_id = models.CharField(max_length=100, blank=True)
     email = models.EmailField()
     first_name = models.CharField(max_length=100, blank=True)

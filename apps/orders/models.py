@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TenantModel
+from apps.core.models import TenantModel, store_link
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -60,10 +60,16 @@ class OrderStatus(models.TextChoices):
 
 
 class Order(TenantModel):
+    store = store_link(db_index=False)  # the (store, …) indexes below
     external_id = models.CharField(max_length=100)
     number = models.CharField(max_length=40, help_text=_("The order name buyers see, e.g. #1001."))
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    customer = models.ForeignKey(  # (customer, placed_at) below
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
     )
     email = models.EmailField(blank=True)
     locale = models.CharField(max_length=5, blank=True)
@@ -117,7 +123,9 @@ class Order(TenantModel):
 
 class OrderLine(TenantModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    product = models.ForeignKey(  # (product, order) below
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     external_id = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=255)
     variant_title = models.CharField(max_length=255, blank=True)
@@ -152,6 +160,7 @@ class CartLeaveReason(models.TextChoices):
 class Cart(TenantModel):
     """A checkout the buyer started. `updated_at` is the store's last activity time, not ours."""
 
+    store = store_link(db_index=False)  # (store, external_id) and the other (store, …) indexes below
     external_id = models.CharField(max_length=100)
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="carts"

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TenantModel
+from apps.core.models import TenantModel, store_link
 
 
 class ShipmentStatus(models.TextChoices):
@@ -25,6 +25,7 @@ ATTENTION_STATUSES = (ShipmentStatus.EXCEPTION, ShipmentStatus.ATTEMPT_FAILED, S
 
 
 class Shipment(TenantModel):
+    store = store_link(db_index=False)  # the (store, …) indexes below
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipments")
     external_id = models.CharField(max_length=100, blank=True)
     carrier = models.CharField(max_length=40, blank=True, help_text=_("Carrier code, e.g. ups, dhl, cdek."))
@@ -92,7 +93,8 @@ class Shipment(TenantModel):
 class TrackingEvent(TenantModel):
     """One carrier scan. `dedupe_key` is the source's event id, or a digest of time, status and place."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    # (shipment, occurred_at) and (shipment, dedupe_key) below
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events", db_index=False)
     occurred_at = models.DateTimeField()
     status = models.CharField(max_length=24, choices=ShipmentStatus.choices)
     raw_status = models.CharField(max_length=100, blank=True)
