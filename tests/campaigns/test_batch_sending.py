@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.campaigns import rendering, tasks
 from apps.campaigns.dispatch import messages_sweep_stuck
 from apps.campaigns.models import FlowKind, Message, MessageStatus, MessagingPolicy
+from apps.campaigns.sending import transport
 from apps.campaigns.sending.batch import send_due_batch
 from apps.campaigns.sending.claim import claim_due
 from apps.campaigns.services import Planned, messages_schedule
@@ -293,3 +294,18 @@ def test_a_batch_records_suppressions_skips_and_deferrals_on_their_own_rows(stor
     assert after[paced.email].scheduled_for == Message.objects.get(pk=earlier.pk).sent_at + timedelta(hours=24)
     assert after[paced.email].attempts == 0  # a deferral is not an attempt
     assert after[suppressed.email].reason.startswith("address suppressed")
+
+
+def test_a_connection_to_the_esp_idle_past_its_keep_alive_is_not_reused(monkeypatch):
+    # A batch posted on a connection the ESP is closing cannot tell whether it arrived (500 emails `unknown`):
+    # a connection idle for longer than the keep-alive allowance is replaced, a busy one is kept.
+    clock = [1_000.0]
+    monkeypatch.setattr(transport.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(transport._local, "session", None, raising=False)
+    first = transport._session()
+    clock[0] += transport.KEEP_ALIVE_SECONDS - 1
+    assert transport._session() is first
+    clock[0] += transport.KEEP_ALIVE_SECONDS + 1
+    with mock.patch.object(first, "close", wraps=first.close) as close:
+        second = transport._session()
+    assert second is not first and close.called

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -184,11 +185,23 @@ class PostmarkBatch:
 _local = threading.local()
 
 
+# A connection idle for longer than this is not reused: the ESP (or a proxy) may close it at any moment after
+# its own idle timeout, and a batch posted on a connection closing under it cannot tell whether it arrived (it
+# would be `unknown`: 500 emails for a person to decide). Busy workers, posting every second, keep theirs.
+KEEP_ALIVE_SECONDS = 15.0
+
+
 def _session() -> requests.Session:
     """One keep-alive HTTP session per thread: a worker's batches reuse its connection to the ESP."""
-    if getattr(_local, "session", None) is None:
-        _local.session = requests.Session()
-    return _local.session
+    now = time.monotonic()
+    session = getattr(_local, "session", None)
+    if session is not None and now - _local.used_at > KEEP_ALIVE_SECONDS:
+        session.close()
+        session = None
+    if session is None:
+        session = _local.session = requests.Session()
+    _local.used_at = now
+    return session
 
 
 def _unknown(detail: str = "the ESP did not answer in time; it may have sent it") -> Result:
