@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-import requests
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
 from django.conf import settings
@@ -29,6 +28,7 @@ from .design.blocks import needs_of
 from .flows import definition_for
 from .models import CouponShopState, Message, MessageStatus, StepEditor
 from .rendering import TemplateError, render_email
+from .sending import transport
 from .services import coupon_issue, message_incentive, message_trace
 
 logger = logging.getLogger(__name__)
@@ -309,24 +309,17 @@ def _defer(message: Message, decision: rules.Decision) -> Outcome:
 
 def _esp_error(message: Message, exc: AnymailAPIError) -> Outcome:
     """A refusal we can retry goes back to `scheduled` with a backoff; one that may have been accepted
-    (the connection broke after the request was sent) becomes `unknown`, never sent again blindly."""
-    status_code = getattr(exc, "status_code", None)
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, requests.exceptions.ReadTimeout):
-        return _finish(
-            message,
-            MessageStatus.UNKNOWN,
-            rule="esp_timeout",
-            reason="the ESP did not answer in time; it may have sent it",
-        )
-    return retry_or_fail(message, status_code=status_code, detail=f"ESP error {status_code}: {exc}")
+    (the ESP did not answer in time) becomes `unknown`, never sent again blindly."""
+    result = transport.from_api_error(exc)
+    if result.kind == transport.UNKNOWN:
+        return _finish(message, MessageStatus.UNKNOWN, rule="esp_timeout", reason=result.detail)
+    return retry_or_fail(message, status_code=result.status_code, detail=result.detail)
 
 
 def retry_or_fail(message: Message, *, status_code: int | None, detail: str) -> Outcome:
     """An ESP refusal that a retry can fix (5xx, 429, unreachable) goes back to `scheduled` with an exponential
     backoff, up to MAX_ATTEMPTS; any other 4xx, or the last attempt, fails the message."""
-    permanent = status_code is not None and 400 <= status_code < 500 and status_code != 429
-    if permanent or message.attempts >= MAX_ATTEMPTS:
+    if transport.permanent_refusal(status_code) or message.attempts >= MAX_ATTEMPTS:
         return _finish(message, MessageStatus.FAILED, rule="esp_error", reason=detail[:255])
     retry_at = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
     trace = message_trace(message, action="retry", rule="esp_error", reason=f"ESP error {status_code or ''}".strip(),

@@ -155,8 +155,8 @@ class PostmarkBatch:
         status_code = response.status_code
         if status_code != 200:
             detail = f"ESP error {status_code}: {response.text[:200]}"
-            permanent = 400 <= status_code < 500 and status_code != 429
-            return [Result(REFUSED if permanent else RETRY, detail=detail, status_code=status_code)] * expected
+            kind = REFUSED if permanent_refusal(status_code) else RETRY
+            return [Result(kind, detail=detail, status_code=status_code)] * expected
         try:
             answers = response.json()
         except ValueError:
@@ -263,12 +263,18 @@ def send_one(email, connection) -> Result:
     return Result(SENT, esp_message_id="" if status.message_id is None else str(status.message_id))
 
 
+def permanent_refusal(status_code: int | None) -> bool:
+    """An HTTP answer no retry will change: a 4xx other than 429 (too many requests). 5xx, 429 and no answer at
+    all are worth another try."""
+    return status_code is not None and 400 <= status_code < 500 and status_code != 429
+
+
 def from_api_error(exc: AnymailAPIError) -> Result:
-    """As campaigns.dispatch judges one send: a read timeout may have been sent; 4xx other than 429 is final."""
+    """What an ESP error from Anymail means for the email: a read timeout may have been sent (unknown); a
+    permanent refusal is final; anything else is retried."""
     status_code = getattr(exc, "status_code", None)
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, requests.exceptions.ReadTimeout):
         return _unknown()
-    permanent = status_code is not None and 400 <= status_code < 500 and status_code != 429
     detail = f"ESP error {status_code}: {exc}"[:255]
-    return Result(REFUSED if permanent else RETRY, detail=detail, status_code=status_code)
+    return Result(REFUSED if permanent_refusal(status_code) else RETRY, detail=detail, status_code=status_code)
