@@ -132,9 +132,7 @@ def test_the_flush_runs_every_minute_from_beat():
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis: set REDIS_URL=redis://... (CI does)")
 def test_on_redis_a_view_is_one_increment_and_the_flush_reads_it(order, settings):
     # given the production cache backend (one INCR per view, not Django's exists-then-incr)
-    settings.CACHES = {
-        "default": {"BACKEND": "apps.core.redis_cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
-    }
+    settings.CACHES = {"default": {"BACKEND": "apps.core.redis_cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
     cache.clear()
     moment = timezone.now()
     for _ in range(3):

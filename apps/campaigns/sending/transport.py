@@ -58,7 +58,7 @@ class Sender:
     read hundreds of messages) overlaps work instead of being waited for. `results()` waits for every call and
     gives one Result per email, in the order they were added."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.backend = get_connection()
         self.batches = _is_postmark(self.backend)
         self.pending: list = []
