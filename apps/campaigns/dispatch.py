@@ -29,7 +29,8 @@ from .design.blocks import needs_of
 from .flows import definition_for
 from .models import CouponShopState, Message, MessageStatus, StepEditor
 from .rendering import TemplateError, render_email
-from .services import coupon_issue, message_incentive, message_trace
+from .services.coupons import coupon_issue, message_incentive
+from .services.messages import message_trace
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6

@@ -21,7 +21,9 @@ from apps.stores.models import Store
 from .flows import delivered_followup, history_reason, order_confirmation, shipment_confirmation, shipment_update
 from .models import Flow, FlowKind, FlowStep
 from .rules import policy_for
-from .services import Planned, coupons_redeem, flows_install_defaults, messages_schedule
+from .services.coupons import coupons_redeem
+from .services.flows import flows_install_defaults
+from .services.messages import Planned, messages_schedule
 from .tasks import enqueue_now
 
 
@@ -61,7 +63,7 @@ def _plan(
 
 @receiver(order_events.order_placed)
 def on_order_placed(sender, order_id: int, **kwargs) -> None:
-    from .attribution import attribute_order
+    from .services.attribution import attribute_order
 
     order = Order.objects.select_related("store").filter(pk=order_id).first()
     if order is None:
@@ -149,7 +151,7 @@ def on_shipment_status_changed(sender, shipment_id: int, previous: str, status: 
 
 @receiver(tracking)
 def on_esp_event(sender, event, esp_name: str, **kwargs) -> None:
-    from .feedback import esp_event_record
+    from .services.esp_reports import esp_event_record
 
     esp_event_record(event=event, esp_name=esp_name)
 

@@ -1,6 +1,6 @@
 """What the email designer (static/js/email-designer.js) is given: each block's settings as form fields with
 translated labels (generated from the block's pydantic model), the variables of the flow, the design to start
-from, and the words the script shows. Reads only; saving is campaigns.editing.step_update's."""
+from, and the words the script shows. Reads only; saving is campaigns.services.steps.step_update's."""
 
 import importlib
 import inspect

@@ -362,14 +362,14 @@ HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
 def _limits(name: str) -> dict:
-    from apps.campaigns.editing import POLICY_LIMITS
+    from apps.campaigns.services.messaging_policy import POLICY_LIMITS
 
     low, high = POLICY_LIMITS[name]
     return {"min_value": low, "max_value": high}
 
 
 def _policy_numbers() -> tuple[str, ...]:
-    from apps.campaigns.editing import POLICY_LIMITS
+    from apps.campaigns.services.messaging_policy import POLICY_LIMITS
 
     return tuple(name for name in POLICY_LIMITS if name != "ab_confidence")
 

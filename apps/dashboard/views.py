@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.campaigns.scans import SCANS
 from apps.campaigns.selectors import messages_for_customer, scan_runs_for_store
-from apps.campaigns.services import scan_run_queue
+from apps.campaigns.services.scan_runs import scan_run_queue
 from apps.customers.models import RfmSegment
 from apps.customers.selectors import customer_for_store, customers_for_store
 from apps.feedback.selectors import nps_responses_for_customer

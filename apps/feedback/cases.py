@@ -100,9 +100,9 @@ RESURVEY_DELAYS = (0, 3, 7)  # days after resolution, as offered in the queue
 def case_resurvey(*, case: CriticCase, delay_days: int = 3, user=None) -> Resurvey:
     """Plan one NPS email to the buyer of a resolved case, through the ledger (so it is sent once, by the
     usual rules: consent, suppression, quiet hours). Asking again for the same case plans nothing new."""
-    from apps.campaigns.editing import resurvey_step_get_or_create
     from apps.campaigns.selectors import RESURVEY_SUBJECT_PREFIX, resurveys_for_store
-    from apps.campaigns.services import Planned, messages_schedule
+    from apps.campaigns.services.messages import Planned, messages_schedule
+    from apps.campaigns.services.steps import resurvey_step_get_or_create
     from apps.campaigns.tasks import enqueue_now
 
     case = _locked(case)

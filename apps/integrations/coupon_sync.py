@@ -96,7 +96,7 @@ def _push(coupon_id: int) -> Coupon | None:
 
 def _redraw(coupon: Coupon) -> bool:
     """The shop has this code already (someone else made it): draw a fresh one for our buyer."""
-    from apps.campaigns.services import coupon_new_code
+    from apps.campaigns.services.coupons import coupon_new_code
 
     for _ in range(5):
         try:

@@ -18,7 +18,7 @@ from apps.campaigns.dispatch import messages_sweep_stuck
 from apps.campaigns.models import FlowKind, Message, MessageStatus, MessagingPolicy
 from apps.campaigns.sending.batch import send_due_batch
 from apps.campaigns.sending.claim import claim_due
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.campaigns.batch_esp import TOKEN, FakePostmark
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory

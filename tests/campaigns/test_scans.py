@@ -261,7 +261,7 @@ def boom(store, now):
 
 
 def test_revenue_of_a_cart_email_click_is_attributed(flows, store, buyer):
-    from apps.campaigns.attribution import attribute_order
+    from apps.campaigns.services.attribution import attribute_order
 
     cart = CartFactory(store=store, customer=buyer, email=buyer.email, updated_at=T0)
     CartLineFactory(cart=cart)

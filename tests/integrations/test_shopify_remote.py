@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.campaigns.models import Coupon, Flow, IncentiveKind, Message, MessagingPolicy
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flows_install_defaults
 from apps.customers.models import ConsentEvent, Customer
 from apps.integrations import calls
 from apps.integrations.calls import CallError, RateLimited, Unauthorized

@@ -26,7 +26,7 @@ from apps.customers.models import Customer
 from .. import dispatch, rules
 from ..models import Message, MessageStatus
 from ..rendering import TemplateError
-from ..services import message_trace
+from ..services.messages import message_trace
 from . import transport
 from .claim import claim_due, release
 from .world import BatchWorld
