@@ -5,7 +5,6 @@ from apps.customers.selectors import customer_with_store
 from apps.orders.models import Cart, Order
 from apps.stores.models import Store
 
-from .desk import buyer_language
 from .links import (
     cart_reason_cart_id,
     nps_order_id,
@@ -14,6 +13,16 @@ from .links import (
     unsubscribe_customer_id,
 )
 from .models import CaseStatus, CriticCase, NpsResponse, SavedReply
+
+
+def buyer_language(case: CriticCase) -> str:
+    """The buyer's language: their own setting, else the order's, else the store's default (two letters)."""
+    customer = case.response.customer
+    order = case.response.order
+    for value in (customer.locale if customer else "", order.locale, case.store.default_language):
+        if value:
+            return value.split("-")[0].split("_")[0].lower()
+    return "en"
 
 
 def nps_response_for_order(*, order: Order) -> NpsResponse | None:

@@ -16,7 +16,7 @@ from apps.campaigns.scans.abtest_sql import Sha256Point, holdout_condition, vari
 from apps.campaigns.scans.replenishment import interval_days
 from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.customers.models import Customer
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from apps.orders.intervals import interval_days as python_interval_days
 from apps.orders.models import OrderStatus, Product
 from apps.shipments.models import ShipmentStatus as S

@@ -107,7 +107,7 @@ def test_the_nps_survey_follows_delivery_by_seven_days_then_one_reminder(flows, 
 
 
 def test_no_survey_while_a_shipment_is_in_trouble_or_once_answered(flows, store, buyer):
-    from apps.feedback.services import nps_record
+    from apps.feedback.services.nps import nps_record
 
     troubled = delivered_order(store, buyer, delivered_at=T0)
     ShipmentFactory(order=troubled, status=S.EXCEPTION)

@@ -11,7 +11,7 @@ from apps.customers.models import ConsentSource, SuppressionReason
 from apps.customers.privacy import EraseError, customer_erase, customer_export
 from apps.customers.services import customer_set_marketing_consent
 from apps.feedback.models import CriticCase
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from apps.orders.models import Order
 from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory

@@ -9,7 +9,7 @@ from apps.campaigns.models import Flow, FlowKind
 from apps.campaigns.services.coupons import coupon_pool_create
 from apps.campaigns.services.variants import variant_add
 from apps.dashboard.access import action_of
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from apps.integrations.models import HistorySync
 from apps.stores.services import api_key_create, invitation_create
 from tests.campaigns.factories import MessageFactory

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .desk import case_event_record
-from .models import CaseEventKind, CriticCase
+from ..models import CaseEventKind, CriticCase
+from .case_events import case_event_record
 
 logger = logging.getLogger(__name__)
 
