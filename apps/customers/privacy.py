@@ -167,7 +167,7 @@ def customer_erase(*, customer: Customer, confirm_email: str) -> Customer:
     by the person erasing: a guard against erasing the wrong buyer. Erasing twice changes nothing."""
     from apps.campaigns.services.messages import messages_anonymise
     from apps.feedback.services.nps import nps_anonymise
-    from apps.integrations.services import inbound_anonymise
+    from apps.integrations.services.inbound import inbound_anonymise
     from apps.orders.selectors import buyer_external_ids
     from apps.orders.services import buyer_anonymise
     from apps.reviews.services import reviews_anonymise

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.outbound import OutboundError, check_url
 from apps.core.safe_values import validate_font_family, validate_single_line, validate_web_url
-from apps.integrations.csv_import import FIELDS
+from apps.integrations.csv_rows import FIELDS
 from apps.integrations.models import ImportKind
 from apps.stores.services import BRAND_FIELDS
 

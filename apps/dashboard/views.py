@@ -17,7 +17,7 @@ from apps.integrations.adapters import PayloadError
 from apps.integrations.models import Outcome, Source
 from apps.integrations.registry import adapter_for
 from apps.integrations.selectors import inbound_event_for_store, inbound_events_for_store
-from apps.integrations.services import inbound_replay as replay_inbound_event
+from apps.integrations.services.inbound import inbound_replay as replay_inbound_event
 from apps.orders.models import OrderStatus
 from apps.orders.selectors import order_for_store, orders_for_store
 from apps.shipments.carriers import carrier_choices

@@ -164,7 +164,7 @@ def review_reward_issue(*, order, now: datetime | None = None) -> ReviewReward |
     A code the connected shop must create first is `pending` and pushed to the shop after the commit;
     the thank-you page shows it when the shop has it."""
     from apps.campaigns.services.coupons import coupon_new_code
-    from apps.integrations.coupon_sync import coupon_shop
+    from apps.integrations.services.shop_coupons import coupon_shop
 
     existing = ReviewReward.objects.filter(order=order).select_related("coupon").first()
     if existing is not None:

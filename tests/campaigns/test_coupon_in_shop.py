@@ -9,9 +9,9 @@ from apps.campaigns.dispatch import message_send
 from apps.campaigns.models import Coupon, CouponShopState, FlowKind, MessageStatus
 from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.integrations.calls import CallError
-from apps.integrations.coupon_sync import PushLater, coupon_push
 from apps.integrations.models import Connection, ConnectionState
 from apps.integrations.remotes import CouponRefused
+from apps.integrations.services.shop_coupons import PushLater, coupon_push
 from tests.customers.factories import CustomerFactory
 from tests.integrations import fake_remote
 

@@ -17,8 +17,8 @@ from apps.campaigns.models import Flow, FlowKind, Message, MessageStatus, Messag
 from apps.campaigns.scans import run_scan
 from apps.campaigns.services.flows import flow_toggle, flows_install_defaults
 from apps.customers.inputs import CustomerIn
-from apps.integrations.imports import import_run
 from apps.integrations.models import ImportJob
+from apps.integrations.services.csv_imports import import_run
 from apps.orders.inputs import CartIn, LineIn, OrderIn
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import cart_upsert, order_upsert

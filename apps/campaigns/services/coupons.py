@@ -78,8 +78,8 @@ def coupon_issue(*, message: Message) -> Coupon | None:
         code.kind, code.value = step.incentive_kind, step.incentive_value
         code.save()
         return code
-    # A code we make must exist in the shop before the buyer reads it (apps/integrations/coupon_sync.py).
-    from apps.integrations.coupon_sync import coupon_shop
+    # A code we make must exist in the shop before the buyer reads it (apps/integrations/services/shop_coupons.py).
+    from apps.integrations.services.shop_coupons import coupon_shop
 
     shop_state = CouponShopState.PENDING if coupon_shop(message.store_id) else CouponShopState.LOCAL
     for _ in range(5):

@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from apps.campaigns.models import Coupon, CouponShopState
 
-from .calls import CallError, CircuitOpen, RateLimited, Unauthorized
+from ..calls import CallError, CircuitOpen, RateLimited, Unauthorized
+from ..models import Connection
+from ..registry import remotes
+from ..remotes import CouponRefused
+from ..selectors import connection_able_to
 from .connections import connection_record_error, connection_record_ok
-from .models import Connection
-from .registry import remotes
-from .remotes import CouponRefused
-from .selectors import connection_able_to
 
 MAX_ATTEMPTS = 6
 MAX_REDRAWS = 3
