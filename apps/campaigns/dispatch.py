@@ -285,7 +285,7 @@ def hold_for_coupon(message: Message, hold: rules.Decision) -> Outcome:
     """Record a coupon hold (coupon_hold), then ask the shop for a code it has not created yet."""
     outcome = _defer(message, hold)
     if hold.rule == "coupon_in_shop":  # asked only now: the shop's answer re-queues a message that waits
-        from apps.integrations.tasks import coupon_push_task
+        from .coupon_shop import coupon_push_task
 
         coupon_id = message.coupon.pk
         transaction.on_commit(lambda: coupon_push_task.delay(coupon_id))

@@ -8,7 +8,7 @@ while the flow was on, it was reported soon after it happened, and it was not im
 from datetime import datetime, timedelta
 
 from anymail.signals import tracking
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -17,9 +17,10 @@ from apps.orders.models import Order
 from apps.shipments import events as shipment_events
 from apps.shipments.models import Shipment, ShipmentStatus, TrackingEvent
 from apps.stores.models import Store
+from apps.tracking.page_cache import pages_changed
 
 from .flows import delivered_followup, history_reason, order_confirmation, shipment_confirmation, shipment_update
-from .models import Flow, FlowKind, FlowStep
+from .models import Coupon, Flow, FlowKind, FlowStep, Message
 from .rules import policy_for
 from .services.coupons import coupons_redeem
 from .services.flows import flows_install_defaults
@@ -161,3 +162,19 @@ def on_store_created(sender, instance: Store, created: bool, raw: bool = False, 
     """Every new store starts with the default flows, switched off until the merchant turns them on."""
     if created and not raw:
         flows_install_defaults(store=instance)
+
+
+def coupon_saved(sender, instance, **kwargs) -> None:
+    """A coupon an email about an order handed out shows on that order's tracking page (apps.tracking.blocks):
+    the cached page is stale once the coupon changes or goes."""
+    if not instance.message_id:
+        return  # not handed out by an email about an order: on no tracking page
+    if Coupon.message.is_cached(instance):  # handed out just now, with its message: no query
+        order_id = instance.message.order_id
+    else:
+        order_id = Message.objects.filter(pk=instance.message_id).values_list("order_id", flat=True).first()
+    pages_changed(order_ids=[order_id])
+
+
+for _name, _signal in (("saved", post_save), ("deleted", post_delete)):
+    _signal.connect(coupon_saved, sender=Coupon, dispatch_uid=f"tracking.pages.{_name}.Coupon")

@@ -19,10 +19,10 @@ from apps.integrations.registry import adapter_for
 from apps.integrations.selectors import inbound_event_for_store, inbound_events_for_store
 from apps.integrations.services.inbound import inbound_replay as replay_inbound_event
 from apps.orders.models import OrderStatus
-from apps.orders.selectors import order_for_store, orders_for_store
+from apps.orders.selectors import orders_for_store
 from apps.shipments.carriers import carrier_choices
 from apps.shipments.models import ShipmentStatus
-from apps.shipments.selectors import shipment_for_store, shipments_for_dashboard, shipments_for_orders
+from apps.shipments.selectors import order_for_store, shipment_for_store, shipments_for_dashboard, shipments_for_orders
 from apps.stores.permissions import can
 from apps.stores.tenancy import switch_store
 

@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from apps.customers.selectors import customer_with_store
@@ -23,6 +23,12 @@ def buyer_language(case: CriticCase) -> str:
         if value:
             return value.split("-")[0].split("_")[0].lower()
     return "en"
+
+
+def latest_nps_score():
+    """The score of an order's answer (OuterRef("pk") is the order) that `nps_response_for_order` returns: the most
+    recently changed. Annotated on the tracking page's one order query (apps.tracking.blocks)."""
+    return Subquery(NpsResponse.objects.filter(order=OuterRef("pk")).order_by("-modified_at").values("score")[:1])
 
 
 def nps_response_for_order(*, order: Order) -> NpsResponse | None:
@@ -61,14 +67,6 @@ def customer_for_unsubscribe_token(*, token: str):
 
 
 # --- Dashboard: NPS figures and the critics queue -------------------------------------------
-def nps_answered_at_by_order(*, store: Store, order_ids) -> dict:
-    """When each of these orders was first given an NPS score (one query)."""
-    if not order_ids:
-        return {}
-    rows = NpsResponse.objects.filter(store=store, order_id__in=list(order_ids)).values_list("order_id", "created_at")
-    return dict(rows)
-
-
 def nps_distribution(*, store: Store, since) -> dict[int, int]:
     """How many answers gave each score 0–10 since a moment (every score listed, zeros too). One query."""
     from django.db.models import Count

@@ -12,6 +12,7 @@ from apps.core.events import announce_after_commit
 from apps.orders.events import orders_changed_in_bulk
 from apps.stores.models import Store
 
+from ..coupon_shop import shop_creates_codes
 from ..models import Coupon, CouponPool, CouponShopState, FlowStep, IncentiveKind, Message
 
 CODE_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
@@ -78,10 +79,8 @@ def coupon_issue(*, message: Message) -> Coupon | None:
         code.kind, code.value = step.incentive_kind, step.incentive_value
         code.save()
         return code
-    # A code we make must exist in the shop before the buyer reads it (apps/integrations/services/shop_coupons.py).
-    from apps.integrations.services.shop_coupons import coupon_shop
-
-    shop_state = CouponShopState.PENDING if coupon_shop(message.store_id) else CouponShopState.LOCAL
+    # A code we make must exist in the shop before the buyer reads it (campaigns/coupon_shop.py).
+    shop_state = CouponShopState.PENDING if shop_creates_codes(message.store_id) else CouponShopState.LOCAL
     for _ in range(5):
         try:
             with transaction.atomic():

@@ -119,3 +119,13 @@ def message_cancel(*, message: Message, by: str) -> Message:
         raise MessageNotCancellable(Message.objects.filter(pk=message.pk).values_list("status", flat=True).first())
     message.refresh_from_db()
     return message
+
+
+def message_bodies_purge(*, before: datetime, now: datetime) -> int:
+    """Retention (core/retention.py): emails planned before `before` lose their rendered bodies; the ledger rows
+    (and the figures they feed) stay."""
+    return (
+        Message.objects.filter(scheduled_for__lt=before)
+        .exclude(body_html="", body_text="")
+        .update(body_html="", body_text="", modified_at=now)
+    )

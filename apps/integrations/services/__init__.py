@@ -7,5 +7,6 @@
 - `tracking_registrations`: registering tracking numbers with the store's tracking service
 - `csv_imports`: CSV import jobs (rows read by `integrations/csv_rows.py`)
 - `product_feeds`: product feeds, fetched and applied (parsed by `integrations/product_feed_formats.py`)
+- `outbound_calls`: the outbound call log's retention (the log itself is written by `calls.ApiClient`)
 - `test_events`: "send a test event" to our own webhook address
 """

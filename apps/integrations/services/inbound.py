@@ -9,7 +9,7 @@ deliveries over that are only counted on the newest row.
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
@@ -194,4 +194,13 @@ def inbound_anonymise(*, store_id: int, email: str, object_ids: set[str], now) -
             error=Replace("error", Value(email), erased),
             modified_at=now,
         )
+    )
+
+
+def inbound_payloads_purge(*, before: datetime, now: datetime) -> int:
+    """Retention (core/retention.py): deliveries received before `before` lose body and headers; the rows stay."""
+    return (
+        InboundEvent.objects.filter(received_at__lt=before)
+        .exclude(body="", headers={})
+        .update(body="", headers={}, modified_at=now)
     )
