@@ -1,8 +1,8 @@
 """Which app under apps/ imports which, read from the source with `ast` (nothing is imported or run).
 
     python scripts/import_graph.py             # the table and the cycles, as Markdown (docs/architecture.md)
-    python scripts/import_graph.py --check     # exit 1 if the apps import each other in a cycle
-    python scripts/import_graph.py --root DIR  # read DIR/apps instead of this repository's (the tests' trees)
+    python scripts/import_graph.py --check     # exit 1 on a cycle, or on an import up the layers (LAYERS)
+    python scripts/import_graph.py --root DIR --layers "a,b|c"   # another tree and its layers (the tests')
 
 Every `import apps.x…` / `from apps.x… import` / relative import that leaves its own app counts, except in
 migrations (schema history, not code paths), and so does `importlib.import_module("apps.x…")` (or
@@ -10,6 +10,11 @@ migrations (schema history, not code paths), and so does `importlib.import_modul
 inside a function (run on the first call, often there to dodge a cycle at load time) and *typing* under
 `if TYPE_CHECKING:`; a deferred import is a dependency all the same, so the cycle check counts it like a
 module-level one. Typing-only imports are left out: nothing runs them.
+
+LAYERS is the order the apps are built in, lowest first (docs/architecture.md says why): an app imports only
+apps in the layers below its own, never one beside it or above. Where a lower app must reach a higher one, the
+higher app fills a registry or listens to a domain event from its AppConfig.ready(). A new app gets its place
+here; `--check` refuses an app without one.
 """
 
 import argparse
@@ -20,6 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Lowest first; apps in one layer (separated by "|") know nothing of each other.
+LAYERS = (
+    "core,stores,customers,orders,shipments,tracking,campaigns,integrations,feedback|reviews,rollups,dashboard|demo"
+)
 KINDS = ("top", "deferred", "typing")
 IMPORT_CALLS = {"import_module", "__import__"}
 
@@ -140,6 +149,22 @@ def edges_of(graph, kinds: tuple[str, ...]) -> dict[str, set[str]]:
     return {app: {other for other, n in deps.items() if any(n[k] for k in kinds)} for app, deps in graph.items()}
 
 
+def parse_layers(text: str) -> dict[str, int]:
+    """{app: its layer's height} from "a,b|c,d" (b and c share a layer)."""
+    return {app.strip(): height for height, layer in enumerate(text.split(",")) for app in layer.split("|")}
+
+
+def layer_problems(graph, layers: dict[str, int]) -> list[str]:
+    """Apps with no layer, and imports (deferred ones included) that do not go down the layers."""
+    problems = [f"{app} has no place in the layers: add it to LAYERS" for app in sorted(graph) if app not in layers]
+    for app, deps in sorted(graph.items()):
+        for other, n in sorted(deps.items()):
+            if (n["top"] or n["deferred"]) and app in layers and other in layers and layers[other] >= layers[app]:
+                side = "beside" if layers[other] == layers[app] else "above"
+                problems.append(f"{app} imports {other}, which is {side} it in the layers")
+    return problems
+
+
 def markdown(graph) -> str:
     lines = [
         "| app | imports at module level | only inside functions (deferred) |",
@@ -153,7 +178,10 @@ def markdown(graph) -> str:
     all_edges = edges_of(graph, ("top", "deferred"))
     pairs = sorted((a, b) for a, targets in all_edges.items() for b in targets if a < b and a in all_edges.get(b, ()))
     deferred_count = sum(n["deferred"] for deps in graph.values() for n in deps.values())
+    layers = " → ".join(" | ".join(layer.split("|")) for layer in LAYERS.split(","))
     lines += [
+        "",
+        f"Layers, lowest first (LAYERS; `--check` holds every import to them): {layers}.",
         "",
         f"Apps importing each other ({len(pairs)} pairs): " + (", ".join(f"{a} ↔ {b}" for a, b in pairs) or "none"),
         "",
@@ -170,8 +198,9 @@ def markdown(graph) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the apps import each other in a cycle")
+    parser.add_argument("--check", action="store_true", help="exit 1 on a cycle or an import up the layers")
     parser.add_argument("--root", type=Path, default=ROOT, help="the project whose apps/ is read (default: this one)")
+    parser.add_argument("--layers", default=LAYERS, help='the layers, lowest first: "a,b|c" (default: LAYERS)')
     args = parser.parse_args()
     graph = app_graph(args.root.resolve())
     if args.check:
@@ -181,9 +210,16 @@ def main() -> int:
                 "import cycle between apps (counting imports inside functions): " + ", ".join(component),
                 file=sys.stderr,
             )
-        if not found:
-            print(f"No import cycle between the {len(graph)} apps (imports inside functions counted).")
-        return 1 if found else 0
+        problems = layer_problems(graph, parse_layers(args.layers))
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if found or problems:
+            return 1
+        print(
+            f"No import cycle between the {len(graph)} apps, and every import goes down the layers "
+            "(imports inside functions counted)."
+        )
+        return 0
     print(markdown(graph))
     return 0
 

@@ -1,5 +1,5 @@
-"""The apps import each other without a cycle (scripts/import_graph.py --check, also a CI step), and the check
-sees a cycle however it is made: at module level, through an import inside a function, or through
+"""The apps import each other without a cycle and only down their layers (scripts/import_graph.py --check, also a
+CI step), and the check sees an import however it is made: at module level, inside a function, or through
 importlib with a literal name. Typing-only imports (under `if TYPE_CHECKING:`) run nothing and do not count."""
 
 import subprocess
@@ -12,10 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "import_graph.py"
 
 
-def check(root: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), "--check", "--root", str(root)], capture_output=True, text=True, check=False
-    )
+def check(root: Path = ROOT, layers: str | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(SCRIPT), "--check", "--root", str(root)]
+    if layers is not None:
+        command += ["--layers", layers]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:
@@ -31,11 +32,17 @@ def tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def test_the_apps_of_this_repository_import_each_other_without_a_cycle():
+    done = check()
+    assert done.returncode == 0, done.stderr
+    assert "No import cycle" in done.stdout and "every import goes down the layers" in done.stdout
+
+
 LOWER = {"low/models.py": "X = 1\n", "high/models.py": "from apps.low.models import X\n"}
 
 
 def test_one_way_imports_pass(tmp_path):
-    done = check(tree(tmp_path, LOWER))
+    done = check(tree(tmp_path, LOWER), "low,high")
     assert done.returncode == 0, done.stderr
 
 
@@ -52,18 +59,39 @@ def test_one_way_imports_pass(tmp_path):
     ],
 )
 def test_a_cycle_fails_the_check_however_the_import_is_written(tmp_path, back):
-    done = check(tree(tmp_path, {**LOWER, "low/services.py": back}))
+    done = check(tree(tmp_path, {**LOWER, "low/services.py": back}), "low,high")
     assert done.returncode == 1
     assert "import cycle between apps" in done.stderr
     assert "high, low" in done.stderr
+    assert "low imports high, which is above it in the layers" in done.stderr
 
 
 def test_a_typing_only_import_back_is_no_cycle(tmp_path):
     back = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from apps.high.models import Y\n"
-    done = check(tree(tmp_path, {**LOWER, "low/services.py": back}))
+    done = check(tree(tmp_path, {**LOWER, "low/services.py": back}), "low,high")
     assert done.returncode == 0, done.stderr
 
 
 def test_migrations_are_left_out(tmp_path):
-    done = check(tree(tmp_path, {**LOWER, "low/migrations/0001_initial.py": "import apps.high.models\n"}))
+    done = check(tree(tmp_path, {**LOWER, "low/migrations/0001_initial.py": "import apps.high.models\n"}), "low,high")
     assert done.returncode == 0, done.stderr
+
+
+def test_an_import_up_the_layers_fails_without_a_cycle(tmp_path):
+    files = {**LOWER, "low/services.py": "def f():\n    from apps.high.models import Y\n", "high/models.py": "Y = 1\n"}
+    done = check(tree(tmp_path, files), "low,high")
+    assert done.returncode == 1
+    assert "import cycle" not in done.stderr
+    assert "low imports high, which is above it in the layers" in done.stderr
+
+
+def test_apps_of_one_layer_import_neither_each_other(tmp_path):
+    done = check(tree(tmp_path, LOWER), "low|high")
+    assert done.returncode == 1
+    assert "high imports low, which is beside it in the layers" in done.stderr
+
+
+def test_an_app_without_a_layer_fails(tmp_path):
+    done = check(tree(tmp_path, {**LOWER, "new/models.py": "X = 1\n"}), "low,high")
+    assert done.returncode == 1
+    assert "new has no place in the layers" in done.stderr
