@@ -10,7 +10,6 @@ from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 MERCHANT_PATHS = ("/dashboard/", "/accounts/", "/integrations/", "/admin/")
-SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
 def _supported(code: str | None) -> str | None:

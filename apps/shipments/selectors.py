@@ -34,15 +34,6 @@ def shipment_for_store(*, store: Store, pk: int) -> Shipment:
     return get_object_or_404(queryset, pk=pk)
 
 
-def shipment_status_counts(*, store: Store, since) -> dict[str, int]:
-    from django.db.models import Count
-
-    rows = (
-        Shipment.objects.filter(store=store, created_at__gte=since).values("status").annotate(n=Count("*")).order_by()
-    )
-    return {row["status"]: row["n"] for row in rows}
-
-
 # --- Dashboard: what needs a person's attention -----------------------------------------------
 def needs_attention_q() -> Q:
     """A shipment in a troubled status, or flagged by the delivery watch (no carrier news for days)."""

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from apps.orders.models import Order, Product
@@ -175,14 +175,6 @@ def shipment_delay(shipment: Shipment, *, events=None, now=None, today=None) -> 
     ):
         return Delay.LATE
     return ""
-
-
-def stalled_shipments(*, store: Store, now=None) -> QuerySet[Shipment]:
-    """A store's shipments in transit with no carrier scan for STALLED_AFTER."""
-    cutoff = (now or timezone.now()) - STALLED_AFTER
-    return Shipment.objects.filter(store=store, status=ShipmentStatus.IN_TRANSIT).filter(
-        Q(last_event_at__lt=cutoff) | Q(last_event_at__isnull=True, shipped_at__lt=cutoff)
-    )
 
 
 # --- Analytics ------------------------------------------------------------------------------
