@@ -1,8 +1,12 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from apps.campaigns.models import Flow, FlowKind
+from apps.campaigns.rules import policy_for
+from apps.campaigns.selectors import RESURVEY_STEP_KEY
 from apps.customers.selectors import customer_with_store
 from apps.orders.models import Cart, Order
+from apps.shipments.models import Shipment, TrackingEvent
 from apps.stores.models import Store
 
 from .links import (
@@ -119,8 +123,6 @@ def critic_cases_for_store(
     or by age."""
     from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
-    from apps.shipments.models import Shipment
-
     cases = CriticCase.objects.filter(store=store).select_related(
         "response", "response__order", "response__customer", "assignee"
     )
@@ -166,8 +168,6 @@ def critic_cases_for_store(
 
 def critic_case_carriers(*, store: Store) -> list[str]:
     """The carriers of the store's cases' shipments, for the queue's filter (one query)."""
-    from apps.shipments.models import Shipment
-
     return list(
         Shipment.objects.filter(store=store, order__nps_responses__case__isnull=False)
         .exclude(carrier="")
@@ -181,8 +181,6 @@ def critic_case_for_store(*, store: Store, pk: int) -> CriticCase:
     """One case with its answer, order, shipments and events, in a fixed number of queries."""
     from django.db.models import Prefetch
     from django.shortcuts import get_object_or_404
-
-    from apps.shipments.models import Shipment, TrackingEvent
 
     shipments = Shipment.objects.order_by("created_at").prefetch_related(
         Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
@@ -249,10 +247,6 @@ def resurvey_blocker(*, case: CriticCase) -> str:
     """Why the usual rules would never send this buyer a re-survey ("" when nothing stands in the way):
     the NPS flow is off, the address is suppressed, they turned review requests off, or the store needs
     marketing consent and they have none."""
-    from apps.campaigns.models import Flow, FlowKind
-    from apps.campaigns.rules import policy_for
-    from apps.campaigns.selectors import RESURVEY_STEP_KEY
-
     flow = Flow.objects.filter(store_id=case.store_id, kind=FlowKind.NPS_SURVEY).first()
     if flow is None or not flow.enabled:
         return _("the Review / NPS flow is switched off")

@@ -11,6 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.campaigns.selectors import RESURVEY_SUBJECT_PREFIX, resurveys_for_store
+from apps.campaigns.services.messages import Planned, messages_schedule
+from apps.campaigns.services.steps import resurvey_step_get_or_create
+from apps.campaigns.tasks import enqueue_now
 from apps.stores.models import Membership
 
 from ..models import CaseEventKind, CaseOutcome, CaseStatus, CriticCase
@@ -105,11 +109,6 @@ RESURVEY_DELAYS = (0, 3, 7)  # days after resolution, as offered in the queue
 def case_resurvey(*, case: CriticCase, delay_days: int = 3, user=None) -> Resurvey:
     """Plan one NPS email to the buyer of a resolved case, through the ledger (so it is sent once, by the
     usual rules: consent, suppression, quiet hours). Asking again for the same case plans nothing new."""
-    from apps.campaigns.selectors import RESURVEY_SUBJECT_PREFIX, resurveys_for_store
-    from apps.campaigns.services.messages import Planned, messages_schedule
-    from apps.campaigns.services.steps import resurvey_step_get_or_create
-    from apps.campaigns.tasks import enqueue_now
-
     case = _locked(case)
     if case.status != CaseStatus.RESOLVED:
         raise CaseError(_("Resolve the case first; the re-survey asks whether it was made right."))

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.outbound import OutboundRefused, check_url, describe
+from apps.core.outbound import OutboundRefused, check_url, describe, guarded_client
 from apps.integrations.calls import ApiClient, CallError
 from apps.integrations.models import Source
 
@@ -114,7 +114,6 @@ class HelpdeskClient(ApiClient):
         self.max_attempts = kwargs.pop("max_attempts", 1)
         self.max_wait = 30.0
         self.throttle = None
-        from apps.core.outbound import guarded_client
 
         self._client = guarded_client(timeout=httpx.Timeout(15.0, connect=10.0), headers={"Accept": "application/json"})
 

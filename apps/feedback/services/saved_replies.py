@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.stores.models import Language
+
 from ..models import CriticCase, SavedReply
 from .case_events import DeskError
 
@@ -35,8 +37,6 @@ def saved_reply_fill(*, reply: SavedReply, case: CriticCase) -> tuple[str, str]:
 @transaction.atomic
 def saved_reply_save(*, store, title: str, language: str, subject: str, body: str) -> SavedReply:
     """Add a saved reply, or replace the one with the same title and language."""
-    from apps.stores.models import Language
-
     title, body = (title or "").strip()[:120], (body or "").strip()
     if not title or not body:
         raise DeskError(_("A saved reply needs a title and a text."))

@@ -20,7 +20,7 @@ from apps.customers.selectors import customer_exists
 from apps.customers.services import customer_upsert
 from apps.orders.services import order_upsert
 from apps.shipments.services import shipment_upsert
-from apps.stores.models import Store
+from apps.stores.models import Store, UserPreference
 
 from ..adapters import PayloadError
 from ..csv_rows import (
@@ -47,8 +47,6 @@ SLICE_SECONDS = 60  # one task works this long, then queues the rest: well insid
 def merchant_language(*, store: Store, user=None) -> str:
     """The language to write a worker's words for the merchant in (an import's failure, its rows' problems):
     the dashboard language its person chose, else the store's, which the dashboard falls back to."""
-    from apps.stores.models import UserPreference
-
     chosen = UserPreference.objects.filter(user=user).values_list("language", flat=True).first() if user else ""
     return chosen or store.default_language
 
