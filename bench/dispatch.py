@@ -76,7 +76,7 @@ def _recent_orders(store, step, limit: int, exclude_ids=()):
 def _confirmations(step, orders, *, prefix: str = ""):
     from django.utils import timezone
 
-    from apps.campaigns.services import Planned
+    from apps.campaigns.services.messages import Planned
 
     due = timezone.now() - timedelta(minutes=1)
     return [
@@ -353,7 +353,7 @@ def throughput(store, step, env: dict, section: Section, *, workers: int) -> Non
 
 def latency_under_batch(data, store, step, env: dict, section: Section) -> None:
     from apps.campaigns.models import Message
-    from apps.campaigns.services import messages_schedule
+    from apps.campaigns.services.messages import messages_schedule
     from apps.campaigns.tasks import message_send_task
     from config.celery import app
 

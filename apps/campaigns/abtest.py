@@ -9,11 +9,9 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Count, Q
 
 from .models import FlowStep, Message, MessageStatus, Variant
-from .rules import policy_for
 
 SAMPLES = 20_000
 
@@ -88,27 +86,3 @@ def results_for(step: FlowStep) -> list[VariantResult]:
                       stats.get(v.pk, {}).get("orders", 0), chance)
         for v, chance in zip(variants, chances, strict=True)
     ]  # fmt: skip
-
-
-@transaction.atomic
-def ab_pick_winner(*, step: FlowStep) -> Variant | None:
-    """Declare a winner when one is ahead with enough confidence and every variant had enough sends."""
-    if step.variants.filter(is_winner=True).exists():
-        return None
-    results = [r for r in results_for(step) if not r.variant.retired]
-    if len(results) < 2:
-        return None
-    policy = policy_for(step.store)
-    if any(r.sends < policy.ab_min_sends for r in results):
-        return None
-    best = max(results, key=lambda r: r.chance_best)
-    if best.chance_best < float(policy.ab_confidence):
-        return None
-    Variant.objects.filter(pk=best.variant.pk).update(is_winner=True)
-    Variant.objects.filter(step=step).exclude(pk=best.variant.pk).update(retired=True)
-    return best.variant
-
-
-def ab_evaluate_all() -> int:
-    steps = FlowStep.objects.filter(variants__retired=False).distinct().select_related("store")
-    return sum(1 for step in steps if ab_pick_winner(step=step))

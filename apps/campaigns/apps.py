@@ -6,10 +6,16 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
 
     def ready(self) -> None:
+        from apps.core.retention import Purge, retention_register
         from apps.core.schedules import Schedule, schedule_register
+        from apps.tracking.blocks import blocks_register
 
         from . import partitions, receivers  # noqa: F401  (the partition task; domain events and ESP signals)
+        from .page_blocks import coupon_for_order
         from .scans import SCANS
+        from .services.messages import message_bodies_purge
+
+        retention_register(Purge("message_bodies", "RETENTION_MESSAGE_BODY_DAYS", message_bodies_purge))
 
         schedule_register(
             Schedule("Send due emails", "apps.campaigns.tasks.dispatch_due_task", every_minutes=1),
@@ -29,3 +35,9 @@ class CampaignsConfig(AppConfig):
                 for scan in SCANS.values()
             ),
         )
+        from apps.customers.privacy import personal_data_register
+
+        from .privacy import PERSONAL_DATA
+
+        personal_data_register(PERSONAL_DATA)  # its part of a buyer's GDPR export and erasure
+        blocks_register(coupon_for_order=coupon_for_order)  # the tracking page's coupon block

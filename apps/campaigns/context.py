@@ -181,7 +181,7 @@ def message_context(
         }
         context["product_list"] = [context["product"]]  # the products block shows it like any product
     if "reviews" in blocks:
-        from apps.reviews.selectors import reviews_for_email
+        from .block_content import reviews_for_email
 
         context["reviews"] = reviews_for_email(store=store)
     if coupon is not None:

@@ -29,7 +29,8 @@ from .flows import definition_for
 from .models import CouponShopState, Message, MessageStatus, StepEditor
 from .rendering import TemplateError, render_email
 from .sending import transport
-from .services import coupon_issue, message_incentive, message_trace
+from .services.coupons import coupon_issue, message_incentive
+from .services.messages import message_trace
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -290,7 +291,7 @@ def hold_for_coupon(message: Message, hold: rules.Decision) -> Outcome:
     """Record a coupon hold (coupon_hold), then ask the shop for a code it has not created yet."""
     outcome = _defer(message, hold)
     if hold.rule == "coupon_in_shop":  # asked only now: the shop's answer re-queues a message that waits
-        from apps.integrations.tasks import coupon_push_task
+        from .coupon_shop import coupon_push_task
 
         coupon_id = message.coupon.pk
         transaction.on_commit(lambda: coupon_push_task.delay(coupon_id))

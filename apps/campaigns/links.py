@@ -1,6 +1,43 @@
-"""Absolute links that go into emails. The buyer pages own their URLs; we only make them absolute."""
+"""Absolute links that go into emails. The buyer pages own their URLs; we only make them absolute.
+
+The pages behind an email's links, but for the tracking page, belong to apps above the email engine:
+apps.feedback (the preference centre, unsubscribing, NPS answers, why a cart was left) and apps.reviews (the
+review page). Each says how to make its links in its AppConfig.ready() (`links_register(...)`), so campaigns
+imports neither.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+
+
+@dataclass
+class Makers:
+    preferences_url: Callable[[Any], str] | None = None  # customer -> their preference centre
+    unsubscribe_url: Callable[[Any], str] | None = None  # customer -> the List-Unsubscribe address
+    nps_link: Callable[[Any, int], str] | None = None  # (order, score) -> the landing with that score picked
+    cart_reason_links: Callable[[Any], dict[str, str]] | None = None  # cart -> {answer: link}
+    review_url: Callable[[Any], str] | None = None  # order -> its review page
+
+
+MAKERS = Makers()
+
+
+def links_register(**makers: Callable) -> None:
+    """Say how to make links by name (`review_url=...`): an app's pages, from its AppConfig.ready()."""
+    for name, maker in makers.items():
+        if name not in Makers.__dataclass_fields__:
+            raise TypeError(f"emails have no link named {name!r}")
+        setattr(MAKERS, name, maker)
+
+
+def _maker(name: str) -> Callable:
+    maker = getattr(MAKERS, name)
+    if maker is None:
+        raise LookupError(f"no app registered how to make the email link {name!r} (links_register)")
+    return maker
 
 
 def absolute(path: str) -> str:
@@ -12,31 +49,22 @@ def tracking_link(order) -> str:
 
 
 def preferences_link(customer) -> str:
-    from apps.feedback.links import preferences_url
-
-    return absolute(preferences_url(customer))
+    return absolute(_maker("preferences_url")(customer))
 
 
 def unsubscribe_link(customer) -> str:
-    from apps.feedback.links import unsubscribe_url
-
-    return absolute(unsubscribe_url(customer))
+    return absolute(_maker("unsubscribe_url")(customer))
 
 
 def nps_links(order) -> list[dict]:
-    from apps.feedback.links import nps_link
-
+    nps_link = _maker("nps_link")
     return [{"score": score, "url": absolute(nps_link(order, score))} for score in range(11)]
 
 
 def cart_reason_links(cart) -> dict[str, str]:
-    from apps.feedback.links import cart_reason_links as links_for
-
-    return links_for(cart)
+    return _maker("cart_reason_links")(cart)
 
 
 def review_link(order) -> str:
     """Our review page for the order (apps.reviews): a signed link, one review per product."""
-    from apps.reviews.links import review_url
-
-    return review_url(order)
+    return _maker("review_url")(order)

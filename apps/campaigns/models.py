@@ -257,7 +257,7 @@ class MessageKey(models.Model):
 
     PostgreSQL only (migration 0009); empty on SQLite, where campaigns_message keeps its own unique constraint.
     A slim table that is not partitioned, so (step, subject_key) can be its primary key. Every ledger insert
-    claims its key: in the same statement (campaigns.ledger), or through the ledger's insert trigger (any
+    claims its key: in the same statement (campaigns.services.ledger), or through the ledger's insert trigger (any
     other INSERT, COPY included), which refuses a row whose key another message holds as a unique violation.
     A second message for a (step, subject) would need a second key row: the primary key forbids it. Another
     trigger refuses changing a message's step or subject_key. A key outlives its message (the claim holds)

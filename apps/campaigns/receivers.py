@@ -8,7 +8,7 @@ while the flow was on, it was reported soon after it happened, and it was not im
 from datetime import datetime, timedelta
 
 from anymail.signals import tracking
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -17,11 +17,14 @@ from apps.orders.models import Order
 from apps.shipments import events as shipment_events
 from apps.shipments.models import Shipment, ShipmentStatus, TrackingEvent
 from apps.stores.models import Store
+from apps.tracking.page_cache import pages_changed
 
 from .flows import delivered_followup, history_reason, order_confirmation, shipment_confirmation, shipment_update
-from .models import Flow, FlowKind, FlowStep
+from .models import Coupon, Flow, FlowKind, FlowStep, Message
 from .rules import policy_for
-from .services import Planned, coupons_redeem, flows_install_defaults, messages_schedule
+from .services.coupons import coupons_redeem
+from .services.flows import flows_install_defaults
+from .services.messages import Planned, messages_schedule
 from .tasks import enqueue_now
 
 
@@ -61,7 +64,7 @@ def _plan(
 
 @receiver(order_events.order_placed)
 def on_order_placed(sender, order_id: int, **kwargs) -> None:
-    from .attribution import attribute_order
+    from .services.attribution import attribute_order
 
     order = Order.objects.select_related("store").filter(pk=order_id).first()
     if order is None:
@@ -149,7 +152,7 @@ def on_shipment_status_changed(sender, shipment_id: int, previous: str, status: 
 
 @receiver(tracking)
 def on_esp_event(sender, event, esp_name: str, **kwargs) -> None:
-    from .feedback import esp_event_record
+    from .services.esp_reports import esp_event_record
 
     esp_event_record(event=event, esp_name=esp_name)
 
@@ -159,3 +162,19 @@ def on_store_created(sender, instance: Store, created: bool, raw: bool = False, 
     """Every new store starts with the default flows, switched off until the merchant turns them on."""
     if created and not raw:
         flows_install_defaults(store=instance)
+
+
+def coupon_saved(sender, instance, **kwargs) -> None:
+    """A coupon an email about an order handed out shows on that order's tracking page (apps.tracking.blocks):
+    the cached page is stale once the coupon changes or goes."""
+    if not instance.message_id:
+        return  # not handed out by an email about an order: on no tracking page
+    if Coupon.message.is_cached(instance):  # handed out just now, with its message: no query
+        order_id = instance.message.order_id
+    else:
+        order_id = Message.objects.filter(pk=instance.message_id).values_list("order_id", flat=True).first()
+    pages_changed(order_ids=[order_id])
+
+
+for _name, _signal in (("saved", post_save), ("deleted", post_delete)):
+    _signal.connect(coupon_saved, sender=Coupon, dispatch_uid=f"tracking.pages.{_name}.Coupon")

@@ -118,27 +118,6 @@ def flow_figures(*, store: Store, since) -> dict[int, dict]:
     return _figures_by(_sent_since(store, since), "step__flow_id")
 
 
-def abandoned_cart_recovery(*, store: Store, since) -> dict:
-    """Carts that got an abandoned-cart email since a moment, and how many of them became an order
-    after it: the recovery rate is recovered ÷ emailed. One query."""
-    from django.db.models import Count, F, Q
-
-    totals = (
-        _sent_since(store, since)
-        .filter(step__flow__kind=FlowKind.ABANDONED_CART, cart__isnull=False)
-        .aggregate(
-            emailed=Count("cart", distinct=True),
-            recovered=Count(
-                "cart",
-                distinct=True,
-                filter=Q(cart__converted_order__isnull=False, cart__converted_at__gte=F("sent_at")),
-            ),
-        )
-    )
-    totals["rate"] = totals["recovered"] / totals["emailed"] if totals["emailed"] else None
-    return totals
-
-
 def messages_for_customer(*, store: Store, customer, limit: int = 50) -> list[Message]:
     return list(
         Message.objects.filter(store=store, customer=customer)

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -92,9 +93,11 @@ class ReplayWorld:
                 self.orders_by_email[order.email].append(order)
                 if order.customer_id:
                     self.orders_by_customer[order.customer_id].append(order)
-        from apps.feedback.selectors import nps_answered_at_by_order
-
-        self.answered = nps_answered_at_by_order(store=store, order_ids={t.order.pk for t in triggers if t.order})
+        # When each order was first given an NPS score (one query): the model the live World reads too
+        # (flows/world.py), by name, since apps.feedback sits above the email engine.
+        order_ids = [t.order.pk for t in triggers if t.order]
+        answers = apps.get_model("feedback", "NpsResponse").objects.filter(store=store, order_id__in=order_ids)
+        self.answered = dict(answers.values_list("order_id", "created_at")) if order_ids else {}
         shipment_ids = {t.shipment.pk for t in triggers if t.shipment}
         self.events = defaultdict(list)
         for event in TrackingEvent.objects.filter(shipment_id__in=shipment_ids).order_by("occurred_at", "pk"):

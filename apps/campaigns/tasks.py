@@ -76,7 +76,7 @@ def enqueue_now(messages) -> None:
 
 @shared_task(ignore_result=True)
 def ab_evaluate_task() -> int:
-    from .abtest import ab_evaluate_all
+    from .services.variants import ab_evaluate_all
 
     return ab_evaluate_all()
 
@@ -111,7 +111,7 @@ def scan_by_hand_task(name: str, store_id: int) -> int:
     from apps.stores.models import Store
 
     from .scans import run_scan
-    from .services import scan_queued_key
+    from .services.scan_runs import scan_queued_key
 
     try:
         store = Store.objects.filter(pk=store_id).first()

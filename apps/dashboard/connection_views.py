@@ -16,13 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from apps.integrations.connections import (
-    ConnectionRefused,
-    connection_disconnect,
-    connection_rotate_secret,
-    connection_save,
-)
-from apps.integrations.history import history_retry
 from apps.integrations.models import ConnectionState, Source
 from apps.integrations.registry import remote_for, remotes
 from apps.integrations.selectors import (
@@ -33,8 +26,15 @@ from apps.integrations.selectors import (
     recent_outbound_calls,
     registration_counts,
 )
+from apps.integrations.services.connections import (
+    ConnectionRefused,
+    connection_disconnect,
+    connection_rotate_secret,
+    connection_save,
+)
+from apps.integrations.services.shop_history import history_retry
+from apps.integrations.services.test_events import webhook_url
 from apps.integrations.tasks import connection_test_event_task
-from apps.integrations.test_events import webhook_url
 
 from .access import member_required
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from apps.campaigns.models import Coupon
 from apps.campaigns.selectors import coupon_pool_for_store, coupon_pools_for_store
-from apps.campaigns.services import coupon_pool_add_codes, coupon_pool_create
+from apps.campaigns.services.coupons import coupon_pool_add_codes, coupon_pool_create
 
 from .access import member_required
 

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from apps.campaigns.rules import policy_for
 from apps.campaigns.selectors import resurveys_for_store
-from apps.feedback.cases import CaseError, case_assign, case_resolve, case_resurvey, case_start
 from apps.feedback.models import CaseStatus, NpsTopic
 from apps.feedback.selectors import (
     QUEUE_SORTS,
@@ -22,6 +21,7 @@ from apps.feedback.selectors import (
     critic_recovery,
     nps_responses_for_customer,
 )
+from apps.feedback.services.cases import CaseError, case_assign, case_resolve, case_resurvey, case_start
 from apps.orders.selectors import orders_for_store
 from apps.stores.permissions import can
 from apps.stores.selectors import memberships_for_store

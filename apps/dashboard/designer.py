@@ -1,6 +1,6 @@
 """What the email designer (static/js/email-designer.js) is given: each block's settings as form fields with
 translated labels (generated from the block's pydantic model), the variables of the flow, the design to start
-from, and the words the script shows. Reads only; saving is campaigns.editing.step_update's."""
+from, and the words the script shows. Reads only; saving is campaigns.services.steps.step_update's."""
 
 import importlib
 import inspect
@@ -13,6 +13,7 @@ from annotated_types import Ge, Le, MaxLen
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from apps.campaigns.copy import copy_for
 from apps.campaigns.design.blocks import BLOCK_LABELS, DESIGN_MODELS, block_defaults, validate_design
 from apps.campaigns.design.variables import check_tokens, variables_for
 from apps.campaigns.models import FlowKind
@@ -160,7 +161,6 @@ def starter_design(step, language: str) -> list[dict]:
     design = _from_defaults(step, language)
     if design:
         return design
-    from apps.campaigns.copy import copy_for
 
     subject = (step.subject or {}).get(language) or ""
     try:

@@ -8,24 +8,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from apps.feedback.desk import (
-    DeskError,
-    buyer_language,
-    case_note_add,
-    case_reply_send,
-    default_subject,
-    saved_reply_delete,
-    saved_reply_fill,
-    saved_reply_save,
-)
-from apps.feedback.handoff import HandoffError, case_handoff_request, helpdesk_hook_save
 from apps.feedback.selectors import (
+    buyer_language,
     critic_case_for_store,
     helpdesk_hook_for_store,
     resurvey_blocker,
     saved_replies_for_case,
     saved_replies_for_store,
 )
+from apps.feedback.services.case_events import DeskError, case_note_add, case_reply_send, default_subject
+from apps.feedback.services.handoffs import HandoffError, case_handoff_request, helpdesk_hook_save
+from apps.feedback.services.saved_replies import saved_reply_delete, saved_reply_fill, saved_reply_save
 from apps.feedback.timeline import case_timeline
 from apps.stores.models import Language
 

@@ -18,10 +18,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
-from apps.campaigns import editing
 from apps.campaigns.abtest import results_for
 from apps.campaigns.copy import LANGUAGES
-from apps.campaigns.editing import StepInvalid, check_design, step_draft, step_move, step_update, steps_reorder
 from apps.campaigns.flows import definition_for
 from apps.campaigns.models import FlowKind, StepEditor
 from apps.campaigns.preview import preview_step, sample_subject, send_test
@@ -35,6 +33,12 @@ from apps.campaigns.selectors import (
     step_for_store,
     variant_for_store,
 )
+from apps.campaigns.services.flows import MAX_BACKFILL_DAYS
+from apps.campaigns.services.flows import flow_set_holdout as set_flow_holdout
+from apps.campaigns.services.flows import flow_toggle as toggle_flow
+from apps.campaigns.services.steps import StepInvalid, check_design, step_draft, step_move, step_update, steps_reorder
+from apps.campaigns.services.variants import variant_add as add_variant
+from apps.campaigns.services.variants import variant_remove as remove_variant
 from apps.campaigns.simulator import backfill_count, simulate
 from apps.orders.selectors import cart_leave_reasons
 from apps.shipments.models import ShipmentStatus
@@ -87,10 +91,8 @@ def flow_list(request):
 def flow_toggle(request, pk: int):
     flow = flow_for_store(store=request.store, pk=pk)
     backfill = request.POST.get("backfill_days", "0")
-    days = int(backfill) if backfill.isdigit() and int(backfill) <= editing.MAX_BACKFILL_DAYS else 0
-    flow = editing.flow_toggle(
-        flow=flow, enabled=request.POST.get("enabled") in ("on", "true", "1"), backfill_days=days
-    )
+    days = int(backfill) if backfill.isdigit() and int(backfill) <= MAX_BACKFILL_DAYS else 0
+    flow = toggle_flow(flow=flow, enabled=request.POST.get("enabled") in ("on", "true", "1"), backfill_days=days)
     if request.htmx:
         return render(request, "dashboard/_flow_switch.html", {"flow": flow, "announce": True})
     if flow.enabled:
@@ -144,13 +146,13 @@ def _switch_on_choice(request, flow) -> dict | None:
         return None
     definition = definition_for(flow.kind)
     wanted = request.GET.get("backfill_days", "")
-    days = min(int(wanted), editing.MAX_BACKFILL_DAYS) if wanted.isdigit() else 7
+    days = min(int(wanted), MAX_BACKFILL_DAYS) if wanted.isdigit() else 7
     counted = backfill_count(flow=flow, days=days) if wanted.isdigit() and definition.scan else None
     return {
         "catches_up": definition.scan is not None,
         "days": days,
         "count": counted,
-        "max_days": editing.MAX_BACKFILL_DAYS,
+        "max_days": MAX_BACKFILL_DAYS,
     }
 
 
@@ -162,7 +164,7 @@ def flow_detail(request, pk: int):
     form = HoldoutForm(request.POST) if request.method == "POST" else None
     if form is not None and form.is_valid():
         try:
-            flow = editing.flow_set_holdout(flow=flow, percent=form.cleaned_data["holdout_percent"])
+            flow = set_flow_holdout(flow=flow, percent=form.cleaned_data["holdout_percent"])
         except ValidationError as exc:
             for field, problems in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
@@ -455,7 +457,7 @@ def variant_add(request, pk: int):
         code: request.POST.get(content_field_name("subject", code), "")[:255] for code in step.store.offered_languages
     }
     try:
-        variant = editing.variant_add(step=step, subject=subject)
+        variant = add_variant(step=step, subject=subject)
     except StepInvalid as exc:
         messages.error(request, _("The variant was not added: %(problem)s") % {"problem": exc})
     else:
@@ -470,7 +472,7 @@ def variant_add(request, pk: int):
 @member_required("edit_flows")
 def variant_remove(request, pk: int):
     variant = variant_for_store(store=request.store, pk=pk)
-    editing.variant_remove(variant=variant)
+    remove_variant(variant=variant)
     messages.success(request, _("Variant %(label)s removed.") % {"label": variant.label})
     return redirect(f"{_step_url(variant.step)}#variants")
 

@@ -7,10 +7,19 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.campaigns.flows.abandoned_cart import ReasonAction
+from apps.campaigns.models import FlowKind, IncentiveKind, MessagingPolicy
+from apps.campaigns.selectors import coupon_pools_for_store
+from apps.campaigns.services.messaging_policy import POLICY_LIMITS
 from apps.core.outbound import OutboundError, check_url
 from apps.core.safe_values import validate_font_family, validate_single_line, validate_web_url
-from apps.integrations.csv_import import FIELDS
+from apps.feedback.models import CaseOutcome
+from apps.integrations.csv_rows import FIELDS
 from apps.integrations.models import ImportKind
+from apps.orders.models import CartLeaveReason
+from apps.stores.models import Language, Role, SocialNetwork, validate_time_zone
+from apps.stores.selectors import email_has_account, store_by_slug
+from apps.stores.sender_domain import SELECTOR_RE
 from apps.stores.services import BRAND_FIELDS
 
 
@@ -232,9 +241,6 @@ ON_REASON_PREFIX = "on_reason_"
 
 def on_reason_fields() -> dict[str, forms.Field]:
     """An abandoned-cart step's answer to each reason a buyer can give for leaving."""
-    from apps.campaigns.flows.abandoned_cart import ReasonAction
-    from apps.orders.models import CartLeaveReason
-
     return {
         f"{ON_REASON_PREFIX}{reason}": forms.ChoiceField(label=label, choices=ReasonAction.CHOICES, required=False)
         for reason, label in CartLeaveReason.choices
@@ -243,8 +249,6 @@ def on_reason_fields() -> dict[str, forms.Field]:
 
 def step_form_for(step, languages: tuple[str, ...], language_names: dict[str, str]) -> type[StepFormBase]:
     """A step form with subject, preheader and body fields for each language."""
-    from apps.campaigns.models import FlowKind, IncentiveKind
-
     fields = {}
     for language in languages:
         name = language_names.get(language, language)
@@ -291,8 +295,6 @@ def coupon_pool_label(pool) -> str:
 def incentive_pool_field(store) -> forms.TypedChoiceField:
     """Codes Afterglow makes (empty), or one of the store's pools with its free codes: one query for all.
     Any other id, such as another store's pool posted by hand, is not a valid choice."""
-    from apps.campaigns.selectors import coupon_pools_for_store
-
     pools = coupon_pools_for_store(store=store).prefetch_related(None)  # the steps using them are not shown
     return forms.TypedChoiceField(
         label=StepFormBase.base_fields["incentive_pool"].label,
@@ -362,21 +364,15 @@ HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
 def _limits(name: str) -> dict:
-    from apps.campaigns.editing import POLICY_LIMITS
-
     low, high = POLICY_LIMITS[name]
     return {"min_value": low, "max_value": high}
 
 
 def _policy_numbers() -> tuple[str, ...]:
-    from apps.campaigns.editing import POLICY_LIMITS
-
     return tuple(name for name in POLICY_LIMITS if name != "ab_confidence")
 
 
 def policy_default(name: str):
-    from apps.campaigns.models import MessagingPolicy
-
     return MessagingPolicy._meta.get_field(name).default
 
 
@@ -567,8 +563,6 @@ class CaseResolveForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from apps.feedback.models import CaseOutcome
-
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = [("", _("Choose…")), *CaseOutcome.choices]
 
@@ -588,8 +582,6 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, **kwargs):
-        from apps.stores.models import Role
-
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
         self.fields["role"].initial = Role.SUPPORT
@@ -599,8 +591,6 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, **kwargs):
-        from apps.stores.models import Role
-
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
 
@@ -698,8 +688,6 @@ class BrandForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
-        from apps.stores.models import Language, SocialNetwork
-
         super().__init__(*args, **kwargs)
         self.fields["languages"].choices = Language.choices
         self.fields["time_zone"].choices = _time_zone_choices()
@@ -784,8 +772,6 @@ class SignupForm(forms.Form):
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
     def clean_email(self):
-        from apps.stores.selectors import email_has_account
-
         email = self.cleaned_data["email"].strip().lower()
         if email_has_account(email=email):
             raise forms.ValidationError(
@@ -859,8 +845,6 @@ class StoreCreateForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from apps.stores.models import Language, validate_time_zone
-
         super().__init__(*args, **kwargs)
         self.fields["languages"].choices = Language.choices
         self.fields["default_language"].choices = Language.choices
@@ -869,8 +853,6 @@ class StoreCreateForm(forms.Form):
 
     def clean_slug(self):
         from django.utils.text import slugify
-
-        from apps.stores.selectors import store_by_slug
 
         slug = (self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("name", ""))[:60].strip("-")).lower()
         if not slug:
@@ -916,8 +898,6 @@ class SenderDomainCheckForm(forms.Form):
     )
 
     def clean_dkim_selector(self):
-        from apps.stores.sender_domain import SELECTOR_RE
-
         selector = self.cleaned_data["dkim_selector"].strip().lower().removesuffix("._domainkey")
         if selector and not SELECTOR_RE.match(selector):
             raise forms.ValidationError(_("Use the selector alone, e.g. s1 (letters, digits, hyphens)."))

@@ -7,12 +7,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.integrations.adapters import PayloadError
-from apps.integrations.csv_import import FIELDS
-from apps.integrations.feed_import import feed_apply
-from apps.integrations.imports import import_create, import_preview, import_start
+from apps.integrations.csv_rows import FIELDS
 from apps.integrations.models import ImportStatus
 from apps.integrations.selectors import feed_for_store, feeds_for_store, import_job_for_store, import_jobs_for_store
-from apps.integrations.services import feed_add
+from apps.integrations.services.csv_imports import import_create, import_preview, import_start
+from apps.integrations.services.product_feeds import feed_add, feed_apply
 from apps.integrations.tasks import feed_refresh_task
 
 from .access import member_required

@@ -9,8 +9,10 @@ from django.utils import translation
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from apps.stores.models import UserPreference
+from apps.stores.tenancy import current_membership
+
 MERCHANT_PATHS = ("/dashboard/", "/accounts/", "/integrations/", "/admin/")
-SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
 def _supported(code: str | None) -> str | None:
@@ -45,9 +47,6 @@ def language_for(request) -> str:
 
 def _chosen_language(request) -> str:
     """The person's own choice: read with their membership, which every dashboard page loads anyway."""
-    from apps.stores.models import UserPreference
-    from apps.stores.tenancy import current_membership
-
     membership = current_membership(request)
     if membership is None:
         return UserPreference.objects.filter(user=request.user).values_list("language", flat=True).first() or ""

@@ -21,8 +21,8 @@ from apps.campaigns.selectors import (
     message_subject_line,
     messages_for_store,
 )
-from apps.campaigns.services import MessageNotCancellable
-from apps.campaigns.services import message_cancel as cancel_message
+from apps.campaigns.services.messages import MessageNotCancellable
+from apps.campaigns.services.messages import message_cancel as cancel_message
 from apps.stores.permissions import can
 
 from .access import member_required

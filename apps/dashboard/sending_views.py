@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from apps.campaigns.editing import policy_update
 from apps.campaigns.selectors import flow_steps_for_store, flows_for_store, messaging_policy_for
+from apps.campaigns.services.messaging_policy import policy_update
 
 from .access import member_required
 from .forms import SendingRulesForm, default_send_window

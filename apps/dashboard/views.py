@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.campaigns.scans import SCANS
 from apps.campaigns.selectors import messages_for_customer, scan_runs_for_store
-from apps.campaigns.services import scan_run_queue
+from apps.campaigns.services.scan_runs import scan_run_queue
 from apps.customers.models import RfmSegment
 from apps.customers.selectors import customer_for_store, customers_for_store
 from apps.feedback.selectors import nps_responses_for_customer
@@ -17,12 +17,12 @@ from apps.integrations.adapters import PayloadError
 from apps.integrations.models import Outcome, Source
 from apps.integrations.registry import adapter_for
 from apps.integrations.selectors import inbound_event_for_store, inbound_events_for_store
-from apps.integrations.services import inbound_replay as replay_inbound_event
+from apps.integrations.services.inbound import inbound_replay as replay_inbound_event
 from apps.orders.models import OrderStatus
-from apps.orders.selectors import order_for_store, orders_for_store
+from apps.orders.selectors import orders_for_store
 from apps.shipments.carriers import carrier_choices
 from apps.shipments.models import ShipmentStatus
-from apps.shipments.selectors import shipment_for_store, shipments_for_dashboard, shipments_for_orders
+from apps.shipments.selectors import order_for_store, shipment_for_store, shipments_for_dashboard, shipments_for_orders
 from apps.stores.permissions import can
 from apps.stores.tenancy import switch_store
 

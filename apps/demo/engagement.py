@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.campaigns.dispatch import _pick
 from apps.campaigns.models import Flow, FlowKind, FlowStep, Message, MessageStatus
 from apps.campaigns.rendering import TemplateError, render_merchant
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from apps.orders.models import Cart, Order, OrderStatus
 from apps.shipments.models import Shipment, ShipmentStatus
 from apps.stores.models import Store

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from apps.orders.models import CartLeaveReason
+
 NPS_SALT = "afterglow.feedback.nps"
 REFERRAL_SALT = "afterglow.feedback.referral"
 PREFERENCES_SALT = "afterglow.feedback.preferences"
@@ -86,8 +88,6 @@ def cart_reason_path(cart, reason: str, *, token: str = "") -> str:
 def cart_reason_links(cart) -> dict[str, str]:
     """{answer: absolute link} (one token signed for all), each to a page with that answer pre-selected: only
     pressing "Send" there records it."""
-    from apps.orders.models import CartLeaveReason
-
     token = cart_reason_token(cart)
     return {reason: _absolute(cart_reason_path(cart, reason, token=token)) for reason in CartLeaveReason.values}
 

@@ -1,6 +1,6 @@
 """Anymail signal receivers: a buyer's emailed answer to a case reply."""
 
-from .desk import case_reply_receive
+from .services.case_events import case_reply_receive
 
 
 def case_reply_inbound(sender, event, esp_name, **kwargs) -> None:

@@ -1,11 +1,14 @@
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from apps.campaigns.models import Flow, FlowKind
+from apps.campaigns.rules import policy_for
+from apps.campaigns.selectors import RESURVEY_STEP_KEY
 from apps.customers.selectors import customer_with_store
 from apps.orders.models import Cart, Order
+from apps.shipments.models import Shipment, TrackingEvent
 from apps.stores.models import Store
 
-from .desk import buyer_language
 from .links import (
     cart_reason_cart_id,
     nps_order_id,
@@ -14,6 +17,22 @@ from .links import (
     unsubscribe_customer_id,
 )
 from .models import CaseStatus, CriticCase, NpsResponse, SavedReply
+
+
+def buyer_language(case: CriticCase) -> str:
+    """The buyer's language: their own setting, else the order's, else the store's default (two letters)."""
+    customer = case.response.customer
+    order = case.response.order
+    for value in (customer.locale if customer else "", order.locale, case.store.default_language):
+        if value:
+            return value.split("-")[0].split("_")[0].lower()
+    return "en"
+
+
+def latest_nps_score():
+    """The score of an order's answer (OuterRef("pk") is the order) that `nps_response_for_order` returns: the most
+    recently changed. Annotated on the tracking page's one order query (apps.tracking.blocks)."""
+    return Subquery(NpsResponse.objects.filter(order=OuterRef("pk")).order_by("-modified_at").values("score")[:1])
 
 
 def nps_response_for_order(*, order: Order) -> NpsResponse | None:
@@ -52,14 +71,6 @@ def customer_for_unsubscribe_token(*, token: str):
 
 
 # --- Dashboard: NPS figures and the critics queue -------------------------------------------
-def nps_answered_at_by_order(*, store: Store, order_ids) -> dict:
-    """When each of these orders was first given an NPS score (one query)."""
-    if not order_ids:
-        return {}
-    rows = NpsResponse.objects.filter(store=store, order_id__in=list(order_ids)).values_list("order_id", "created_at")
-    return dict(rows)
-
-
 def nps_distribution(*, store: Store, since) -> dict[int, int]:
     """How many answers gave each score 0–10 since a moment (every score listed, zeros too). One query."""
     from django.db.models import Count
@@ -112,8 +123,6 @@ def critic_cases_for_store(
     or by age."""
     from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
-    from apps.shipments.models import Shipment
-
     cases = CriticCase.objects.filter(store=store).select_related(
         "response", "response__order", "response__customer", "assignee"
     )
@@ -159,8 +168,6 @@ def critic_cases_for_store(
 
 def critic_case_carriers(*, store: Store) -> list[str]:
     """The carriers of the store's cases' shipments, for the queue's filter (one query)."""
-    from apps.shipments.models import Shipment
-
     return list(
         Shipment.objects.filter(store=store, order__nps_responses__case__isnull=False)
         .exclude(carrier="")
@@ -174,8 +181,6 @@ def critic_case_for_store(*, store: Store, pk: int) -> CriticCase:
     """One case with its answer, order, shipments and events, in a fixed number of queries."""
     from django.db.models import Prefetch
     from django.shortcuts import get_object_or_404
-
-    from apps.shipments.models import Shipment, TrackingEvent
 
     shipments = Shipment.objects.order_by("created_at").prefetch_related(
         Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
@@ -242,10 +247,6 @@ def resurvey_blocker(*, case: CriticCase) -> str:
     """Why the usual rules would never send this buyer a re-survey ("" when nothing stands in the way):
     the NPS flow is off, the address is suppressed, they turned review requests off, or the store needs
     marketing consent and they have none."""
-    from apps.campaigns.models import Flow, FlowKind
-    from apps.campaigns.rules import policy_for
-    from apps.campaigns.selectors import RESURVEY_STEP_KEY
-
     flow = Flow.objects.filter(store_id=case.store_id, kind=FlowKind.NPS_SURVEY).first()
     if flow is None or not flow.enabled:
         return _("the Review / NPS flow is switched off")

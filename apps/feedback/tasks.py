@@ -10,7 +10,7 @@ HANDOFF_RETRIES = 5
 @shared_task(ignore_result=True)
 def cases_escalate_task() -> int:
     """Beat runs this every few minutes: owners hear once about a case past its response target unanswered."""
-    from .escalation import cases_escalate
+    from .services.escalations import cases_escalate
 
     return cases_escalate()
 
@@ -18,7 +18,7 @@ def cases_escalate_task() -> int:
 @shared_task(bind=True, ignore_result=True, max_retries=HANDOFF_RETRIES, queue="integrations")
 def case_handoff_task(self, case_id: int, user_id: int | None = None) -> bool:
     """Send one case to the store's help desk; a network error, 429 or 5xx is retried with backoff."""
-    from .handoff import case_handoff_deliver
+    from .services.handoffs import case_handoff_deliver
 
     try:
         return case_handoff_deliver(case_id=case_id, user_id=user_id, final=self.request.retries >= self.max_retries)

@@ -37,7 +37,7 @@ from .selectors import (
     order_for_nps_token,
     order_for_referral_token,
 )
-from .services import nps_add_comment, nps_answer
+from .services.nps import nps_add_comment, nps_answer
 
 ONE_CLICK_FIELD = "List-Unsubscribe"
 ONE_CLICK_VALUE = "One-Click"

@@ -3,8 +3,8 @@
 A shop (Shopify, WooCommerce) connects, registers our webhooks, hands over its history page by page and
 creates the coupon codes we send. A tracking service (AfterShip, 17TRACK, EasyPost) connects and registers
 tracking numbers so its webhooks come for our shipments. Each capability is optional; the services in
-`connections.py`, `history.py`, `registration.py` and `coupon_sync.py` drive them, always from a Celery task
-on the `integrations` queue and through `calls.ApiClient`.
+`services/` (`connections`, `shop_history`, `tracking_registrations`, `shop_coupons`) drive them, always from a
+Celery task on the `integrations` queue and through `calls.ApiClient`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .imports import import_run
+from .services.csv_imports import import_run
 
 
 @shared_task(acks_late=True)
@@ -11,7 +11,7 @@ def import_run_task(job_id: int) -> None:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def feed_refresh_task(feed_id: int) -> None:
-    from .feed_import import feed_refresh
+    from .services.product_feeds import feed_refresh
 
     feed_refresh(feed_id=feed_id)
 
@@ -19,7 +19,7 @@ def feed_refresh_task(feed_id: int) -> None:
 @shared_task
 def feeds_refresh_due_task() -> int:
     """Beat runs this hourly; each due feed is fetched by its own task."""
-    from .feed_import import feeds_due
+    from .services.product_feeds import feeds_due
 
     due = feeds_due()
     for feed_id in due:
@@ -32,7 +32,7 @@ def feeds_refresh_due_task() -> int:
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=20)
 def connection_setup_task(self, connection_id: int) -> None:
-    from .connections import SetupBusy, connection_setup
+    from .services.connections import SetupBusy, connection_setup
 
     try:
         connection_setup(connection_id=connection_id)
@@ -42,7 +42,7 @@ def connection_setup_task(self, connection_id: int) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def connection_teardown_task(connection_id: int) -> None:
-    from .connections import connection_teardown
+    from .services.connections import connection_teardown
 
     connection_teardown(connection_id=connection_id)
 
@@ -50,21 +50,21 @@ def connection_teardown_task(connection_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def history_run_task(sync_id: int) -> None:
     """A slice of a history import; a redelivered task finds the sync taken or resumes it (see history)."""
-    from .history import history_run
+    from .services.shop_history import history_run
 
     history_run(sync_id=sync_id)
 
 
 @shared_task(ignore_result=True)
 def history_resume_stalled_task() -> int:
-    from .history import history_resume_stalled
+    from .services.shop_history import history_resume_stalled
 
     return history_resume_stalled()
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
 def coupon_push_task(self, coupon_id: int) -> None:
-    from .coupon_sync import PushLater, coupon_push
+    from .services.shop_coupons import PushLater, coupon_push
 
     try:
         coupon_push(coupon_id=coupon_id)
@@ -74,20 +74,20 @@ def coupon_push_task(self, coupon_id: int) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def registrations_send_task(store_id: int) -> int:
-    from .registration import registrations_send
+    from .services.tracking_registrations import registrations_send
 
     return registrations_send(store_id=store_id)
 
 
 @shared_task(ignore_result=True)
 def registrations_sweep_task() -> int:
-    from .registration import registrations_sweep
+    from .services.tracking_registrations import registrations_sweep
 
     return registrations_sweep()
 
 
 @shared_task(ignore_result=True)
 def connection_test_event_task(connection_id: int) -> None:
-    from .test_events import connection_send_test_event
+    from .services.test_events import connection_send_test_event
 
     connection_send_test_event(connection_id=connection_id)

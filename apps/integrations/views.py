@@ -19,7 +19,7 @@ from apps.stores.selectors import store_by_slug
 from .adapters import PayloadError
 from .registry import adapter_for
 from .selectors import connection_for, secrets_of
-from .services import INTERNAL_FAILURE, inbound_apply, inbound_record, inbound_record_rejected
+from .services.inbound import INTERNAL_FAILURE, inbound_apply, inbound_record, inbound_record_rejected
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,5 @@
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
+from django.db.models import Count, Q, QuerySet
 
-from apps.shipments.models import Shipment, TrackingEvent
 from apps.stores.models import Store
 
 from .models import Cart, CartLeaveReason, Order, OrderStatus
@@ -21,41 +19,6 @@ def orders_for_store(*, store: Store, search: str = "", status: str = "") -> Que
     if status in OrderStatus.values:
         orders = orders.filter(status=status)
     return orders.order_by("-placed_at", "-id")
-
-
-def order_for_store(*, store: Store, pk: int) -> Order:
-    """One order with everything its pages show, in a fixed number of queries. Another store's id is a 404."""
-    queryset = (
-        Order.objects.filter(store=store)
-        .select_related("customer", "store")
-        .prefetch_related(
-            "lines",
-            Prefetch(
-                "shipments",
-                queryset=Shipment.objects.order_by("created_at").prefetch_related(
-                    Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
-                ),
-            ),
-        )
-    )
-    return get_object_or_404(queryset, pk=pk)
-
-
-def _orders_for_page():
-    """Orders with everything a buyer page shows, in a fixed number of queries."""
-    return Order.objects.select_related("store", "customer").prefetch_related(
-        "lines",
-        Prefetch(
-            "shipments",
-            queryset=Shipment.objects.order_by("created_at").prefetch_related(
-                Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
-            ),
-        ),
-    )
-
-
-def order_by_tracking_token(*, token: str) -> Order | None:
-    return _orders_for_page().filter(tracking_token=token).first()
 
 
 def order_for_lookup(*, store: Store, number: str, email_or_postcode: str) -> Order | None:

@@ -163,8 +163,8 @@ def review_reward_issue(*, order, now: datetime | None = None) -> ReviewReward |
     once per order (a unique row decides, whatever the number of reviews, replays or concurrent POSTs).
     A code the connected shop must create first is `pending` and pushed to the shop after the commit;
     the thank-you page shows it when the shop has it."""
-    from apps.campaigns.services import coupon_new_code
-    from apps.integrations.coupon_sync import coupon_shop
+    from apps.campaigns.services.coupons import coupon_new_code
+    from apps.integrations.services.shop_coupons import coupon_shop
 
     existing = ReviewReward.objects.filter(order=order).select_related("coupon").first()
     if existing is not None:

@@ -15,3 +15,8 @@ class ShipmentsConfig(AppConfig):
                 crontab="43 2 * * *",
             )
         )
+        from apps.customers.privacy import personal_data_register
+
+        from .privacy import PERSONAL_DATA
+
+        personal_data_register(PERSONAL_DATA)  # its part of a buyer's GDPR export and erasure

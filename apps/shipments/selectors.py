@@ -1,6 +1,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.orders.models import Order
 from apps.stores.models import Store
 
 from .models import ATTENTION_STATUSES, Shipment, ShipmentStatus, TrackingEvent
@@ -31,15 +32,6 @@ def shipment_for_store(*, store: Store, pk: int) -> Shipment:
         .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")))
     )
     return get_object_or_404(queryset, pk=pk)
-
-
-def shipment_status_counts(*, store: Store, since) -> dict[str, int]:
-    from django.db.models import Count
-
-    rows = (
-        Shipment.objects.filter(store=store, created_at__gte=since).values("status").annotate(n=Count("*")).order_by()
-    )
-    return {row["status"]: row["n"] for row in rows}
 
 
 # --- Dashboard: what needs a person's attention -----------------------------------------------
@@ -84,3 +76,22 @@ def shipment_external_ids(*, order_ids) -> set[str]:
     """The ids carriers and shops file a set of orders' parcels under: shipment ids and tracking numbers."""
     rows = Shipment.objects.filter(order_id__in=order_ids).values_list("external_id", "tracking_number")
     return {value for row in rows for value in row if value}
+
+
+def order_for_store(*, store: Store, pk: int) -> Order:
+    """One order with its lines and parcels (and their events) for the dashboard's order page, in a fixed number
+    of queries. Another store's id is a 404."""
+    queryset = (
+        Order.objects.filter(store=store)
+        .select_related("customer", "store")
+        .prefetch_related(
+            "lines",
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.order_by("created_at").prefetch_related(
+                    Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
+                ),
+            ),
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)

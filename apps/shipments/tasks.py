@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
+from apps.stores.models import Store
+
 
 @shared_task(ignore_result=True)
 def transit_relearn_all_task() -> int:
     """Beat runs this nightly: one relearning task per store, so a large store holds up no other."""
-    from apps.stores.models import Store
-
     store_ids = list(Store.objects.values_list("pk", flat=True))
     for store_id in store_ids:
         transit_relearn_task.delay(store_id)
@@ -17,8 +17,6 @@ def transit_relearn_all_task() -> int:
 @shared_task(ignore_result=True)
 def transit_relearn_task(store_id: int) -> int:
     """Relearn one store's transit times and update its travelling parcels' predictions (idempotent)."""
-    from apps.stores.models import Store
-
     from .learning import transit_relearn
 
     store = Store.objects.filter(pk=store_id).first()

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
+from apps.orders.models import Order
+
 PAGE_SECONDS = 5 * 60
 SETTLE_SECONDS = 15
 STAMP_SECONDS = 24 * 60 * 60
@@ -201,8 +203,6 @@ def pages_changed(*, order_ids=(), store_ids=()) -> None:
 
 def customer_pages_changed(*, customer_id: int) -> None:
     """The pages of every order of this customer (their name, language, newsletter state): one query."""
-    from apps.orders.models import Order
-
     pages_changed(order_ids=list(Order.objects.filter(customer_id=customer_id).values_list("pk", flat=True)))
 
 

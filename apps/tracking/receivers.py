@@ -6,14 +6,16 @@
 | OrderLine      | its order's page                                   |
 | Shipment       | its order's page                                   |
 | TrackingEvent  | its shipment's order's page                        |
-| NpsResponse    | its order's page (the prompt turns into thanks)    |
-| Coupon         | the page of the order whose email handed it out    |
+| NpsResponse    | its order's page (the prompt turns into thanks); connected by apps.feedback |
+| Coupon         | the page of the order whose email handed it out; connected by apps.campaigns |
 | Customer       | the pages of the customer's orders (name, language, newsletter state) |
 | Store          | every page of the store (brand, languages, support details) |
 
-Writes that bypass signals (`.update()`, `bulk_create`) announce a domain event instead, which `connect` listens
-to: late carrier events and refreshed predicted days (shipments), an erased buyer's orders and redeemed codes
-(orders_changed_in_bulk), a suppressed address (customer_changed_in_bulk).
+The two apps above tracking connect their own models (feedback/apps.py, campaigns/receivers.py), with the same
+dispatch_uid pattern, so this app imports neither. Writes that bypass signals (`.update()`, `bulk_create`)
+announce a domain event instead, which `connect` listens to: late carrier events and refreshed predicted days
+(shipments), an erased buyer's orders and redeemed codes (orders_changed_in_bulk), a suppressed address
+(customer_changed_in_bulk).
 """
 
 from apps.customers.models import Customer
@@ -39,7 +41,7 @@ def order_saved(sender, instance: Order, **kwargs) -> None:
 
 
 def order_part_saved(sender, instance, **kwargs) -> None:
-    """An OrderLine, Shipment or NpsResponse: each carries its order id."""
+    """An OrderLine, Shipment or NpsResponse (connected by apps.feedback): each carries its order id."""
     pages_changed(order_ids=[instance.order_id])
 
 
@@ -48,18 +50,6 @@ def tracking_event_saved(sender, instance: TrackingEvent, **kwargs) -> None:
         order_id = instance.shipment.order_id
     else:
         order_id = Shipment.objects.filter(pk=instance.shipment_id).values_list("order_id", flat=True).first()
-    pages_changed(order_ids=[order_id])
-
-
-def coupon_saved(sender, instance, **kwargs) -> None:
-    if not instance.message_id:
-        return  # not handed out by an email about an order: on no tracking page
-    from apps.campaigns.models import Coupon, Message
-
-    if Coupon.message.is_cached(instance):  # handed out just now, with its message: no query
-        order_id = instance.message.order_id
-    else:
-        order_id = Message.objects.filter(pk=instance.message_id).values_list("order_id", flat=True).first()
     pages_changed(order_ids=[order_id])
 
 
@@ -85,16 +75,11 @@ def orders_changed(sender, order_ids=(), order_id=None, **kwargs) -> None:
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save, pre_delete
 
-    from apps.campaigns.models import Coupon
-    from apps.feedback.models import NpsResponse
-
     for model, receiver in (
         (Order, order_saved),
         (OrderLine, order_part_saved),
         (Shipment, order_part_saved),
-        (NpsResponse, order_part_saved),
         (TrackingEvent, tracking_event_saved),
-        (Coupon, coupon_saved),
         (Customer, customer_saved),
         (Store, store_saved),
     ):

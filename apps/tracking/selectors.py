@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
 from apps.orders.models import Order, Product
@@ -11,6 +11,7 @@ from apps.orders.selectors import recommended_products
 from apps.shipments.models import ATTENTION_STATUSES, Shipment, ShipmentStatus, TrackingEvent
 from apps.stores.models import Store
 
+from . import blocks
 from .models import PageBlock, PageEvent, PageEventKind, PageViewCount
 
 RECOMMENDATIONS_MAX = 4
@@ -21,6 +22,23 @@ STALLED_AFTER = timedelta(days=4)
 
 
 # --- The order a page shows -------------------------------------------------------------------
+def _orders_for_page():
+    """Orders with everything a buyer page shows, in a fixed number of queries."""
+    return Order.objects.select_related("store", "customer").prefetch_related(
+        "lines",
+        Prefetch(
+            "shipments",
+            queryset=Shipment.objects.order_by("created_at").prefetch_related(
+                Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
+            ),
+        ),
+    )
+
+
+def order_by_tracking_token(*, token: str) -> Order | None:
+    return _orders_for_page().filter(tracking_token=token).first()
+
+
 SHIPMENT_COLUMNS = [f.attname for f in Shipment._meta.concrete_fields]
 EVENT_COLUMNS = [f.attname for f in TrackingEvent._meta.concrete_fields]
 
@@ -34,17 +52,10 @@ def order_for_page(
 
     `order.shipments.all()` and each `shipment.events.all()` then read loaded rows (parcels oldest first,
     events newest first); `order.nps_score` is the buyer's answer (None before one)."""
-    from apps.feedback.models import NpsResponse
-
     orders = Order.objects.select_related("store", "customer")
     if with_lines:
         orders = orders.prefetch_related("lines")
-    orders = orders.annotate(
-        # The answer apps.feedback.selectors.nps_response_for_order returns: the most recently changed.
-        nps_score=Subquery(
-            NpsResponse.objects.filter(order=OuterRef("pk")).order_by("-modified_at").values("score")[:1]
-        )
-    )
+    orders = orders.annotate(nps_score=blocks.nps_score())  # apps.feedback's NPS block (blocks.py)
     if token:
         orders = orders.filter(tracking_token=token)
     if order_id is not None:
@@ -164,14 +175,6 @@ def shipment_delay(shipment: Shipment, *, events=None, now=None, today=None) -> 
     ):
         return Delay.LATE
     return ""
-
-
-def stalled_shipments(*, store: Store, now=None) -> QuerySet[Shipment]:
-    """A store's shipments in transit with no carrier scan for STALLED_AFTER."""
-    cutoff = (now or timezone.now()) - STALLED_AFTER
-    return Shipment.objects.filter(store=store, status=ShipmentStatus.IN_TRANSIT).filter(
-        Q(last_event_at__lt=cutoff) | Q(last_event_at__isnull=True, shipped_at__lt=cutoff)
-    )
 
 
 # --- Analytics ------------------------------------------------------------------------------

@@ -22,9 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from apps.feedback.links import nps_scale, preferences_path
 from apps.orders.models import Order, OrderStatus
-from apps.orders.selectors import order_by_tracking_token, order_for_lookup
+from apps.orders.selectors import order_for_lookup
 from apps.shipments.carriers import CARRIERS
 from apps.shipments.models import Shipment, ShipmentStatus
 from apps.stores.models import SocialNetwork, Store
@@ -51,7 +50,7 @@ from .progress import (
     shipment_progress,
     status_story,
 )
-from .selectors import order_for_page, recommendations_for_order, shipment_delay
+from .selectors import order_by_tracking_token, order_for_page, recommendations_for_order, shipment_delay
 from .services import newsletter_signup, page_event_record
 from .throttle import allow, client_address
 
@@ -136,7 +135,7 @@ def _live_context(order: Order, *, limited: bool = False) -> dict:
         "returned": returned,
         "asks_nps": asks_nps,
         "nps_response": SimpleNamespace(score=order.nps_score) if answered else None,
-        "nps_scale": nps_scale(order) if asks_nps else [],
+        "nps_scale": blocks.nps_scale(order) if asks_nps else [],
         "review_url": web_url_or_empty(order.store.review_url),
     }
 
@@ -162,7 +161,7 @@ def _buyer_context(request, order: Order, *, limited: bool = False) -> tuple[dic
         "buyer_name": personal.first_name if personal else "",
         "brand_css": brand_css(store),
         "languages": language_links(store, language),
-        "preferences_path": preferences_path(personal) if personal else "",
+        "preferences_path": blocks.preferences_path(personal) if personal else "",
     }, remember
 
 

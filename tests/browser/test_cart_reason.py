@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from apps.campaigns.dispatch import build_email
 from apps.campaigns.models import FlowKind, FlowStep
-from apps.campaigns.services import Planned, flows_install_defaults, messages_schedule
+from apps.campaigns.services.flows import flows_install_defaults
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import CartFactory, CartLineFactory
 from tests.stores.factories import StoreFactory

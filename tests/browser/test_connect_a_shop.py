@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from apps.campaigns.models import Coupon, CouponShopState, Flow, FlowKind, IncentiveKind, Message
 from apps.campaigns.tasks import dispatch_due_task
-from apps.integrations import history
 from apps.integrations.models import Connection, ConnectionState, HistorySync, SyncStatus
+from apps.integrations.services import shop_history
 from apps.orders.models import Order
 from tests.integrations.conftest import b64_hmac, fixture_json
 from tests.integrations.shopify_fake import TOKEN, FakeShopify
@@ -45,7 +45,7 @@ def worker(monkeypatch):
         def apply_async(self, args, eta=None):
             queued.append(args[0])
 
-    monkeypatch.setattr(history, "_run_task", lambda: Later())
+    monkeypatch.setattr(shop_history, "_run_task", lambda: Later())
     return queued
 
 
@@ -114,7 +114,7 @@ def test_a_new_merchant_connects_shopify_imports_history_and_a_new_order_gets_a_
 
     # when a worker imports a few pages, the page shows how far it got
     for _ in range(3):
-        history.history_run(sync_id=sync.pk, slice_seconds=0)  # one page each
+        shop_history.history_run(sync_id=sync.pk, slice_seconds=0)  # one page each
     page.reload()
     progress = page.get_by_role("progressbar", name="History import progress")
     expect(progress).to_be_visible()
@@ -123,7 +123,7 @@ def test_a_new_merchant_connects_shopify_imports_history_and_a_new_order_gets_a_
     screenshot(page, "dashboard-connection-shopify-importing")
 
     # and once it is done, the orders are there and nobody was emailed about the past
-    history.history_run(sync_id=sync.pk)
+    shop_history.history_run(sync_id=sync.pk)
     sync.refresh_from_db()
     assert sync.status == SyncStatus.DONE
     page.reload()

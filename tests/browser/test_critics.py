@@ -6,11 +6,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.campaigns.editing import flow_toggle
 from apps.campaigns.models import FlowKind
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flow_toggle, flows_install_defaults
 from apps.feedback.models import CaseStatus, CriticCase
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from tests.browser.test_dashboard_journey import sign_in
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory, OrderLineFactory

@@ -12,9 +12,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.feedback.desk import case_reply_address
 from apps.feedback.models import CaseEvent, CaseEventKind, CaseStatus, CriticCase, SavedReply
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.case_events import case_reply_address
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from tests.browser.test_dashboard_journey import sign_in
 from tests.customers.factories import CustomerFactory
 from tests.feedback.desk_helpers import postmark_inbound

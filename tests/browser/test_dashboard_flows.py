@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from apps.campaigns.models import Flow, FlowKind, FlowStep, Message, MessageStatus
 from apps.feedback.models import NpsResponse
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from apps.shipments.models import ShipmentStatus
 from apps.tracking.models import PageBlock, PageEvent, PageEventKind
 from tests.browser.test_dashboard_journey import sign_in

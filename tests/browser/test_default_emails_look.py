@@ -8,7 +8,7 @@ import pytest
 
 from apps.campaigns.copy import LANGUAGES
 from apps.campaigns.models import FlowStep
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flows_install_defaults
 from tests.campaigns.email_samples import render_default
 from tests.stores.factories import StoreFactory
 

@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 
 from apps.campaigns.dispatch import build_email
 from apps.campaigns.models import FlowKind, FlowStep
-from apps.campaigns.services import Planned, flows_install_defaults, messages_schedule
+from apps.campaigns.services.flows import flows_install_defaults
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.reviews.models import Review, ReviewPhoto, ReviewStatus
 from apps.reviews.services import review_incentive_set
 from tests.browser.test_dashboard_journey import sign_in

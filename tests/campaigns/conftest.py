@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from apps.campaigns.models import Flow, MessagingPolicy
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flows_install_defaults
 from tests.campaigns import esp
 from tests.stores.factories import StoreFactory
 

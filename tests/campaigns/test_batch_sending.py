@@ -19,7 +19,7 @@ from apps.campaigns.models import FlowKind, Message, MessageStatus, MessagingPol
 from apps.campaigns.sending import transport
 from apps.campaigns.sending.batch import send_due_batch
 from apps.campaigns.sending.claim import claim_due
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.customers.models import Customer
 from tests.campaigns.batch_esp import TOKEN, FakePostmark
 from tests.customers.factories import CustomerFactory

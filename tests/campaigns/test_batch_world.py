@@ -11,7 +11,7 @@ from apps.campaigns.models import FlowKind, Message
 from apps.campaigns.sending.batch import load
 from apps.campaigns.sending.claim import claim_due
 from apps.campaigns.sending.world import BatchWorld
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.orders.models import OrderStatus
 from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory

@@ -11,10 +11,10 @@ from anymail.signals import AnymailTrackingEvent, EventType
 from django.db import connection
 from django.utils import timezone
 
-from apps.campaigns import feedback
-from apps.campaigns.feedback import esp_event_record
 from apps.campaigns.models import FlowKind, Message, MessageEvent, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services import esp_reports
+from apps.campaigns.services.esp_reports import esp_event_record
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -47,13 +47,13 @@ def test_two_soft_bounces_arriving_together_are_both_counted(flows, monkeypatch)
     esp_event_record(event=soft_bounce(messages[0], first), esp_name="Brevo")
 
     # Each count waits a moment before it looks, so both reports are in flight at once.
-    count = feedback.soft_bounces_since_last_delivery
+    count = esp_reports.soft_bounces_since_last_delivery
 
     def slow_count(**kwargs):
         time.sleep(0.5)
         return count(**kwargs)
 
-    monkeypatch.setattr(feedback, "soft_bounces_since_last_delivery", slow_count)
+    monkeypatch.setattr(esp_reports, "soft_bounces_since_last_delivery", slow_count)
     start, errors = threading.Barrier(2), []
 
     def report(message, at):

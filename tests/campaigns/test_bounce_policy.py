@@ -22,7 +22,7 @@ from anymail.webhooks.postal import PostalBaseWebhookView
 from django.utils import timezone
 
 from apps.campaigns.models import FlowKind, Message, MessageEvent, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.customers.models import ConsentEvent, Customer, SuppressionReason
 from tests.customers.factories import CustomerFactory
 

@@ -9,9 +9,9 @@ import time_machine
 from django.conf import settings
 
 from apps.campaigns.dispatch import message_send
-from apps.campaigns.editing import StepInvalid, step_update
 from apps.campaigns.models import Coupon, FlowKind, Message, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
+from apps.campaigns.services.steps import StepInvalid, step_update
 from apps.orders.services import cart_record_leave_reason
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import CartFactory

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.campaigns.dispatch import message_send, messages_due
 from apps.campaigns.models import FlowKind, Message, MessageStatus, MessagingPolicy
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
 

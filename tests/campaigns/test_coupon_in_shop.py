@@ -7,11 +7,11 @@ import time_machine
 
 from apps.campaigns.dispatch import message_send
 from apps.campaigns.models import Coupon, CouponShopState, FlowKind, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.integrations.calls import CallError
-from apps.integrations.coupon_sync import PushLater, coupon_push
 from apps.integrations.models import Connection, ConnectionState
 from apps.integrations.remotes import CouponRefused
+from apps.integrations.services.shop_coupons import PushLater, coupon_push
 from tests.customers.factories import CustomerFactory
 from tests.integrations import fake_remote
 
@@ -115,7 +115,7 @@ def test_without_a_connected_shop_the_code_is_ours_and_goes_at_once(flows, offer
 
 
 def test_a_code_the_shop_lower_cased_still_redeems_its_coupon(flows, store, offer):
-    from apps.campaigns.services import coupon_issue, coupons_redeem
+    from apps.campaigns.services.coupons import coupon_issue, coupons_redeem
     from tests.orders.factories import OrderFactory
 
     coupon = coupon_issue(message=offer)

@@ -4,10 +4,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.campaigns.abtest import ab_pick_winner, chances_best, variant_for
-from apps.campaigns.attribution import attribute_order
+from apps.campaigns.abtest import chances_best, variant_for
 from apps.campaigns.models import Coupon, CouponPool, Flow, FlowKind, Message, MessageStatus, Variant
-from apps.campaigns.services import Planned, coupon_issue, coupon_pool_add_codes, coupons_redeem, messages_schedule
+from apps.campaigns.services.attribution import attribute_order
+from apps.campaigns.services.coupons import coupon_issue, coupon_pool_add_codes, coupons_redeem
+from apps.campaigns.services.messages import Planned, messages_schedule
+from apps.campaigns.services.variants import ab_pick_winner
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
 from tests.stores.factories import StoreFactory

@@ -17,7 +17,7 @@ from apps.campaigns.design.variables import check_tokens
 from apps.campaigns.dispatch import build_email
 from apps.campaigns.flows import definitions
 from apps.campaigns.models import FlowStep, StepEditor
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flows_install_defaults
 from tests.campaigns.email_lint import lint
 from tests.campaigns.email_samples import render_default
 from tests.campaigns.test_dispatch import schedule

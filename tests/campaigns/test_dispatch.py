@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.campaigns.dispatch import message_send, messages_due, messages_sweep_stuck
 from apps.campaigns.models import FlowKind, Message, MessageStatus, MessagingPolicy
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.campaigns.tasks import dispatch_due_task
 from tests.campaigns.esp import esp_error
 from tests.customers.factories import CustomerFactory

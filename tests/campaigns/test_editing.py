@@ -4,20 +4,19 @@ from decimal import Decimal
 
 import pytest
 
-from apps.campaigns.editing import (
+from apps.campaigns.models import Flow, FlowKind, FlowStep, IncentiveKind, MessageStatus, Variant
+from apps.campaigns.scans import run_scan
+from apps.campaigns.services.coupons import coupon_pool_create
+from apps.campaigns.services.flows import flow_toggle
+from apps.campaigns.services.steps import (
     StepInvalid,
-    flow_toggle,
     resurvey_step_get_or_create,
     step_draft,
     step_move,
     step_update,
     steps_reorder,
-    variant_add,
-    variant_remove,
 )
-from apps.campaigns.models import Flow, FlowKind, FlowStep, IncentiveKind, MessageStatus, Variant
-from apps.campaigns.scans import run_scan
-from apps.campaigns.services import coupon_pool_create
+from apps.campaigns.services.variants import variant_add, variant_remove
 from tests.campaigns.factories import MessageFactory
 from tests.stores.factories import StoreFactory
 

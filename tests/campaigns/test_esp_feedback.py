@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from apps.campaigns.models import FlowKind, Message, MessageEvent, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.customers.models import Customer
 from tests.customers.factories import CustomerFactory
 
@@ -146,7 +146,7 @@ def test_a_webhook_without_the_shared_secret_is_refused(client, flows, anymail_s
 def test_an_apple_privacy_open_is_flagged_not_counted(flows):
     from anymail.signals import AnymailTrackingEvent
 
-    from apps.campaigns.feedback import esp_event_record
+    from apps.campaigns.services.esp_reports import esp_event_record
 
     message = sent_message(flows, email="ana@example.com", esp_id="m-1")
     event = AnymailTrackingEvent(

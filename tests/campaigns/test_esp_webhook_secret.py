@@ -85,8 +85,8 @@ def test_a_report_without_a_message_id_is_matched_within_the_store_it_names(flow
     from anymail.signals import AnymailTrackingEvent
     from django.utils import timezone
 
-    from apps.campaigns.feedback import find_message
     from apps.campaigns.models import Message
+    from apps.campaigns.services.esp_reports import find_message
     from tests.stores.factories import StoreFactory
 
     # given the same address emailed by two stores, the other store's email the latest

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from apps.campaigns.dispatch import message_send, messages_due
-from apps.campaigns.editing import flow_toggle
 from apps.campaigns.models import Flow, FlowKind, Message, MessageStatus, MessagingPolicy
 from apps.campaigns.scans import run_scan
+from apps.campaigns.services.flows import flow_toggle
 from apps.campaigns.simulator import GOES_OUT, simulate
 from apps.customers.inputs import CustomerIn
 from apps.orders.inputs import CartIn, LineIn

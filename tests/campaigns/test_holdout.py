@@ -6,7 +6,7 @@ from django.utils import timezone
 from apps.campaigns.abtest import in_holdout
 from apps.campaigns.dispatch import message_send
 from apps.campaigns.models import FlowKind, Message, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,13 @@
-"""The ledger's set-based insert (campaigns.ledger): one row per (step, subject), however often it is asked,
+"""The ledger's set-based insert (campaigns.services.ledger): one row per (step, subject), however often it is asked,
 on SQLite and on PostgreSQL's partitioned ledger alike."""
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.campaigns.ledger import ROWS_PER_STATEMENT, insert_from_select
 from apps.campaigns.models import FlowKind, Message, MessageStatus
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.ledger import ROWS_PER_STATEMENT, insert_from_select
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.campaigns.factories import MessageFactory
 from tests.orders.factories import OrderFactory
 

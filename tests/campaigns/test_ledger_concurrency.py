@@ -7,9 +7,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.campaigns.ledger import insert_from_select
 from apps.campaigns.models import FlowKind, Message, MessageKey
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.ledger import insert_from_select
+from apps.campaigns.services.messages import Planned, messages_schedule
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,6 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.campaigns.ledger import insert_from_select
 from apps.campaigns.models import Coupon, FlowKind, Message, MessageEvent, MessageKey
 from apps.campaigns.partitions import (
     DEFAULT_PARTITION,
@@ -16,7 +15,8 @@ from apps.campaigns.partitions import (
     ledger_partitions_ensure,
     ledger_partitions_task,
 )
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.ledger import insert_from_select
+from apps.campaigns.services.messages import Planned, messages_schedule
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

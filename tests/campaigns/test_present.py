@@ -13,13 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from apps.campaigns.dispatch import message_send
-from apps.campaigns.editing import flow_toggle
 from apps.campaigns.models import Flow, FlowKind, Message, MessageStatus, MessagingPolicy
 from apps.campaigns.scans import run_scan
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flow_toggle, flows_install_defaults
 from apps.customers.inputs import CustomerIn
-from apps.integrations.imports import import_run
 from apps.integrations.models import ImportJob
+from apps.integrations.services.csv_imports import import_run
 from apps.orders.inputs import CartIn, LineIn, OrderIn
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import cart_upsert, order_upsert
@@ -219,7 +218,7 @@ def test_a_parcel_in_trouble_holds_marketing_to_its_buyer(store, live, mailoutbo
             status=ShipmentStatus.EXCEPTION,
             last_event_at=MONDAY,
         )
-        from apps.campaigns.services import Planned, messages_schedule
+        from apps.campaigns.services.messages import Planned, messages_schedule
 
         step = live[FlowKind.WIN_BACK].steps.get(key="values")
         (message,) = messages_schedule(
@@ -295,7 +294,7 @@ def test_the_72h_cart_email_keeps_its_distance_from_a_late_24h_one(store, live, 
 def test_the_frequency_cap_applies_within_a_flow(store, live, mailoutbox):
     buyer = CustomerFactory(store=store, consenting=True, time_zone="Europe/Rome")
     step = live[FlowKind.REPLENISHMENT].steps.get()
-    from apps.campaigns.services import Planned, messages_schedule
+    from apps.campaigns.services.messages import Planned, messages_schedule
 
     with time_machine.travel(MONDAY):
         planned = [
@@ -316,7 +315,7 @@ def test_an_nps_email_with_an_incentive_shows_its_coupon(store, live, mailoutbox
     step.incentive_kind, step.incentive_value = "percent", 10
     step.save()
     from apps.campaigns.models import Coupon
-    from apps.campaigns.services import Planned, messages_schedule
+    from apps.campaigns.services.messages import Planned, messages_schedule
 
     order = OrderFactory(store=store, customer=buyer, email=buyer.email)
     with time_machine.travel(MONDAY):

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from apps.campaigns import template_budget
 from apps.campaigns.copy import LANGUAGES
 from apps.campaigns.dispatch import message_send
-from apps.campaigns.editing import StepInvalid, step_update
 from apps.campaigns.models import FlowKind, FlowStep, Message, MessageStatus, StepEditor
 from apps.campaigns.preview import preview_step, sample_context
 from apps.campaigns.rendering import ENGINE, TemplateError, render_merchant
+from apps.campaigns.services.steps import StepInvalid, step_update
 from apps.campaigns.template_budget import RenderBudgetExceeded, RenderLimits
 from tests.campaigns.test_dispatch import NOON_ROME, schedule
 from tests.customers.factories import CustomerFactory

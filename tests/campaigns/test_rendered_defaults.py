@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.campaigns.dispatch import build_email
 from apps.campaigns.models import FlowStep, StepEditor
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory, OrderLineFactory
 from tests.shipments.factories import ShipmentFactory

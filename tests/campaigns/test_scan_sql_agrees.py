@@ -14,9 +14,9 @@ from apps.campaigns.models import Flow, FlowKind, FlowStep, Message, MessageStat
 from apps.campaigns.scans import run_scan, set_based
 from apps.campaigns.scans.abtest_sql import Sha256Point, holdout_condition, variant_expression
 from apps.campaigns.scans.replenishment import interval_days
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.customers.models import Customer
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from apps.orders.intervals import interval_days as python_interval_days
 from apps.orders.models import OrderStatus, Product
 from apps.shipments.models import ShipmentStatus as S

@@ -107,7 +107,7 @@ def test_the_nps_survey_follows_delivery_by_seven_days_then_one_reminder(flows, 
 
 
 def test_no_survey_while_a_shipment_is_in_trouble_or_once_answered(flows, store, buyer):
-    from apps.feedback.services import nps_record
+    from apps.feedback.services.nps import nps_record
 
     troubled = delivered_order(store, buyer, delivered_at=T0)
     ShipmentFactory(order=troubled, status=S.EXCEPTION)
@@ -261,7 +261,7 @@ def boom(store, now):
 
 
 def test_revenue_of_a_cart_email_click_is_attributed(flows, store, buyer):
-    from apps.campaigns.attribution import attribute_order
+    from apps.campaigns.services.attribution import attribute_order
 
     cart = CartFactory(store=store, customer=buyer, email=buyer.email, updated_at=T0)
     CartLineFactory(cart=cart)

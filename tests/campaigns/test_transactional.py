@@ -133,7 +133,7 @@ def test_an_out_for_delivery_email_is_skipped_if_the_parcel_was_delivered_meanwh
             EventIn(occurred_at=NOW + timedelta(hours=1), status=S.DELIVERED, raw_status="y", source="t"),
         ],
     )
-    from apps.campaigns.services import Planned, messages_schedule
+    from apps.campaigns.services.messages import Planned, messages_schedule
 
     step = flows[FlowKind.SHIPMENT_UPDATE].steps.get(key="out-for-delivery")
     (message,) = messages_schedule(

@@ -8,10 +8,10 @@ from django.db.models import Sum
 
 from apps.campaigns.models import Message
 from apps.customers.models import ConsentSource, SuppressionReason
-from apps.customers.privacy import EraseError, customer_erase, customer_export
+from apps.customers.privacy import EXPORT_SECTIONS, EraseError, customer_erase, customer_export, parts_in_order
 from apps.customers.services import customer_set_marketing_consent
 from apps.feedback.models import CriticCase
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from apps.orders.models import Order
 from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory
@@ -121,3 +121,23 @@ def test_erasing_blanks_raw_deliveries_about_the_buyer_at_once(buyer):
     other.refresh_from_db()
     assert other.body == '{"email": "bob@example.com"}'
     assert InboundEvent.objects.count() == 4
+
+
+def test_the_export_keeps_the_layout_of_its_format(buyer):
+    assert list(customer_export(customer=buyer)) == [
+        "format",
+        "version",
+        "exported_at",
+        "store",
+        "customer",
+        "consent_history",
+        *EXPORT_SECTIONS,
+    ]
+
+
+def test_every_app_holding_buyer_data_registers_its_part_and_the_orders_part_erases_first():
+    names = [part.name for part in parts_in_order()]
+    assert set(names) == {"orders", "shipments", "integrations", "campaigns", "feedback", "reviews"}
+    # the others read the order ids and shop ids the orders part finds; integrations reads the parcels' too
+    assert names.index("orders") < names.index("shipments") < names.index("integrations")
+    assert names.index("orders") < min(names.index("feedback"), names.index("reviews"))

@@ -5,11 +5,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from apps.campaigns.editing import variant_add
 from apps.campaigns.models import Flow, FlowKind
-from apps.campaigns.services import coupon_pool_create
+from apps.campaigns.services.coupons import coupon_pool_create
+from apps.campaigns.services.variants import variant_add
 from apps.dashboard.access import action_of
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from apps.integrations.models import HistorySync
 from apps.stores.services import api_key_create, invitation_create
 from tests.campaigns.factories import MessageFactory

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.campaigns.models import Flow, FlowKind, Message
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.orders.services import cart_record_leave_reason
 from tests.dashboard.editor import step_form_data
 from tests.orders.factories import CartFactory

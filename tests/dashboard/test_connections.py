@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.integrations.calls import Unauthorized
-from apps.integrations.connections import connection_setup, connection_teardown
 from apps.integrations.models import Connection, ConnectionState, HistorySync
 from apps.integrations.remotes import CredentialField, SetupResult
+from apps.integrations.services.connections import connection_setup, connection_teardown
 from tests.integrations import fake_remote
 from tests.stores.factories import MembershipFactory, StoreFactory
 
@@ -252,7 +252,7 @@ def test_the_real_shopify_form_wants_a_myshopify_name(client, manager):
 def test_two_setups_of_one_connection_never_run_at_once(client, manager, woo):
     from django.core.cache import cache
 
-    from apps.integrations.connections import SetupBusy
+    from apps.integrations.services.connections import SetupBusy
 
     connect_woo(client)
     saved = Connection.objects.get(store=manager.store, source="woocommerce")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.campaigns.models import Coupon, CouponPool, Flow, FlowKind
-from apps.campaigns.services import coupon_pool_add_codes, coupon_pool_create
+from apps.campaigns.services.coupons import coupon_pool_add_codes, coupon_pool_create
 from apps.dashboard.coupon_views import codes_from_csv
 from tests.stores.factories import MembershipFactory, StoreFactory
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.campaigns.models import Flow, FlowKind, Message
 from apps.feedback.models import CaseStatus, CriticCase
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from tests.orders.factories import OrderFactory
 from tests.shipments.factories import ShipmentFactory, TrackingEventFactory
 from tests.stores.factories import MembershipFactory

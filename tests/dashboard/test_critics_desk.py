@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.feedback.cases import case_assign
-from apps.feedback.desk import case_reply_send
 from apps.feedback.models import CaseEvent, CaseEventKind, HelpdeskHook, SavedReply
-from apps.feedback.services import nps_record
+from apps.feedback.services.case_events import case_reply_send
+from apps.feedback.services.cases import case_assign
+from apps.feedback.services.nps import nps_record
 from tests.feedback.desk_helpers import detractor_case, korean_saved_reply
 from tests.orders.factories import OrderFactory
 from tests.shipments.factories import ShipmentFactory

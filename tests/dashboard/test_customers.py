@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.customers.models import Customer
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from tests.campaigns.factories import MessageFactory
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory

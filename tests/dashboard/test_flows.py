@@ -132,7 +132,7 @@ def test_the_simulator_page_writes_nothing(client, manager):
 
 
 def test_the_resurvey_step_shows_no_delay_in_the_editor(client, manager):
-    from apps.campaigns.editing import resurvey_step_get_or_create
+    from apps.campaigns.services.steps import resurvey_step_get_or_create
 
     step = resurvey_step_get_or_create(store=manager.store)
     page = client.get(reverse("dashboard:step_edit", args=[step.pk])).content.decode()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.campaigns.models import FlowKind, FlowStep, MessageStatus
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from apps.rollups.tasks import rollups_refresh_task
 from apps.shipments.models import ShipmentStatus
 from apps.tracking.models import PageBlock, PageEvent, PageEventKind

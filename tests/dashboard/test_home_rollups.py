@@ -13,7 +13,7 @@ from apps.campaigns.models import FlowKind, FlowStep, Message, MessageStatus
 from apps.campaigns.selectors import email_totals, flow_figures
 from apps.feedback.models import NpsResponse
 from apps.feedback.selectors import nps_distribution
-from apps.feedback.services import nps_record
+from apps.feedback.services.nps import nps_record
 from apps.orders.models import Cart, Order, OrderStatus
 from apps.orders.selectors import order_counts_by_day
 from apps.rollups.models import RollupState, StoreDay

@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from apps.campaigns.editing import flow_set_holdout, policy_update
 from apps.campaigns.models import Flow, FlowKind, FlowStep, MessagingPolicy
 from apps.campaigns.rules import policy_for
+from apps.campaigns.services.flows import flow_set_holdout
+from apps.campaigns.services.messaging_policy import policy_update
 from tests.dashboard.editor import step_form_data
 from tests.stores.factories import MembershipFactory, StoreFactory
 
@@ -304,7 +305,7 @@ def test_a_bad_send_window_is_a_form_error_and_nothing_is_saved(client, manager,
 
 
 def test_step_update_keeps_the_send_window_unless_given(client, manager):
-    from apps.campaigns.editing import StepInvalid, step_update
+    from apps.campaigns.services.steps import StepInvalid, step_update
 
     step = cart_step(manager.store)
     values = {

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from apps.campaigns.editing import flow_toggle
 from apps.campaigns.models import Flow, FlowKind
+from apps.campaigns.services.flows import flow_toggle
 from apps.dashboard.setup import setup_checklist
 from apps.integrations.models import ImportStatus
 from apps.stores import sender_domain

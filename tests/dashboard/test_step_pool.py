@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.campaigns.models import Coupon, Flow, FlowKind
-from apps.campaigns.services import Planned, coupon_issue, coupon_pool_add_codes, coupon_pool_create, messages_schedule
+from apps.campaigns.services.coupons import coupon_issue, coupon_pool_add_codes, coupon_pool_create
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 from tests.dashboard.editor import step_form_data
 from tests.stores.factories import StoreFactory

@@ -152,7 +152,7 @@ def due_confirmations(in_store, flow_by_kind, count: int) -> list:
     from django.utils import timezone
 
     from apps.campaigns.models import FlowKind
-    from apps.campaigns.services import Planned, messages_schedule
+    from apps.campaigns.services.messages import Planned, messages_schedule
     from tests.customers.factories import CustomerFactory
     from tests.orders.factories import OrderFactory
 

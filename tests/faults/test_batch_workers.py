@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.campaigns.dispatch import messages_sweep_stuck
 from apps.campaigns.models import FlowKind, Message, MessageStatus, MessagingPolicy
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 from tests.faults.conftest import enqueue, sent_lines, wait_until, zone_at_local_hour
 

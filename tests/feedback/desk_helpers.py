@@ -9,7 +9,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from apps.feedback.models import SavedReply
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
 from tests.shipments.factories import ShipmentFactory, TrackingEventFactory

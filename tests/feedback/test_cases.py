@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from apps.campaigns.models import Flow, FlowKind, Message, MessageStatus
 from apps.campaigns.selectors import resurveys_for_store
-from apps.feedback.cases import CaseError, case_assign, case_resolve, case_resurvey, case_start
 from apps.feedback.models import CaseOutcome, CaseStatus
 from apps.feedback.selectors import critic_recovery
-from apps.feedback.services import nps_record
+from apps.feedback.services.cases import CaseError, case_assign, case_resolve, case_resurvey, case_start
+from apps.feedback.services.nps import nps_record
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
 from tests.stores.factories import MembershipFactory, StoreFactory, UserFactory

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.feedback.desk import case_reply_send
-from apps.feedback.escalation import cases_escalate
 from apps.feedback.models import CaseEvent, CaseEventKind, CriticCase
+from apps.feedback.services.case_events import case_reply_send
+from apps.feedback.services.escalations import cases_escalate
 from apps.stores.models import Role
 from tests.feedback.desk_helpers import detractor_case
 from tests.stores.factories import MembershipFactory

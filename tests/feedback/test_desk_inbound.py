@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from apps.feedback.desk import case_reply_address, case_reply_send
 from apps.feedback.models import CaseEvent, CaseEventKind
+from apps.feedback.services.case_events import case_reply_address, case_reply_send
 from tests.feedback.desk_helpers import AUTH, detractor_case, postmark_inbound
 from tests.stores.factories import MembershipFactory
 
@@ -66,7 +66,7 @@ def test_an_answer_to_a_wrong_address_is_refused_and_stored_nowhere(client, agen
         "unknown_case": f"case+{other.pk + 1000}.{signature}@{domain}",
         "not_a_case_address": "test@inbound.example.com",
     }[kind]
-    with caplog.at_level(logging.WARNING, logger="apps.feedback.desk"):
+    with caplog.at_level(logging.WARNING, logger="apps.feedback.services.case_events"):
         assert post_twice(client, postmark_inbound(to=to, event_id=f"evt-{kind}", text="hello")) == [200, 200]
     assert not CaseEvent.objects.filter(kind=CaseEventKind.REPLY_IN).exists()
     assert "refused" in caplog.text

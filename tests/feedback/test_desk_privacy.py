@@ -3,8 +3,8 @@
 import pytest
 
 from apps.customers.privacy import customer_erase
-from apps.feedback.desk import case_note_add, case_reply_send
 from apps.feedback.models import CaseEvent, CaseEventKind
+from apps.feedback.services.case_events import case_note_add, case_reply_send
 from tests.feedback.desk_helpers import detractor_case
 from tests.stores.factories import MembershipFactory
 

@@ -4,18 +4,18 @@ From, a signed per-case Reply-To, our Message-ID kept on the timeline and the th
 import pytest
 from django.conf import settings
 
-from apps.feedback.desk import (
+from apps.feedback.models import CaseEvent, CaseEventKind, CriticCase, SavedReply
+from apps.feedback.selectors import saved_replies_for_case
+from apps.feedback.services.case_events import (
     DeskError,
     case_for_address,
     case_note_add,
     case_reply_address,
     case_reply_send,
     parse_case_address,
-    saved_reply_fill,
     strip_quoted,
 )
-from apps.feedback.models import CaseEvent, CaseEventKind, CriticCase, SavedReply
-from apps.feedback.selectors import saved_replies_for_case
+from apps.feedback.services.saved_replies import saved_reply_fill
 from tests.feedback.desk_helpers import detractor_case, korean_saved_reply
 from tests.stores.factories import MembershipFactory
 

@@ -4,8 +4,8 @@ import pytest
 
 from apps.campaigns.models import Flow, FlowKind
 from apps.campaigns.rules import policy_for
-from apps.feedback.cases import case_resolve
 from apps.feedback.selectors import resurvey_blocker
+from apps.feedback.services.cases import case_resolve
 from tests.feedback.desk_helpers import detractor_case
 from tests.stores.factories import MembershipFactory
 

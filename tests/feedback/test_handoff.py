@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from celery.exceptions import Retry
 
-from apps.feedback.cases import case_start
-from apps.feedback.desk import case_note_add
-from apps.feedback.handoff import HandoffError, helpdesk_hook_save
 from apps.feedback.models import CaseEvent, CaseEventKind, CriticCase, HelpdeskHook
+from apps.feedback.services.case_events import case_note_add
+from apps.feedback.services.cases import case_start
+from apps.feedback.services.handoffs import HandoffError, helpdesk_hook_save
 from apps.feedback.tasks import case_handoff_task
 from apps.integrations.models import OutboundCall
 from tests.feedback.desk_helpers import detractor_case

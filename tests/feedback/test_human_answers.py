@@ -26,7 +26,7 @@ from apps.feedback.links import (
     unsubscribe_path,
 )
 from apps.feedback.models import CriticCase, NpsResponse
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from apps.orders.models import Cart
 from apps.tracking.models import PageEvent
 from tests.customers.factories import CustomerFactory

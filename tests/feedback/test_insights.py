@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.campaigns.editing import resurvey_step_get_or_create
 from apps.campaigns.models import FlowKind, FlowStep
+from apps.campaigns.services.steps import resurvey_step_get_or_create
 from apps.dashboard.csv_download import csv_cell
 from apps.feedback.insights import (
     nps_by_carrier,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.feedback.links import NPS_SALT, nps_link, nps_path, nps_thanks_path, referral_order_id, referral_path
 from apps.feedback.models import CaseStatus, CriticCase, NpsResponse
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from apps.tracking.models import PageEvent
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory

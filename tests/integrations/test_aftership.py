@@ -7,7 +7,7 @@ import pytest
 
 from apps.integrations.models import InboundEvent, Outcome
 from apps.integrations.registry import adapter_for
-from apps.integrations.services import inbound_replay
+from apps.integrations.services.inbound import inbound_replay
 from apps.integrations.signatures import matches_base64_hmac
 from apps.integrations.sources.aftership import STATUS_MAP, SUBTAG_MAP, country_code, map_status
 from apps.shipments.models import Shipment, ShipmentStatus, TrackingEvent

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.customers.models import ConsentEvent, Customer
-from apps.integrations.csv_import import guess_mapping
-from apps.integrations.imports import import_run
+from apps.integrations.csv_rows import guess_mapping
 from apps.integrations.models import ImportJob, ImportStatus
+from apps.integrations.services.csv_imports import import_run
 from apps.orders.models import Order
 from apps.shipments.models import Shipment
 from tests.stores.factories import MembershipFactory

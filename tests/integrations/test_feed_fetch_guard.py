@@ -7,8 +7,8 @@ import socket
 import pytest
 from django.urls import reverse
 
-from apps.integrations.feed_import import feed_refresh
 from apps.integrations.models import ProductFeed
+from apps.integrations.services.product_feeds import feed_refresh
 from apps.orders.models import Product
 from tests.integrations.factories import ProductFeedFactory
 

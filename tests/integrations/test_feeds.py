@@ -11,9 +11,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from apps.integrations.adapters import PayloadError
-from apps.integrations.feed_import import feed_apply, feed_refresh, feeds_due
-from apps.integrations.feeds import parse_feed
 from apps.integrations.models import ProductFeed
+from apps.integrations.product_feed_formats import parse_feed
+from apps.integrations.services.product_feeds import feed_apply, feed_refresh, feeds_due
 from apps.orders.models import Product
 from tests.integrations.factories import ProductFeedFactory
 from tests.stores.factories import MembershipFactory, StoreFactory
@@ -142,7 +142,7 @@ def test_a_manager_uploads_a_feed_file_in_the_dashboard(client):
 def test_a_manager_adds_a_feed_address_and_it_is_read_after_commit(
     client, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("apps.integrations.feed_import.download", lambda url: GOOGLE)
+    monkeypatch.setattr("apps.integrations.services.product_feeds.download", lambda url: GOOGLE)
     # shop.example resolves to a public address (the form checks where a feed address leads)
     public = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))]
     monkeypatch.setattr("socket.getaddrinfo", lambda host, port, *args, **kwargs: public)

@@ -7,11 +7,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from apps.integrations import history, registry
+from apps.integrations import registry
 from apps.integrations.calls import RateLimited, Unauthorized
-from apps.integrations.history import history_resume_stalled, history_retry, history_run, history_start
 from apps.integrations.models import ConnectionState, HistorySync, SyncStatus
 from apps.integrations.remotes import HistoryPage
+from apps.integrations.services import shop_history
+from apps.integrations.services.shop_history import history_resume_stalled, history_retry, history_run, history_start
 from tests.integrations import fake_remote
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def queued(monkeypatch):
         def apply_async(self, args, eta=None):
             sent.append(args[0])
 
-    monkeypatch.setattr(history, "_run_task", lambda: Task())
+    monkeypatch.setattr(shop_history, "_run_task", lambda: Task())
     return sent
 
 
@@ -84,7 +85,7 @@ def test_a_killed_worker_resumes_at_the_page_it_had_not_finished(shop, connectio
         pass
 
     calls = {"n": 0}
-    real_page = history.remote_for("shopify").history_page
+    real_page = shop_history.remote_for("shopify").history_page
 
     def dying_page(conn, stage, cursor, since):
         calls["n"] += 1
@@ -92,7 +93,7 @@ def test_a_killed_worker_resumes_at_the_page_it_had_not_finished(shop, connectio
             raise Killed
         return real_page(conn, stage, cursor, since)
 
-    remote = history.remote_for("shopify")
+    remote = shop_history.remote_for("shopify")
     monkeypatch.setitem(registry.remotes(), "shopify", dataclasses.replace(remote, history_page=dying_page))
     with pytest.raises(Killed):
         history_run(sync_id=sync.pk)
@@ -103,7 +104,7 @@ def test_a_killed_worker_resumes_at_the_page_it_had_not_finished(shop, connectio
     assert history_run(sync_id=sync.pk) is None
     assert history_resume_stalled() == 0
     calls["n"] = 100
-    with time_machine.travel(timezone.now() + history.STALE_AFTER + timedelta(seconds=5)):
+    with time_machine.travel(timezone.now() + shop_history.STALE_AFTER + timedelta(seconds=5)):
         assert history_resume_stalled() == 1
         sync = history_run(sync_id=sync.pk)
 

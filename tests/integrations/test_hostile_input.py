@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from apps.integrations.models import InboundEvent, Outcome
-from apps.integrations.services import REJECTED_BODY_KEPT, REJECTED_PER_HOUR
+from apps.integrations.services.inbound import REJECTED_BODY_KEPT, REJECTED_PER_HOUR
 from apps.orders.models import Order
 from tests.integrations.conftest import fixture_json
 from tests.integrations.hostile import (

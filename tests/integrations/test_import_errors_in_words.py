@@ -7,10 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.integrations import imports
-from apps.integrations.feed_import import feed_refresh
-from apps.integrations.imports import import_run
 from apps.integrations.models import ImportJob, ImportStatus
+from apps.integrations.services import csv_imports
+from apps.integrations.services.csv_imports import import_run
+from apps.integrations.services.product_feeds import feed_refresh
 from apps.orders.models import Order, Product
 from tests.integrations.factories import ProductFeedFactory
 from tests.stores.factories import MembershipFactory
@@ -137,9 +137,9 @@ def test_an_import_that_fails_on_our_side_says_so_without_the_exception(client, 
     def broken(*args, **kwargs):
         raise KeyError("x")
 
-    monkeypatch.setattr(imports, "_apply", broken)
+    monkeypatch.setattr(csv_imports, "_apply", broken)
     # when the worker runs it
-    with caplog.at_level(logging.ERROR, logger="apps.integrations.imports"), pytest.raises(KeyError):
+    with caplog.at_level(logging.ERROR, logger="apps.integrations.services.csv_imports"), pytest.raises(KeyError):
         import_run(job_id=job.pk)
     job.refresh_from_db()
     # then the job failed with a sentence for the merchant, and the KeyError is in the log only
@@ -179,7 +179,7 @@ def test_a_feed_address_that_opens_a_web_page_says_so():
 def test_a_broken_xml_feed_names_the_line_not_the_parser(caplog):
     # given a feed cut off in the middle of line 3
     content = b'<?xml version="1.0"?>\n<yml_catalog><shop><offers>\n<offer id="1"><name>Mug</name>'
-    with caplog.at_level(logging.INFO, logger="apps.integrations.feed_import"):
+    with caplog.at_level(logging.INFO, logger="apps.integrations.services.product_feeds"):
         refreshed = refresh_with(content)
     # then the merchant reads where it breaks and what to do; the parser's words are in the log
     assert refreshed.last_error == (

@@ -95,7 +95,7 @@ def test_fulfillment_then_its_event_create_a_tracked_shipment(shopify, store):
 
 def test_an_event_for_an_order_not_yet_known_fails_visibly_and_replays_later(shopify, store):
     from apps.integrations.registry import adapter_for
-    from apps.integrations.services import inbound_replay
+    from apps.integrations.services.inbound import inbound_replay
 
     # given the fulfillment arrives before its order
     response = shopify("fulfillments/create", fixture_bytes("shopify/shopify_fulfillments_create.json"))

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from apps.campaigns.models import Message
 from apps.customers.models import Customer
-from apps.integrations import history
-from apps.integrations.history import history_resume_stalled, history_run, history_start
 from apps.integrations.models import HistorySync, OutboundCall, SyncStatus
+from apps.integrations.services import shop_history
+from apps.integrations.services.shop_history import history_resume_stalled, history_run, history_start
 from apps.orders.models import Order, Product
 from tests.integrations.shopify_fake import TOKEN, FakeShopify
 from tests.integrations.test_shopify_remote import flows  # noqa: F401  (every flow on: history must start none)
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def local_shop(settings, httpserver, monkeypatch):
     settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     settings.SHOPIFY_ADMIN_BASE_URL = httpserver.url_for("/").rstrip("/")
-    monkeypatch.setattr(history, "_run_task", lambda: NoBroker())
+    monkeypatch.setattr(shop_history, "_run_task", lambda: NoBroker())
 
 
 class NoBroker:
@@ -64,7 +64,7 @@ def test_an_import_survives_a_429_and_a_killed_worker_and_writes_everything_once
     assert history_run(sync_id=sync.pk) is None  # a worker that comes early leaves it waiting
 
     # when the wait is over, a worker resumes; it is killed while writing the first orders page
-    remote = history.remote_for("shopify")
+    remote = shop_history.remote_for("shopify")
     real_apply = remote.history_apply
     kills = {"left": 1}
 
@@ -89,7 +89,7 @@ def test_an_import_survives_a_429_and_a_killed_worker_and_writes_everything_once
     assert not Order.objects.filter(store=store).exists()  # the killed page's rows went with its transaction
 
     # then the sweeper finds the silent import and a new worker finishes it
-    with time_machine.travel(sync.heartbeat_at + history.STALE_AFTER + timedelta(minutes=1)):
+    with time_machine.travel(sync.heartbeat_at + shop_history.STALE_AFTER + timedelta(minutes=1)):
         assert history_resume_stalled() == 1
         sync = history_run(sync_id=sync.pk)
         history_run(sync_id=sync.pk)  # the redelivered task: nothing more

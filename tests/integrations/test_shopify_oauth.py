@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 from django.urls import reverse
 
-from apps.integrations.connections import connection_setup
 from apps.integrations.models import Connection, ConnectionState
+from apps.integrations.services.connections import connection_setup
 from apps.integrations.sources.shopify.oauth import hmac_matches, signed_message
 from apps.integrations.sources.shopify.setup import TOPICS
 from tests.integrations.conftest import fixture_json

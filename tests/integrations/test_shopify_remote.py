@@ -11,12 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.campaigns.models import Coupon, Flow, IncentiveKind, Message, MessagingPolicy
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flows_install_defaults
 from apps.customers.models import ConsentEvent, Customer
 from apps.integrations import calls
 from apps.integrations.calls import CallError, RateLimited, Unauthorized
-from apps.integrations.connections import connection_setup
-from apps.integrations.history import history_run, history_start
 from apps.integrations.models import (
     Connection,
     ConnectionState,
@@ -28,6 +26,8 @@ from apps.integrations.models import (
 )
 from apps.integrations.registry import remote_for
 from apps.integrations.remotes import CouponRefused
+from apps.integrations.services.connections import connection_setup
+from apps.integrations.services.shop_history import history_run, history_start
 from apps.integrations.sources.shopify.client import gid_number, shop_domain, throttle_wait
 from apps.integrations.sources.shopify.setup import TOPICS, webhook_url
 from apps.orders.models import Order, OrderLine, Product
@@ -309,7 +309,7 @@ def run_import(connection, django_capture_on_commit_callbacks) -> HistorySync:
 def test_the_history_runner_imports_the_shop_and_a_second_import_changes_nothing(
     shop, connection, store, flows, django_capture_on_commit_callbacks
 ):
-    # the runner's contract (apps/integrations/history.py): pages, cursors, counts, the end of each stage
+    # the runner's contract (apps/integrations/services/shop_history.py): pages, cursors, counts, the end of each stage
     first = run_import(connection, django_capture_on_commit_callbacks)
     rows = snapshot()
     second = run_import(connection, django_capture_on_commit_callbacks)

@@ -4,7 +4,7 @@ keeps what our endpoint answered."""
 import pytest
 
 from apps.integrations.models import Connection, ConnectionState, InboundEvent
-from apps.integrations.test_events import connection_send_test_event
+from apps.integrations.services.test_events import connection_send_test_event
 from apps.orders.models import Order
 from tests.stores.factories import StoreFactory
 

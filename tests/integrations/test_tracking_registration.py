@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from apps.integrations import registration
 from apps.integrations.calls import CallError, RateLimited
 from apps.integrations.models import ConnectionState, RegistrationState, TrackingRegistration
-from apps.integrations.registration import MAX_ATTEMPTS, registrations_send, registrations_sweep
 from apps.integrations.remotes import Registration
+from apps.integrations.services import tracking_registrations
+from apps.integrations.services.tracking_registrations import MAX_ATTEMPTS, registrations_send, registrations_sweep
 from apps.shipments.inputs import ShipmentIn
 from apps.shipments.services import shipment_upsert
 from tests.integrations import fake_remote
@@ -33,7 +33,7 @@ def sends(monkeypatch):
         def delay(self, store_id):
             stores.append(store_id)
 
-    monkeypatch.setattr(registration, "_send_task", lambda: Task())
+    monkeypatch.setattr(tracking_registrations, "_send_task", lambda: Task())
     return stores
 
 

@@ -9,7 +9,7 @@ import pytest
 from apps.customers.models import Customer
 from apps.integrations.models import InboundEvent, Outcome
 from apps.integrations.registry import adapter_for
-from apps.integrations.services import inbound_replay
+from apps.integrations.services.inbound import inbound_replay
 from apps.integrations.signatures import matches_base64_hmac
 from apps.integrations.sources.woocommerce import STATUS_MAP, order_status
 from apps.orders.models import Order, OrderStatus

@@ -14,7 +14,7 @@ import pytest
 from werkzeug import Response
 
 from apps.campaigns.models import Coupon, Flow, IncentiveKind, Message, MessagingPolicy
-from apps.campaigns.services import flows_install_defaults
+from apps.campaigns.services.flows import flows_install_defaults
 from apps.customers.models import Customer
 from apps.integrations.calls import CallError, Unauthorized
 from apps.integrations.models import Connection, InboundEvent, OutboundCall, Outcome

@@ -74,7 +74,7 @@ def test_a_store_without_a_promise_issues_nothing(client):
 
 def test_a_code_the_shop_must_create_is_pending_until_then_and_not_shown(client, order, monkeypatch):
     # given a connected shop that creates codes (the push itself is the integrations' job)
-    monkeypatch.setattr("apps.integrations.coupon_sync.coupon_shop", lambda store_id: object())
+    monkeypatch.setattr("apps.integrations.services.shop_coupons.coupon_shop", lambda store_id: object())
     pushed = []
     monkeypatch.setattr("apps.integrations.tasks.coupon_push_task.delay", lambda coupon_id: pushed.append(coupon_id))
     line = order.lines.order_by("pk").first()

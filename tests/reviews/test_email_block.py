@@ -10,7 +10,8 @@ from django.utils import timezone
 from apps.campaigns.design.blocks import DesignInvalid, needs_of, validate_design
 from apps.campaigns.dispatch import build_email
 from apps.campaigns.models import FlowKind
-from apps.campaigns.services import Planned, flows_install_defaults, messages_schedule
+from apps.campaigns.services.flows import flows_install_defaults
+from apps.campaigns.services.messages import Planned, messages_schedule
 from apps.reviews.links import REVIEW_SALT
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory, OrderLineFactory, ProductFactory

@@ -103,7 +103,7 @@ def test_writes_without_model_signals_still_refresh_the_page(client, django_capt
     from django.core.cache import cache
 
     from apps.campaigns.models import Coupon
-    from apps.campaigns.services import coupons_redeem
+    from apps.campaigns.services.coupons import coupons_redeem
     from apps.customers.models import SuppressionReason
     from apps.customers.services import customer_suppress
     from apps.tracking.page_cache import _order_version_key

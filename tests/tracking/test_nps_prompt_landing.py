@@ -7,7 +7,7 @@ import re
 import pytest
 
 from apps.feedback.models import NpsResponse
-from apps.feedback.services import nps_add_comment, nps_record
+from apps.feedback.services.nps import nps_add_comment, nps_record
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
 from tests.shipments.factories import ShipmentFactory

@@ -12,7 +12,7 @@ from apps.stores.models import Store
 from ..flows import abandoned_cart, definition_for, present_q
 from ..models import FlowKind, Message
 from ..rules import policy_for
-from ..services import Planned
+from ..services.messages import Planned
 from . import set_based
 from .base import Scan, ScanResult, batches, register
 from .sql_text import text_of

@@ -14,7 +14,7 @@ from ..flows import definition_for, delivery_apology
 from ..flows.delivery_apology import MOVING, QUIET_DAYS, RECENT, TROUBLED
 from ..models import FlowKind, Message
 from ..rules import policy_for
-from ..services import Planned
+from ..services.messages import Planned
 from . import set_based
 from .base import Scan, ScanResult, batches, register
 from .sql_text import text_of

@@ -17,7 +17,7 @@ from ..flows import definition_for, nps_survey
 from ..models import FlowKind, Message, MessageStatus
 from ..rules import policy_for
 from ..selectors import RESURVEY_STEP_KEY
-from ..services import Planned
+from ..services.messages import Planned
 from . import set_based
 from .base import Scan, ScanResult, batches, register
 from .sql_text import text_of

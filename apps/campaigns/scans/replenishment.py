@@ -28,7 +28,7 @@ from ..flows import definition_for, present_q, replenishment
 from ..flows.replenishment import LEAD_DAYS
 from ..models import FlowKind, Message
 from ..rules import policy_for
-from ..services import Planned
+from ..services.messages import Planned
 from . import set_based
 from .base import Scan, ScanResult, batches, register
 from .sql_text import text_of

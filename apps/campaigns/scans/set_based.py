@@ -35,8 +35,8 @@ from django.db.models.functions import Cast, JSONArray, JSONObject
 from django.utils import timezone
 
 from ..flows import definition_for
-from ..ledger import insert_from_select
 from ..models import TRANSACTIONAL_KINDS, FlowStep, Message, MessageStatus
+from ..services.ledger import insert_from_select
 from . import abtest_sql
 
 _ROW_BY_ROW = ContextVar("campaign_scans_row_by_row", default=False)

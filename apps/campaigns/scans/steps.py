@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from apps.stores.models import Store
 
 from ..models import Flow, FlowStep, Variant
-from ..services import Planned, messages_schedule
+from ..services.messages import Planned, messages_schedule
 
 
 def live_flow(store: Store, kind: str) -> Flow | None:

@@ -27,7 +27,7 @@ from apps.stores.models import Store
 from .. import dispatch, rules
 from ..models import FlowStep, Message, MessageStatus
 from ..rendering import TemplateError
-from ..services import message_trace
+from ..services.messages import message_trace
 from . import transport
 from .claim import claim_due, release
 from .world import BatchWorld

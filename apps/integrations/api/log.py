@@ -16,7 +16,7 @@ from django.http import HttpRequest, RawPostDataException
 from django.utils import timezone
 
 from apps.integrations.models import InboundEvent, Outcome, Source
-from apps.integrations.services import MAX_STORED_BODY, kept_headers
+from apps.integrations.services.inbound import MAX_STORED_BODY, kept_headers
 
 from .limits import storable
 

@@ -10,7 +10,7 @@ import time_machine
 
 from apps.campaigns.dispatch import message_send
 from apps.campaigns.models import Coupon, FlowKind, MessageStatus, StepEditor
-from apps.campaigns.services import Planned, messages_schedule
+from apps.campaigns.services.messages import Planned, messages_schedule
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import OrderFactory, OrderLineFactory, ProductFactory
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from apps.campaigns.models import IncentiveKind
+
 from ...calls import CallError
 from ...models import Connection
 from ...remotes import CouponRefused
@@ -45,8 +47,6 @@ def iso(moment) -> str:
 def discount_input(coupon: Coupon) -> tuple[str, str, dict[str, Any]]:
     """(mutation, its result field, the input) for this coupon's kind; CouponRefused for a kind Shopify cannot
     make into a code."""
-    from apps.campaigns.models import IncentiveKind
-
     base: dict[str, Any] = {
         "title": f"Afterglow {coupon.code}",
         "code": coupon.code,

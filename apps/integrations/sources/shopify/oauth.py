@@ -163,7 +163,7 @@ def callback_verify(*, query, session, now: float | None = None) -> Callback:
 def oauth_connection_pending(*, store: Store, shop: str, code: str) -> Connection:
     """Keep the one-time code on the store's Shopify connection (pending) and queue the setup task, which
     exchanges it. Nothing is called from the web request."""
-    from ...connections import ROTATION_GRACE
+    from ...services.connections import ROTATION_GRACE
     from ...tasks import connection_setup_task
 
     connection = Connection.objects.select_for_update().filter(store=store, source=Source.SHOPIFY).first()

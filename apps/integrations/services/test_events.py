@@ -12,8 +12,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Connection
-from .registry import remote_for
+from ..models import Connection
+from ..registry import remote_for
 
 
 def webhook_url(connection: Connection) -> str:

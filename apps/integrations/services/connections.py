@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from apps.stores.models import Store
 
-from .calls import CallError
-from .models import Connection, ConnectionState
-from .registry import remote_for
+from ..calls import CallError
+from ..models import Connection, ConnectionState
+from ..registry import remote_for
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def connection_save(*, store: Store, source: str, values: dict[str, str]) -> Con
 
 
 def _setup_task():
-    from .tasks import connection_setup_task
+    from ..tasks import connection_setup_task
 
     return connection_setup_task
 
@@ -113,7 +113,7 @@ def _setup(connection_id: int) -> Connection:
         connection.save()
         _adopt_shop_settings(connection.store, currency=result.currency, time_zone=result.time_zone)
         if first_time and remote.history_page is not None:
-            from .history import history_start
+            from .shop_history import history_start
 
             history_start(connection=connection, days=settings.HISTORY_IMPORT_DAYS)
     return connection
@@ -180,7 +180,7 @@ def connection_disconnect(*, connection: Connection) -> Connection:
 
 
 def _teardown_task():
-    from .tasks import connection_teardown_task
+    from ..tasks import connection_teardown_task
 
     return connection_teardown_task
 

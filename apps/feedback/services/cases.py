@@ -1,18 +1,27 @@
-"""Working the critics queue: taking a case, assigning it, resolving it with a note and an outcome, and
-asking the buyer again afterwards (the re-survey that measures whether the detractor was won back)."""
+"""Working the critics queue: the alert of a new case, taking a case, assigning it, resolving it with a note and an
+outcome, and asking the buyer again afterwards (the re-survey that measures whether the detractor was won back)."""
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.campaigns.selectors import RESURVEY_SUBJECT_PREFIX, resurveys_for_store
+from apps.campaigns.services.messages import Planned, messages_schedule
+from apps.campaigns.services.steps import resurvey_step_get_or_create
+from apps.campaigns.tasks import enqueue_now
 from apps.stores.models import Membership
 
-from .models import CaseEventKind, CaseOutcome, CaseStatus, CriticCase
+from ..models import CaseEventKind, CaseOutcome, CaseStatus, CriticCase
 
 NOTE_MAX = 4000
+
+logger = logging.getLogger(__name__)
 
 
 class CaseError(ValueError):
@@ -28,7 +37,7 @@ def _who(user) -> str:
 
 
 def _record(case: CriticCase, kind: str, *, author=None, **detail) -> None:
-    from .desk import case_event_record
+    from .case_events import case_event_record
 
     case_event_record(case=case, kind=kind, author=author, detail=detail)
 
@@ -100,11 +109,6 @@ RESURVEY_DELAYS = (0, 3, 7)  # days after resolution, as offered in the queue
 def case_resurvey(*, case: CriticCase, delay_days: int = 3, user=None) -> Resurvey:
     """Plan one NPS email to the buyer of a resolved case, through the ledger (so it is sent once, by the
     usual rules: consent, suppression, quiet hours). Asking again for the same case plans nothing new."""
-    from apps.campaigns.editing import resurvey_step_get_or_create
-    from apps.campaigns.selectors import RESURVEY_SUBJECT_PREFIX, resurveys_for_store
-    from apps.campaigns.services import Planned, messages_schedule
-    from apps.campaigns.tasks import enqueue_now
-
     case = _locked(case)
     if case.status != CaseStatus.RESOLVED:
         raise CaseError(_("Resolve the case first; the re-survey asks whether it was made right."))
@@ -143,3 +147,31 @@ def case_resurvey(*, case: CriticCase, delay_days: int = 3, user=None) -> Resurv
         )
         return Resurvey(created[0], created=True)
     return Resurvey(resurveys_for_store(store=case.store, case_ids=[case.pk])[case.pk], created=False)
+
+
+def critic_case_alert(*, case_id: int) -> None:
+    """Email the store's support address that a detractor case opened (after the commit that opened it)."""
+    case = (
+        CriticCase.objects.select_related("store", "response", "response__order", "response__customer")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None or not case.store.support_email:
+        return
+    response = case.response
+    order = response.order
+    buyer = response.customer.full_name if response.customer and response.customer.full_name else order.email
+    subject = f"[{case.store.name}] Unhappy buyer: order {order.number} scored {response.score}/10"
+    body = "\n".join(
+        [
+            f"{buyer or 'A buyer'} answered {response.score} out of 10 for order {order.number}.",
+            "A case is open in the critics queue; please get in touch with them.",
+            "",
+            f"Order: {order.number} ({order.email})",
+            f"Critics queue: {settings.SITE_URL}/dashboard/critics/",
+        ]
+    )
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [case.store.support_email])
+    except Exception:  # an alert must never break the buyer's page; the case is in the queue
+        logger.exception("critic case alert for case %s not sent", case_id)

@@ -16,7 +16,6 @@ from apps.orders.inputs import ProductIn
 from .adapters import PayloadError
 
 GOOGLE_NS = "http://base.google.com/ns/1.0"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 def _local(tag: str) -> str:

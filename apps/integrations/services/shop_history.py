@@ -19,10 +19,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .calls import CallError, CircuitOpen, RateLimited, Unauthorized
+from ..calls import CallError, CircuitOpen, RateLimited, Unauthorized
+from ..models import Connection, HistorySync, SyncStatus
+from ..registry import remote_for
 from .connections import connection_record_error, connection_record_ok
-from .models import Connection, HistorySync, SyncStatus
-from .registry import remote_for
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ OPEN = (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING)
 
 
 def _run_task():
-    from .tasks import history_run_task
+    from ..tasks import history_run_task
 
     return history_run_task
 

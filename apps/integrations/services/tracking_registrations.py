@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from apps.shipments.models import Shipment, ShipmentStatus
 
-from .calls import CallError, CircuitOpen, RateLimited
+from ..calls import CallError, CircuitOpen, RateLimited
+from ..models import Connection, RegistrationState, TrackingRegistration
+from ..registry import remote_for
+from ..selectors import connection_able_to
 from .connections import connection_record_error, connection_record_ok
-from .models import Connection, RegistrationState, TrackingRegistration
-from .registry import remote_for
-from .selectors import connection_able_to
 
 MAX_ATTEMPTS = 8
 SWEEP_DAYS = 30
@@ -55,7 +55,7 @@ def registration_create(*, shipment_id: int) -> TrackingRegistration | None:
 
 
 def _send_task():
-    from .tasks import registrations_send_task
+    from ..tasks import registrations_send_task
 
     return registrations_send_task
 

@@ -9,7 +9,7 @@ deliveries over that are only counted on the newest row.
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
@@ -19,18 +19,30 @@ from django.utils.datastructures import CaseInsensitiveMapping
 
 from apps.stores.models import Store
 
-from .adapters import Adapter, Applied, Delivery, PayloadError
-from .models import InboundEvent, Outcome
-from .parsing import CONTROL, UNSTORABLE, header_text
+from ..adapters import Adapter, Applied, Delivery, PayloadError
+from ..models import InboundEvent, Outcome
+from ..parsing import CONTROL, UNSTORABLE, header_text
 
 logger = logging.getLogger(__name__)
 
+
 KEPT_HEADER_PREFIXES = ("x-", "aftership", "as-", "sign", "content-type", "user-agent")
+
+
 MAX_STORED_BODY = 1024 * 1024
+
+
 MAX_KEPT_HEADERS = 40
+
+
 MAX_HEADER_VALUE = 1000
+
+
 REJECTED_BODY_KEPT = 2048
+
+
 REJECTED_PER_HOUR = 20
+
 
 # What the caller of a webhook is told when applying failed on our side. The detail (exception and
 # message) stays on the inbound log for staff; the source retries on the 500.
@@ -185,14 +197,10 @@ def inbound_anonymise(*, store_id: int, email: str, object_ids: set[str], now) -
     )
 
 
-def feed_add(*, store: Store, url: str, refresh_hours: int = 24):
-    """Add (or re-enable) a product feed and read it once, after commit."""
-    from .models import ProductFeed
-    from .tasks import feed_refresh_task
-
-    with transaction.atomic():
-        feed, _ = ProductFeed.objects.update_or_create(
-            store=store, url=url, defaults={"refresh_hours": refresh_hours, "enabled": True}
-        )
-        feed_refresh_task.delay_on_commit(feed.pk)
-    return feed
+def inbound_payloads_purge(*, before: datetime, now: datetime) -> int:
+    """Retention (core/retention.py): deliveries received before `before` lose body and headers; the rows stay."""
+    return (
+        InboundEvent.objects.filter(received_at__lt=before)
+        .exclude(body="", headers={})
+        .update(body="", headers={}, modified_at=now)
+    )

@@ -1,9 +1,5 @@
-"""NPS answers and the critics queue."""
+"""NPS answers: recording a score (and changing it), the comment after it, and blanking an erased buyer's."""
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -11,9 +7,8 @@ from django.utils import timezone
 from apps.core.upsert import lock_or_create
 from apps.orders.models import Order
 
-from .models import DETRACTOR_MAX, CaseEvent, CriticCase, NpsResponse, NpsTopic
-
-logger = logging.getLogger(__name__)
+from ..models import DETRACTOR_MAX, CaseEvent, CriticCase, NpsResponse, NpsTopic
+from .cases import critic_case_alert
 
 COMMENT_MAX = 2000
 
@@ -75,34 +70,6 @@ def nps_add_comment(*, response: NpsResponse, comment: str, topics: list[str]) -
     response.topics = topics
     response.save(update_fields=["comment", "topics", "modified_at"])
     return response
-
-
-def critic_case_alert(*, case_id: int) -> None:
-    """Email the store's support address that a detractor case opened (after the commit that opened it)."""
-    case = (
-        CriticCase.objects.select_related("store", "response", "response__order", "response__customer")
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None or not case.store.support_email:
-        return
-    response = case.response
-    order = response.order
-    buyer = response.customer.full_name if response.customer and response.customer.full_name else order.email
-    subject = f"[{case.store.name}] Unhappy buyer: order {order.number} scored {response.score}/10"
-    body = "\n".join(
-        [
-            f"{buyer or 'A buyer'} answered {response.score} out of 10 for order {order.number}.",
-            "A case is open in the critics queue; please get in touch with them.",
-            "",
-            f"Order: {order.number} ({order.email})",
-            f"Critics queue: {settings.SITE_URL}/dashboard/critics/",
-        ]
-    )
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [case.store.support_email])
-    except Exception:  # an alert must never break the buyer's page; the case is in the queue
-        logger.exception("critic case alert for case %s not sent", case_id)
 
 
 def nps_anonymise(*, store_id: int, customer_id: int, order_ids: list[int], now) -> int:

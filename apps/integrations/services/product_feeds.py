@@ -1,4 +1,5 @@
-"""Fetching product feeds and applying them through the product service."""
+"""Product feeds: adding one, fetching it when due and applying it through the product service (the formats are
+read by `integrations/product_feed_formats.py`)."""
 
 import logging
 import xml.etree.ElementTree as ET
@@ -17,13 +18,19 @@ from apps.core import outbound
 from apps.orders.services import product_upsert
 from apps.stores.models import Store
 
-from .adapters import PayloadError
-from .feeds import parse_feed
-from .models import ProductFeed
+from ..adapters import PayloadError
+from ..models import ProductFeed
+from ..product_feed_formats import parse_feed
 
 logger = logging.getLogger(__name__)
+
+
 MAX_FEED_BYTES = 100 * 1024 * 1024
+
+
 FETCH_TIMEOUT_SECONDS = 60
+
+
 BATCH = 500
 
 
@@ -192,3 +199,16 @@ def feeds_due(now=None) -> list[int]:
         for feed in feeds.filter(never | Q(last_fetched_at__lt=now - timedelta(hours=1)))
         if feed.last_fetched_at is None or feed.last_fetched_at <= now - timedelta(hours=feed.refresh_hours)
     ]
+
+
+def feed_add(*, store: Store, url: str, refresh_hours: int = 24):
+    """Add (or re-enable) a product feed and read it once, after commit."""
+    from ..models import ProductFeed
+    from ..tasks import feed_refresh_task
+
+    with transaction.atomic():
+        feed, _ = ProductFeed.objects.update_or_create(
+            store=store, url=url, defaults={"refresh_hours": refresh_hours, "enabled": True}
+        )
+        feed_refresh_task.delay_on_commit(feed.pk)
+    return feed

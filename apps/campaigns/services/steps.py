@@ -1,31 +1,28 @@
-"""Merchant edits of flows: switching a flow on or off, its holdout share, a step's timing, send window,
-conditions, offer and copy, the order of steps, A/B subject variants, and the store's sending rules.
-Every template is checked by the restricted engine before anything is written; a bad one raises
-StepInvalid and leaves the step as it was."""
+"""Merchant edits of a flow's steps: timing, send window, conditions, offer and copy (or the block design), drafts,
+the order of steps, and the NPS flow's re-survey step. Every template is checked by the restricted engine before
+anything is written; a bad one raises StepInvalid and leaves the step as it was."""
 
 import copy
-import string
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 import nh3
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .copy import LANGUAGES
-from .design.blocks import DesignInvalid, validate_designs
-from .design.compiler import RICH_TAGS
-from .flows.abandoned_cart import ON_REASON, ReasonAction
-from .models import CouponPool, Flow, FlowKind, FlowStep, IncentiveKind, MessagingPolicy, StepEditor, Variant
-from .rendering import TemplateError, validate_merchant_template
+from ..copy import LANGUAGES
+from ..design.blocks import DesignInvalid, validate_designs
+from ..design.compiler import RICH_TAGS
+from ..flows.abandoned_cart import ON_REASON, ReasonAction
+from ..models import CouponPool, Flow, FlowKind, FlowStep, IncentiveKind, StepEditor
+from ..rendering import TemplateError, validate_merchant_template
 
 MAX_DELAY_MINUTES = 365 * 24 * 60
+
+
 MAX_SEND_WINDOW_MINUTES = 365 * 24 * 60
-MAX_VARIANTS = 4
-MAX_HOLDOUT_PERCENT = 50
+
+
 KEEP = object()  # step_update: leave the send window (or the coupon pool) as it is
 
 
@@ -39,43 +36,7 @@ class StepInvalid(ValueError):
         return "; ".join(f"{name}: {problem}" for name, problem in self.errors.items())
 
 
-MAX_BACKFILL_DAYS = 30
-
-
-@transaction.atomic
-def flow_toggle(*, flow: Flow, enabled: bool, backfill_days: int = 0, now=None) -> Flow:
-    """Switch a flow on or off. Switched on, it acts on what happens from now on, or, when the merchant
-    asks, on the last `backfill_days` days too (each email still only within its send window); what
-    happened before is history. A flow already on keeps its moment. Switched off, its scheduled emails
-    are skipped when due, and what happens while it is off stays history when it is switched on again."""
-    if not 0 <= backfill_days <= MAX_BACKFILL_DAYS:
-        raise ValueError(f"backfill_days must be between 0 and {MAX_BACKFILL_DAYS}")
-    current = Flow.objects.select_for_update().get(pk=flow.pk)
-    if enabled and not current.enabled:
-        current.live_since = (now or timezone.now()) - timedelta(days=backfill_days)
-    current.enabled = enabled
-    current.save(update_fields=["enabled", "live_since", "modified_at"])
-    flow.enabled, flow.live_since = current.enabled, current.live_since
-    return flow
-
-
-@transaction.atomic
-def flow_set_holdout(*, flow: Flow, percent: int) -> Flow:
-    """Set the share of buyers (0 to 50 %) who get none of the flow's emails, so what the flow adds can be
-    measured against them. Transactional flows have no holdout: a buyer always gets those emails.
-    Raises ValidationError (nothing saved) for a share out of range."""
-    flow = Flow.objects.select_for_update().get(pk=flow.pk)
-    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= MAX_HOLDOUT_PERCENT:
-        raise ValidationError({"holdout_percent": _("The holdout is a whole number from 0 to 50 %.")})
-    if flow.is_transactional and percent:
-        raise ValidationError({"holdout_percent": _("Transactional emails always go out: they have no holdout.")})
-    flow.holdout_percent = percent
-    flow.full_clean()
-    flow.save(update_fields=["holdout_percent", "modified_at"])
-    return flow
-
-
-def _check_templates(errors: dict, part: str, content: dict[str, str]) -> None:
+def check_templates(errors: dict, part: str, content: dict[str, str]) -> None:
     for language, source in content.items():
         try:
             validate_merchant_template(source)
@@ -224,9 +185,9 @@ def step_update(
             errors["incentive_pool"] = _("Choose one of your store's coupon pools, or codes Afterglow makes.")
         elif not incentive_kind:  # the pool's codes are handed out as the step's kind and value
             errors.setdefault("incentive_kind", _("Choose the kind of incentive the pool's codes give."))
-    _check_templates(errors, "subject", subject or {})
-    _check_templates(errors, "preheader", preheader or {})
-    _check_templates(errors, "body", body or {})
+    check_templates(errors, "subject", subject or {})
+    check_templates(errors, "preheader", preheader or {})
+    check_templates(errors, "body", body or {})
     if editor is not None and editor not in StepEditor.values:
         errors["editor"] = _("Choose blocks or HTML.")
     new_design = step.design or {}
@@ -314,48 +275,6 @@ def step_move(*, step: FlowStep, offset: int) -> list[FlowStep]:
     return steps_reorder(flow=step.flow, step_ids=ids)
 
 
-def _next_label(taken: set[str]) -> str:
-    return next(letter for letter in string.ascii_uppercase if letter not in taken)
-
-
-@transaction.atomic
-def variant_add(*, step: FlowStep, subject: dict[str, str]) -> Variant:
-    """Add an A/B subject. The first one added also makes the step's current subject variant A (the
-    control), so there is something to compare with. Adding to a finished test starts a new one."""
-    subject = {language: text for language, text in subject.items() if text and text.strip()}
-    errors: dict[str, str] = {}
-    if not subject:
-        errors["subject"] = _("Write the variant's subject.")
-    _check_templates(errors, "subject", subject)
-    step = FlowStep.objects.select_for_update().get(pk=step.pk)
-    variants = list(step.variants.all())
-    live = [v for v in variants if not v.retired]
-    if len(live) >= MAX_VARIANTS:
-        errors["subject"] = _("A step tests at most %(count)s subjects at once.") % {"count": MAX_VARIANTS}
-    if errors:
-        raise StepInvalid(errors)
-    taken = {v.label for v in variants}
-    if not live:
-        control = Variant.objects.create(step=step, label=_next_label(taken), subject=dict(step.subject))
-        taken.add(control.label)
-    Variant.objects.filter(step=step, is_winner=True).update(is_winner=False)
-    return Variant.objects.create(step=step, label=_next_label(taken), subject=subject)
-
-
-@transaction.atomic
-def variant_remove(*, variant: Variant) -> None:
-    """Take a variant out of the test. One that was already sent is retired (its results stay); an
-    unsent one is deleted. When one variant is left, it becomes the winner: every email uses it."""
-    variant = Variant.objects.select_for_update().get(pk=variant.pk)
-    if variant.messages.exists():
-        Variant.objects.filter(pk=variant.pk).update(retired=True, is_winner=False)
-    else:
-        variant.delete()
-    live = list(Variant.objects.filter(step_id=variant.step_id, retired=False))
-    if len(live) == 1:
-        Variant.objects.filter(pk=live[0].pk).update(is_winner=True)
-
-
 RESURVEY_DELAY_MINUTES = 100 * 365 * 24 * 60  # never due for a scan: re-surveys are only sent by hand
 
 
@@ -367,7 +286,7 @@ def resurvey_step_get_or_create(*, store) -> FlowStep:
     It is marked `manual` and its delay lies a century ahead, so the overdue-reviews scan, which plans
     every live step of the NPS flow, never finds an order due for it; re-surveys are scheduled one by one.
     """
-    from .selectors import RESURVEY_STEP_KEY
+    from ..selectors import RESURVEY_STEP_KEY
 
     flow = Flow.objects.select_for_update().get(store=store, kind=FlowKind.NPS_SURVEY)
     step = FlowStep.objects.filter(flow=flow, key=RESURVEY_STEP_KEY).first()
@@ -386,71 +305,3 @@ def resurvey_step_get_or_create(*, store) -> FlowStep:
         preheader=dict(survey.preheader) if survey else {},
         body=dict(survey.body) if survey else {"en": "<p>How likely are you to recommend us now?</p>"},
     )
-
-
-# --- Sending rules --------------------------------------------------------------------------
-# The store's rules the merchant edits, with the range each may take (both ends included). The
-# dashboard's form reads the same ranges, so a value refused here is refused there first.
-POLICY_LIMITS: dict[str, tuple] = {
-    "frequency_cap_count": (0, 50),  # 0: no cap
-    "frequency_cap_hours": (1, 24 * 30),
-    "quiet_hours_start": (0, 23),
-    "quiet_hours_end": (0, 23),  # equal to the start: no quiet hours
-    "click_window_days": (1, 90),
-    "open_window_days": (0, 30),  # 0: opens never credit an order
-    "ab_min_sends": (10, 1_000_000),
-    "ab_confidence": (Decimal("0.5"), Decimal("0.999")),
-    "response_target_hours": (1, 24 * 30),
-    "history_max_age_hours": (1, 24 * 30),
-    "lapse_lookback_days": (1, 730),
-}
-POLICY_FIELDS = frozenset({"marketing_requires_consent", *POLICY_LIMITS})
-
-
-def _policy_errors(fields: dict) -> dict[str, str]:
-    errors = {}
-    for name, value in fields.items():
-        if name == "marketing_requires_consent":
-            if not isinstance(value, bool):
-                errors[name] = _("Choose yes or no.")
-            continue
-        low, high = POLICY_LIMITS[name]
-        if name == "ab_confidence":
-            try:
-                value = Decimal(str(value))
-            except ArithmeticError:
-                value = None
-            ok = value is not None and value.is_finite() and low <= value <= high
-            if not ok:
-                errors[name] = _("Confidence is between %(low)s and %(high)s (50 %% to 99.9 %%).") % {
-                    "low": low,
-                    "high": high,
-                }
-        elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            errors[name] = _("A whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
-    return errors
-
-
-@transaction.atomic
-def policy_update(*, store, **fields) -> MessagingPolicy:
-    """Change the store's sending rules (consent, frequency cap, quiet hours, attribution windows, A/B
-    test thresholds, the critics response target, the history age and the win-back look-back).
-
-    Only the fields given change. Unknown fields are a programming error (ValueError); a value out of
-    range raises ValidationError by field name, and nothing is saved."""
-    unknown = set(fields) - POLICY_FIELDS
-    if unknown:
-        raise ValueError(f"not sending-rule fields: {', '.join(sorted(unknown))}")
-    errors = _policy_errors(fields)
-    if errors:
-        raise ValidationError(errors)
-    MessagingPolicy.objects.get_or_create(store=store)
-    policy = MessagingPolicy.objects.select_for_update().get(store=store)
-    for name, value in fields.items():
-        if name == "ab_confidence":
-            value = Decimal(str(value)).quantize(Decimal("0.001"))
-        setattr(policy, name, value)
-    policy.full_clean()
-    policy.save()
-    store._messaging_policy = policy  # what rules.policy_for keeps on the store object
-    return policy

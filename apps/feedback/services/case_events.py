@@ -1,11 +1,10 @@
-"""The critics desk, writes: replying to a buyer from their case, their answer coming back through the ESP's
-inbound webhook, internal notes, and the timeline entries every case change leaves.
+"""The critics desk, writes: a case's timeline entries, internal notes, replying to the buyer from their case and
+their answer coming back through the ESP's inbound webhook.
 
 Replies go out as a transactional email from the store's sender with a per-case Reply-To
 (`case+<id>.<signature>@CASE_REPLY_DOMAIN`); the signature is a salted HMAC of the case and its store, so a
 guessed or altered address is refused when a reply comes back. Each reply carries a Message-ID we make and
-the previous message's id in In-Reply-To/References, so the buyer's mail client threads the conversation.
-"""
+the previous message's id in In-Reply-To/References, so the buyer's mail client threads the conversation."""
 
 import logging
 import re
@@ -22,23 +21,32 @@ from django.utils.translation import gettext as _
 
 from apps.core.mailbox import store_sender
 
-from .models import CaseEvent, CaseEventKind, CriticCase, SavedReply
+from ..models import CaseEvent, CaseEventKind, CriticCase
+from ..selectors import buyer_language
 
 logger = logging.getLogger(__name__)
 
+
 REPLY_SALT = "afterglow.feedback.case-reply-address"
+
+
 SIGNATURE_LENGTH = 16  # hex characters: 64 bits, lower case (some mail systems fold local parts to lower case)
+
+
 BODY_MAX = 20000
+
+
 CASE_ADDRESS = re.compile(r"^case\+(?P<id>\d+)\.(?P<sig>[0-9a-f]+)@(?P<domain>[^@\s]+)$", re.IGNORECASE)
+
+
 UNREACHABLE = ("bounce", "complaint", "erased")  # suppression reasons no email gets past
+
+
 QUOTE_HEADER = re.compile(r"^\s*On\b.*\bwrote:\s*$", re.IGNORECASE)
 
 
 class DeskError(ValueError):
     """A reply or note the case cannot take (empty text, no address to write to...)."""
-
-
-# --- timeline entries ------------------------------------------------------------------------------
 
 
 def case_event_record(
@@ -65,46 +73,6 @@ def case_note_add(*, case: CriticCase, author, body: str) -> CaseEvent:
         raise DeskError(_("Write the note first."))
     case = CriticCase.objects.select_for_update().get(pk=case.pk)
     return case_event_record(case=case, kind=CaseEventKind.NOTE, author=author, body=body[:BODY_MAX])
-
-
-# --- the buyer, their language, saved replies -----------------------------------------------------
-
-
-def buyer_language(case: CriticCase) -> str:
-    """The buyer's language: their own setting, else the order's, else the store's default (two letters)."""
-    customer = case.response.customer
-    order = case.response.order
-    for value in (customer.locale if customer else "", order.locale, case.store.default_language):
-        if value:
-            return value.split("-")[0].split("_")[0].lower()
-    return "en"
-
-
-def buyer_name(case: CriticCase) -> str:
-    customer = case.response.customer
-    return (customer.first_name or customer.full_name) if customer else ""
-
-
-def tracking_link(case: CriticCase) -> str:
-    order = case.response.order
-    return settings.SITE_URL + order.get_tracking_url() if order.tracking_token else ""
-
-
-class _Blank(dict):
-    def __missing__(self, key):  # an unknown {placeholder} stays as it was
-        return "{" + key + "}"
-
-
-def saved_reply_fill(*, reply: SavedReply, case: CriticCase) -> tuple[str, str]:
-    """The saved reply's subject and body with {name}, {order} and {tracking_link} filled for the buyer."""
-    values = _Blank(name=buyer_name(case), order=case.response.order.number, tracking_link=tracking_link(case))
-    try:
-        return reply.subject.format_map(values), reply.body.format_map(values)
-    except (ValueError, IndexError):  # stray braces: leave the text as written
-        return reply.subject, reply.body
-
-
-# --- the per-case reply address -------------------------------------------------------------------
 
 
 def _signature(case_id: int, store_id: int) -> str:
@@ -137,9 +105,6 @@ def case_for_address(address: CaseAddress) -> CriticCase | None:
     if not constant_time_compare(address.signature, _signature(case.pk, case.store_id)):
         return None
     return case
-
-
-# --- replying -------------------------------------------------------------------------------------
 
 
 def _thread(case: CriticCase) -> list[str]:
@@ -220,9 +185,6 @@ def case_reply_send(*, case: CriticCase, author, body: str, subject: str = "") -
     return event
 
 
-# --- the buyer's answer, from the ESP's inbound webhook -------------------------------------------
-
-
 def strip_quoted(text: str) -> str:
     """The new part of a reply: the text before the first quoted line ('>') or 'On … wrote:' header."""
     kept = []
@@ -279,27 +241,3 @@ def case_reply_receive(*, message, event_id: str = "", esp_name: str = "") -> Ca
             )
     except IntegrityError:  # the same event at the same moment from another worker
         return None
-
-
-# --- saved replies ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def saved_reply_save(*, store, title: str, language: str, subject: str, body: str) -> SavedReply:
-    """Add a saved reply, or replace the one with the same title and language."""
-    from apps.stores.models import Language
-
-    title, body = (title or "").strip()[:120], (body or "").strip()
-    if not title or not body:
-        raise DeskError(_("A saved reply needs a title and a text."))
-    if language not in Language.values:
-        raise DeskError(_("Choose a language."))
-    reply, _created = SavedReply.objects.update_or_create(
-        store=store, title=title, language=language, defaults={"subject": (subject or "").strip()[:255], "body": body}
-    )
-    return reply
-
-
-def saved_reply_delete(*, store, pk: int) -> int:
-    deleted, _rows = SavedReply.objects.filter(store=store, pk=pk).delete()
-    return deleted

@@ -14,14 +14,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.campaigns.models import Coupon, CouponShopState
+from apps.campaigns.models import Coupon, CouponShopState, Message, MessageStatus
+from apps.campaigns.services.coupons import coupon_new_code
+from apps.campaigns.tasks import enqueue_now
 
-from .calls import CallError, CircuitOpen, RateLimited, Unauthorized
+from ..calls import CallError, CircuitOpen, RateLimited, Unauthorized
+from ..models import Connection
+from ..registry import remotes
+from ..remotes import CouponRefused
+from ..selectors import connection_able_to
 from .connections import connection_record_error, connection_record_ok
-from .models import Connection
-from .registry import remotes
-from .remotes import CouponRefused
-from .selectors import connection_able_to
 
 MAX_ATTEMPTS = 6
 MAX_REDRAWS = 3
@@ -96,8 +98,6 @@ def _push(coupon_id: int) -> Coupon | None:
 
 def _redraw(coupon: Coupon) -> bool:
     """The shop has this code already (someone else made it): draw a fresh one for our buyer."""
-    from apps.campaigns.services import coupon_new_code
-
     for _ in range(5):
         try:
             with transaction.atomic():
@@ -121,8 +121,6 @@ def _send_its_email(coupon: Coupon) -> None:
     """The email held for this code goes now, not at the next sweep."""
     if coupon.message_id is None:
         return
-    from apps.campaigns.models import Message, MessageStatus
-    from apps.campaigns.tasks import enqueue_now
 
     held = Message.objects.filter(pk=coupon.message_id, status=MessageStatus.SCHEDULED)
     held.update(scheduled_for=timezone.now())

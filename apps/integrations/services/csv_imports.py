@@ -1,4 +1,5 @@
-"""Running a CSV import: resumable, chunked, one savepoint per order or customer, progress as it goes."""
+"""CSV import jobs: uploaded, previewed, started and run (resumable, chunked, one savepoint per order or customer,
+progress as it goes). The rows are read by `integrations/csv_rows.py`."""
 
 import csv
 import io
@@ -19,10 +20,10 @@ from apps.customers.selectors import customer_exists
 from apps.customers.services import customer_upsert
 from apps.orders.services import order_upsert
 from apps.shipments.services import shipment_upsert
-from apps.stores.models import Store
+from apps.stores.models import Store, UserPreference
 
-from .adapters import PayloadError
-from .csv_import import (
+from ..adapters import PayloadError
+from ..csv_rows import (
     FIELDS,
     RowError,
     customer_from_row,
@@ -33,7 +34,7 @@ from .csv_import import (
     order_from_rows,
     read_header,
 )
-from .models import ImportJob, ImportKind, ImportStatus
+from ..models import ImportJob, ImportKind, ImportStatus
 
 logger = logging.getLogger(__name__)
 CHUNK = 250  # orders or customers per transaction; progress is saved after each
@@ -46,8 +47,6 @@ SLICE_SECONDS = 60  # one task works this long, then queues the rest: well insid
 def merchant_language(*, store: Store, user=None) -> str:
     """The language to write a worker's words for the merchant in (an import's failure, its rows' problems):
     the dashboard language its person chose, else the store's, which the dashboard falls back to."""
-    from apps.stores.models import UserPreference
-
     chosen = UserPreference.objects.filter(user=user).values_list("language", flat=True).first() if user else ""
     return chosen or store.default_language
 
@@ -75,7 +74,7 @@ def import_preview(job: ImportJob) -> list[list[str]]:
 def import_start(*, job: ImportJob, mapping: dict[str, str], as_history: bool = True) -> ImportJob:
     """Save the mapping, count the rows and queue the work; the request returns at once. Orders imported
     `as_history` feed figures and send no email."""
-    from .tasks import import_run_task
+    from ..tasks import import_run_task
 
     allowed = {field.name for field in FIELDS[job.kind]}
     clean = {name: column for name, column in mapping.items() if name in allowed and column in job.columns}
@@ -146,7 +145,7 @@ def import_run(*, job_id: int) -> ImportJob | None:
     if finished:
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, finished_at=timezone.now())
     else:
-        from .tasks import import_run_task
+        from ..tasks import import_run_task
 
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.QUEUED, modified_at=timezone.now())
         import_run_task.delay(job_id)

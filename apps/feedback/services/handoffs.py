@@ -13,23 +13,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.outbound import OutboundRefused, check_url, describe
+from apps.core.outbound import OutboundRefused, check_url, describe, guarded_client
 from apps.integrations.calls import ApiClient, CallError
 from apps.integrations.models import Source
 
-from .desk import buyer_language, case_event_record
-from .models import CaseEventKind, CriticCase, HelpdeskHook
-from .selectors import critic_case_for_store, helpdesk_hook_for_store
+from ..models import CaseEventKind, CriticCase, HelpdeskHook
+from ..selectors import buyer_language, critic_case_for_store, helpdesk_hook_for_store
+from .case_events import case_event_record
 
 OPERATION = "helpdesk.handoff"
+
+
 SIGNATURE_HEADER = "X-Afterglow-Signature"
 
 
 class HandoffError(ValueError):
     """The hook cannot be saved or used (an address we would not call, no secret...)."""
-
-
-# --- the store's hook -------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -54,16 +53,13 @@ def helpdesk_hook_save(*, store, url: str, secret: str = "", enabled: bool = Tru
     return hook
 
 
-# --- the payload and its signature ---------------------------------------------------------------
-
-
 def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def handoff_payload(*, case: CriticCase) -> dict:
     """What the help desk receives: the case, the buyer, the order, its shipments and the timeline."""
-    from .timeline import case_timeline
+    from ..timeline import case_timeline
 
     response = case.response
     order = response.order
@@ -107,9 +103,6 @@ def handoff_body(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-# --- the call --------------------------------------------------------------------------------------
-
-
 class HelpdeskClient(ApiClient):
     """The outbound client for a store's help desk: no Connection row behind it, so no circuit; each attempt
     is logged in the Calls out log under the store."""
@@ -121,7 +114,6 @@ class HelpdeskClient(ApiClient):
         self.max_attempts = kwargs.pop("max_attempts", 1)
         self.max_wait = 30.0
         self.throttle = None
-        from apps.core.outbound import guarded_client
 
         self._client = guarded_client(timeout=httpx.Timeout(15.0, connect=10.0), headers={"Accept": "application/json"})
 
@@ -161,7 +153,7 @@ class HelpdeskClient(ApiClient):
 
 def case_handoff_request(*, case: CriticCase, user) -> None:
     """Queue the hand-off (after commit); the task does the call."""
-    from .tasks import case_handoff_task
+    from ..tasks import case_handoff_task
 
     hook = helpdesk_hook_for_store(store=case.store)
     if hook is None or not hook.enabled:

@@ -12,12 +12,15 @@ from django.utils import timezone
 from apps.customers.models import ConsentSource, Customer, SuppressionReason
 from apps.customers.services import customer_set_marketing_consent, customer_suppress
 
-from .bounces import classify, repeated_failure, soft_bounces_since_last_delivery
-from .models import BounceKind, Message, MessageEvent
+from ..bounces import classify, repeated_failure, soft_bounces_since_last_delivery
+from ..models import BounceKind, Message, MessageEvent
 
 logger = logging.getLogger(__name__)
 
+
 APPLE_PRIVACY_PROXY_AGENT = "Mozilla/5.0"
+
+
 RECIPIENT_MATCH_WINDOW = timedelta(days=30)
 
 

@@ -8,8 +8,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .desk import case_event_record
-from .models import CaseEventKind, CriticCase
+from apps.campaigns.rules import policy_for
+from apps.stores.models import Membership, Role
+
+from ..models import CaseEventKind, CriticCase
+from .case_events import case_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +22,6 @@ def cases_escalate(*, now=None) -> int:
 
     The claim is a conditional UPDATE (`escalated_at IS NULL`), so two workers or two runs escalate a case
     once; the email goes after the commit that claimed it."""
-    from apps.campaigns.rules import policy_for
-
     now = now or timezone.now()
     candidates = (
         CriticCase.objects.filter(first_response_at__isnull=True, escalated_at__isnull=True, resolved_at__isnull=True)
@@ -55,8 +56,6 @@ def cases_escalate(*, now=None) -> int:
 def case_escalation_email(*, case_id: int) -> None:
     """The owners' email about one escalated case."""
     from django.core.mail import send_mail
-
-    from apps.stores.models import Membership, Role
 
     case = (
         CriticCase.objects.select_related("store", "response", "response__order", "response__customer")

@@ -18,14 +18,18 @@ from itertools import batched
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Message
-from .partitions import KEYS, LEDGER
+from ..models import Message
+from ..partitions import KEYS, LEDGER
 
 # What a caller must say: the rest of a ledger row has a sensible default, filled in below.
 REQUIRED_COLUMNS = frozenset(
     {"store_id", "step_id", "subject_key", "email", "scheduled_for", "status", "transactional", "priority", "trace"}
 )
+
+
 FIELDS_BY_COLUMN = {field.column: field for field in Message._meta.concrete_fields}
+
+
 ROWS_PER_STATEMENT = 500  # x ~25 columns: far below either database's limit on parameters
 
 

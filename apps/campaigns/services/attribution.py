@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from apps.orders.models import Order
 
-from .models import Message, MessageStatus
-from .rules import policy_for
+from ..models import Message, MessageStatus
+from ..rules import policy_for
 
 
 def attribute_order(*, order: Order) -> Message | None:
