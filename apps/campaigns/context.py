@@ -57,6 +57,19 @@ def buyer_day(value, language: str, store, customer) -> str:
 
 
 def store_context(store) -> dict:
+    """The store as emails see it. Worked out once per store object and its branding: a batch's emails share the
+    object (sending.batch.load), and the colours' contrast and the links' checks cost more than the email."""
+    logo = store.logo.name if store.logo else ""
+    fields = (store.name, store.website_url, store.support_email, store.review_url, logo, store.primary_colour,
+              store.accent_colour, store.background_colour, store.font_family, repr(store.social_links),
+              store.postal_address, settings.SITE_URL, settings.MEDIA_URL)  # fmt: skip
+    remembered = store.__dict__.get("_email_context")
+    if remembered is None or remembered[0] != fields:
+        remembered = store.__dict__["_email_context"] = (fields, _store_context(store))
+    return dict(remembered[1])
+
+
+def _store_context(store) -> dict:
     logo_url = links.absolute(f"{settings.MEDIA_URL.rstrip('/')}/{store.logo.name}") if store.logo else ""
     if logo_url.startswith("media/"):
         logo_url = links.absolute("/" + logo_url)

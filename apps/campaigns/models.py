@@ -159,7 +159,8 @@ class Message(TenantModel):
     # links most emails lack (order, cart, shipment, product, variant, attribution) index only the rows that
     # have one. Writing a win-back email updates five indexes, not thirteen.
     store = store_link(db_index=False)
-    step = models.ForeignKey(FlowStep, on_delete=models.PROTECT, related_name="messages")
+    # Looked up by (step, subject): the index below leads with the step.
+    step = models.ForeignKey(FlowStep, on_delete=models.PROTECT, related_name="messages", db_index=False)
     subject_key = models.CharField(max_length=120, help_text=_("What the email is about: order:17, cart:9…"))
     status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.SCHEDULED)
     transactional = models.BooleanField(default=False)
@@ -233,6 +234,10 @@ class Message(TenantModel):
             models.Index(fields=["esp_message_id"], name="message_esp_id", condition=~models.Q(esp_message_id="")),
             models.Index(fields=["store", "-scheduled_for"], name="message_store_recent"),
             models.Index(fields=["customer", "sent_at"], name="message_customer_sent"),
+            # A flow's earlier email about this subject, and whether a scan's candidate is in the ledger already. The
+            # unique constraint above is the same index on SQLite, but a partitioned ledger cannot have it (its key
+            # lives in MessageKey): without this, each lookup reads every row of the step in each month.
+            models.Index(fields=["step", "subject_key"], name="message_step_subject"),
             *(
                 models.Index(fields=[link], name=f"message_{link}", condition=models.Q(**{f"{link}__isnull": False}))
                 for link in ("order", "cart", "shipment", "product", "variant", "attributed_order")

@@ -6,10 +6,14 @@ absolute addresses emails need (SITE_URL); `*_path` the same for links on our ow
 """
 
 from datetime import timedelta
+from functools import lru_cache
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import get_language
 
 from apps.orders.models import CartLeaveReason
 
@@ -18,6 +22,25 @@ REFERRAL_SALT = "afterglow.feedback.referral"
 PREFERENCES_SALT = "afterglow.feedback.preferences"
 UNSUBSCRIBE_SALT = "afterglow.feedback.unsubscribe"
 CART_REASON_SALT = "afterglow.feedback.cart_reason"
+
+_TOKEN_MARK = "__token__"
+
+
+def token_path(name: str, token: str, **kwargs) -> str:
+    """reverse(name, kwargs={"token": token, **kwargs}), with the route looked up once per name and other
+    arguments: an email carries up to a dozen signed links and a batch renders hundreds of emails, and reverse
+    matches every candidate pattern each time. The token goes in quoted as reverse quotes it."""
+    if "/" in token:  # never in a signing token; reverse knows what to refuse
+        return reverse(name, kwargs={"token": token, **kwargs})
+    route = _route(name, tuple(sorted(kwargs.items())), get_script_prefix(), get_language(),
+                   get_urlconf(settings.ROOT_URLCONF))  # fmt: skip
+    return route.replace(_TOKEN_MARK, quote(token, safe=RFC3986_SUBDELIMS + "/~:@"))
+
+
+@lru_cache(maxsize=512)
+def _route(name: str, others: tuple, script_prefix: str, language: str | None, urlconf) -> str:
+    return reverse(name, kwargs={"token": _TOKEN_MARK, **dict(others)}, urlconf=urlconf)
+
 
 NPS_LINK_MAX_AGE = timedelta(days=180)
 # Long after the abandoned-cart emails (the last goes at 72 h), the answer no longer says why they left.
@@ -48,12 +71,12 @@ def nps_order_id(token: str) -> int | None:
 
 
 def nps_path(order, score: int, *, token: str = "") -> str:
-    return reverse("feedback:nps", kwargs={"token": token or nps_token(order), "score": score})
+    return token_path("feedback:nps", token or nps_token(order), score=score)
 
 
 def nps_thanks_path(order, *, token: str = "") -> str:
     """Where a sent answer lands: the thanks and the follow-up (comment, review, share)."""
-    return reverse("feedback:nps_thanks", kwargs={"token": token or nps_token(order)})
+    return token_path("feedback:nps_thanks", token or nps_token(order))
 
 
 def nps_link(order, score: int) -> str:
@@ -82,7 +105,7 @@ def cart_reason_cart_id(token: str) -> int | None:
 
 
 def cart_reason_path(cart, reason: str, *, token: str = "") -> str:
-    return reverse("feedback:cart_reason", kwargs={"token": token or cart_reason_token(cart), "reason": reason})
+    return token_path("feedback:cart_reason", token or cart_reason_token(cart), reason=reason)
 
 
 def cart_reason_links(cart) -> dict[str, str]:
@@ -94,7 +117,7 @@ def cart_reason_links(cart) -> dict[str, str]:
 
 # --- Referral -------------------------------------------------------------------------------
 def referral_path(order) -> str:
-    return reverse("feedback:referral", kwargs={"token": signing.dumps(order.pk, salt=REFERRAL_SALT)})
+    return token_path("feedback:referral", signing.dumps(order.pk, salt=REFERRAL_SALT))
 
 
 def referral_url(order) -> str:
@@ -107,7 +130,7 @@ def referral_order_id(token: str) -> int | None:
 
 # --- Preference centre and unsubscribe ------------------------------------------------------
 def preferences_path(customer) -> str:
-    return reverse("feedback:preferences", kwargs={"token": signing.dumps(customer.pk, salt=PREFERENCES_SALT)})
+    return token_path("feedback:preferences", signing.dumps(customer.pk, salt=PREFERENCES_SALT))
 
 
 def preferences_url(customer) -> str:
@@ -120,7 +143,7 @@ def preferences_customer_id(token: str) -> int | None:
 
 
 def unsubscribe_path(customer) -> str:
-    return reverse("feedback:unsubscribe", kwargs={"token": signing.dumps(customer.pk, salt=UNSUBSCRIBE_SALT)})
+    return token_path("feedback:unsubscribe", signing.dumps(customer.pk, salt=UNSUBSCRIBE_SALT))
 
 
 def unsubscribe_url(customer) -> str:

@@ -173,3 +173,20 @@ def test_an_insert_naming_a_partition_itself_still_keeps_one_row_per_subject(flo
         )
 
     assert Message.objects.filter(step=step, subject_key="customer:9").count() == 1
+
+
+def test_a_flows_earlier_email_is_found_through_the_step_and_subject_in_each_month(flows):
+    """A partitioned ledger cannot keep the (step, subject) unique index, so every month has a plain one: the
+    previous-step lookup (and a scan's "already in the ledger?") reads the subject's rows, not the step's."""
+    step = flows[FlowKind.WIN_BACK].steps.first()
+    ledger_partitions_ensure(now=datetime(2031, 1, 10, tzinfo=UTC), months_ahead=1)
+    for n in range(3):
+        write_at(step, f"customer:{n}", datetime(2031, 1, 5, tzinfo=UTC))
+    lookup = Message.objects.filter(step=step, subject_key="customer:1").values_list("pk", flat=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = lookup.explain()
+    january = [line for line in plan.splitlines() if "campaigns_message_p203101" in line]
+    assert january and "step_id_subject_key" in january[0], plan
+    assert "subject_key" in plan.split("campaigns_message_p203101", 1)[1].splitlines()[1], plan
