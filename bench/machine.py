@@ -2,7 +2,9 @@
 
 import os
 import platform
+import statistics
 import sys
+import time
 from pathlib import Path
 
 from .report import Section
@@ -62,6 +64,37 @@ def _redis() -> str:
         client.close()
 
 
+def _python_speed() -> str:
+    """A fixed piece of pure-Python work (the kind rendering and seeding do: dicts, strings, small objects), timed
+    five times: the same machine type can be far slower from one day to the next (a shared host), and this says
+    how fast this one was, so two runs' figures can be compared."""
+
+    def work() -> float:
+        started = time.perf_counter()
+        rows = {}
+        for n in range(200_000):
+            key = f"customer:{n % 5_000}"
+            rows[key] = rows.get(key, 0) + len(key.split(":")[0]) * n
+        return time.perf_counter() - started
+
+    runs = [work() for _ in range(5)]
+    return f"{200_000 / statistics.median(runs) / 1e6:.2f} M steps/s (median of 5; spread {min(runs) / max(runs):.0%})"
+
+
+def _postgres_speed() -> str:
+    """The same for the database server: one backend summing ten million generated rows."""
+    from django.db import connection
+
+    runs = []
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            started = time.perf_counter()
+            cursor.execute("SELECT sum(n) FROM generate_series(1, 10000000) AS n")
+            cursor.fetchone()
+            runs.append(time.perf_counter() - started)
+    return f"{10 / statistics.median(runs):.1f} M rows/s (sum over generate_series, median of 3)"
+
+
 def collect() -> Section:
     import django
 
@@ -75,4 +108,6 @@ def collect() -> Section:
     section.row("Django", django.get_version())
     section.row("PostgreSQL server", _postgres())
     section.row("Redis server", _redis())
+    section.row("Python speed", _python_speed())
+    section.row("PostgreSQL speed", _postgres_speed())
     return section
