@@ -71,7 +71,7 @@ def _python_speed() -> str:
 
     def work() -> float:
         started = time.perf_counter()
-        rows = {}
+        rows: dict[str, int] = {}
         for n in range(200_000):
             key = f"customer:{n % 5_000}"
             rows[key] = rows.get(key, 0) + len(key.split(":")[0]) * n
