@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.utils.html import escape
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from apps.campaigns.design.blocks import DESIGN_MODELS, MAX_BLOCKS, DesignInvalid, validate_design
@@ -282,6 +282,7 @@ words_typed = st.lists(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(heading=words_typed, paragraph=words_typed, label=words_typed, with_variable=st.booleans())
+@example(heading="{{customer.last_name}}", paragraph="", label="", with_variable=False)  # another real variable
 def test_arbitrary_words_never_run_template_code_and_only_real_variables_fill(heading, paragraph, label, with_variable):
     if with_variable:
         heading += " {{ customer.first_name }}"
@@ -309,7 +310,9 @@ def test_arbitrary_words_never_run_template_code_and_only_real_variables_fill(he
         if isinstance(piece, Token) and piece.name == "customer.first_name"
     ]
     assert page.count(CANARY) <= len(placed)  # nothing but a variable placed on purpose reaches a value
-    if any(isinstance(piece, Token) for piece in split_tokens(design[0]["text"])):
+    # The first name placed in the heading fills (another variable there, say the last name, fills with its own value).
+    heading_tokens = [piece for piece in split_tokens(design[0]["text"]) if isinstance(piece, Token)]
+    if any(piece.name == "customer.first_name" for piece in heading_tokens):
         assert CANARY in page
     # No template code reaches the reader except as typed text (braces as entities).
     assert "{%" not in page and "{{" not in page
