@@ -110,3 +110,22 @@ def test_a_stored_javascript_social_link_is_not_sent(flows, store, mailoutbox):
     message = schedule(flows, FlowKind.WIN_BACK, "values", customer=buyer, at=NOON_ROME)
     assert message_send(message_id=message.pk).status == MessageStatus.SENT
     assert "javascript:" not in mailoutbox[0].alternatives[0][0]
+
+
+def test_a_brand_changed_on_the_same_store_object_shows_in_the_next_email(store):
+    """The store's email context is worked out once per store object (a batch shares one), but a changed colour,
+    name or social link on that object is what the next email carries, never the remembered one."""
+    from apps.campaigns.context import store_context
+
+    store.primary_colour, store.name, store.social_links = "#ffffff", "Bean & Leaf", {}
+    first = store_context(store)
+    assert first["on_primary"] != "#ffffff" and first["name"] == "Bean & Leaf" and first["social"] == []
+
+    store.primary_colour, store.name = "#111111", "Bean, Leaf {and} Co"
+    store.social_links = {"instagram": "https://instagram.com/beanleaf"}
+    second = store_context(store)
+    assert second["primary_colour"] == "#111111" and second["on_primary"] == "#ffffff"
+    assert second["name"] == "Bean, Leaf {and} Co"
+    assert [link["url"] for link in second["social"]] == ["https://instagram.com/beanleaf"]
+    second["name"] = "changed by a caller"
+    assert store_context(store)["name"] == "Bean, Leaf {and} Co"  # each caller gets its own dict
