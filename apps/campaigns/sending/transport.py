@@ -20,11 +20,15 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import requests
+from anymail.backends.postmark import PostmarkPayload
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
+from anymail.utils import is_lazy, parse_address_list
 from django.conf import settings
 from django.core.mail import get_connection
+from django.utils.encoding import force_str
 
 logger = logging.getLogger(__name__)
 
@@ -53,32 +57,51 @@ def send_all(emails: list) -> list[Result]:
 
 
 class Sender:
-    """Emails handed over as they are rendered. Where the ESP takes batches, each full one is posted from a
-    background thread while the caller renders the next: the ESP's answer (its latency, and the time it takes to
-    read hundreds of messages) overlaps work instead of being waited for. `results()` waits for every call and
-    gives one Result per email, in the order they were added."""
+    """Emails handed over as they are rendered. Where the ESP takes batches, each email's payload is built as it
+    comes (in the caller's thread, which is busy anyway) and each full call is posted from a background thread
+    while the caller renders the next: that thread only waits for the ESP, so it never competes with rendering
+    for the interpreter. `results()` waits for every call and gives one Result per email, in the order added."""
 
     def __init__(self) -> None:
         self.backend = get_connection()
-        self.batches = _is_postmark(self.backend)
-        self.pending: list = []
-        self.posted: list[Future] = []
+        self.postmark = PostmarkBatch(self.backend) if _is_postmark(self.backend) else None
+        self.emails: list = []  # for ESPs without batches: sent concurrently by results()
+        self.known: dict[int, Result] = {}  # refused before any call (an invalid address)
+        self.bodies: list[dict] = []
+        self.positions: list[int] = []
+        self.calls: list[tuple[list[int], Future]] = []
+        self.added = 0
 
     def add(self, email) -> None:
-        self.pending.append(email)
-        if self.batches and len(self.pending) >= _batch_limit():
+        position, self.added = self.added, self.added + 1
+        if self.postmark is None:
+            self.emails.append(email)
+            return
+        body = self.postmark.payload(email)
+        if isinstance(body, Result):
+            self.known[position] = body
+            return
+        self.bodies.append(body)
+        self.positions.append(position)
+        if len(self.bodies) >= _batch_limit():
             self._post_pending()
 
     def results(self) -> list[Result]:
-        if not self.batches:
-            return send_concurrently(self.pending) if self.pending else []
-        if self.pending:
+        if self.postmark is None:
+            return send_concurrently(self.emails) if self.emails else []
+        if self.bodies:
             self._post_pending()
-        return [result for call in self.posted for result in call.result()]
+        results: list[Result | None] = [self.known.get(position) for position in range(self.added)]
+        for positions, call in self.calls:
+            for position, result in zip(positions, call.result(), strict=True):
+                results[position] = result
+        return results  # type: ignore[return-value]
 
     def _post_pending(self) -> None:
-        emails, self.pending = self.pending, []
-        self.posted.append(_poster().submit(PostmarkBatch(self.backend).send, emails))
+        data = json.dumps(self.bodies)
+        call = _poster().submit(self.postmark.post, data, len(self.bodies))  # type: ignore[union-attr]
+        self.calls.append((self.positions, call))
+        self.bodies, self.positions = [], []
 
 
 _posters: dict[int, ThreadPoolExecutor] = {}
@@ -107,30 +130,50 @@ def _is_postmark(backend) -> bool:
 # --- Postmark /email/batch -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _parsed_addresses(addresses: tuple[str, ...], field: str) -> tuple:
+    return tuple(parse_address_list(list(addresses), field=field))
+
+
+def _remembered(field: str):
+    """Anymail's address parsing for `field`, remembered per value: every email of a store has the same sender
+    and reply-to, and the standard library's address parser costs more than the rest of the payload. An
+    EmailAddress is read-only, so sharing one is safe; an invalid address is not remembered (lru_cache keeps no
+    exception) and fails each time with Anymail's own message."""
+
+    def parse(self, value):
+        values = [value] if isinstance(value, str) or is_lazy(value) else list(value or [])
+        return list(_parsed_addresses(tuple(force_str(item) for item in values if item is not None), field))
+
+    return parse
+
+
+class RememberingPostmarkPayload(PostmarkPayload):
+    """Anymail's Postmark payload, with the sender and reply-to addresses parsed once per value."""
+
+    base_message_attrs = tuple(
+        (attr, combiner, f"parse_remembered_{attr}" if attr in ("from_email", "reply_to") else converter)
+        for attr, combiner, converter in PostmarkPayload.base_message_attrs
+    )
+    parse_remembered_from_email = _remembered("from_email")
+    parse_remembered_reply_to = _remembered("reply_to")
+
+
 class PostmarkBatch:
     def __init__(self, backend):
         self.backend = backend
 
-    def send(self, emails: list) -> list[Result]:
-        results: list[Result | None] = [None] * len(emails)
-        bodies, positions = [], []
-        for position, email in enumerate(emails):
-            try:
-                payload = self.backend.build_message_payload(email, self.backend.send_defaults)
-                bodies.append(payload.data)
-            except AnymailInvalidAddress as exc:  # refused before anything reaches the ESP
-                results[position] = Result(INVALID, detail=f"invalid address: {exc}"[:255])
-                continue
-            except AnymailError as exc:  # e.g. a feature this ESP lacks: nothing left this machine
-                results[position] = Result(REFUSED, detail=f"not sendable through Postmark: {exc}"[:255])
-                continue
-            positions.append(position)
-        if bodies:
-            for position, result in zip(positions, self._post(bodies), strict=True):
-                results[position] = result
-        return results  # type: ignore[return-value]
+    def payload(self, email) -> dict | Result:
+        """The message as Anymail's Postmark backend would send it alone, or why it cannot go at all."""
+        try:
+            return RememberingPostmarkPayload(email, self.backend.send_defaults, self.backend).data
+        except AnymailInvalidAddress as exc:  # refused before anything reaches the ESP
+            return Result(INVALID, detail=f"invalid address: {exc}"[:255])
+        except AnymailError as exc:  # e.g. a feature this ESP lacks: nothing left this machine
+            return Result(REFUSED, detail=f"not sendable through Postmark: {exc}"[:255])
 
-    def _post(self, bodies: list[dict]) -> list[Result]:
+    def post(self, data: str, count: int) -> list[Result]:
+        """One /email/batch call with `count` messages (`data`, their JSON array): one Result each, in order."""
         backend = self.backend
         url = f"{backend.api_url}email/batch"
         headers = {
@@ -139,17 +182,17 @@ class PostmarkBatch:
             "X-Postmark-Server-Token": backend.server_token,
         }
         try:
-            response = _session().post(url, data=json.dumps(bodies), headers=headers, timeout=backend.timeout)
+            response = _session().post(url, data=data.encode(), headers=headers, timeout=backend.timeout)
         except requests.exceptions.ConnectTimeout as exc:  # no connection: nothing left this machine
-            return [Result(RETRY, detail=f"ESP unreachable: {exc}"[:255])] * len(bodies)
+            return [Result(RETRY, detail=f"ESP unreachable: {exc}"[:255])] * count
         except requests.exceptions.ConnectionError as exc:
             if _maybe_delivered(exc):
-                return [_unknown("the connection broke after the batch was sent; it may have been sent")] * len(bodies)
-            return [Result(RETRY, detail=f"ESP unreachable: {exc}"[:255])] * len(bodies)
+                return [_unknown("the connection broke after the batch was sent; it may have been sent")] * count
+            return [Result(RETRY, detail=f"ESP unreachable: {exc}"[:255])] * count
         except requests.RequestException as exc:  # a read timeout, or anything else once the request left
             logger.warning("Postmark batch call failed after sending: %s", type(exc).__name__)
-            return [_unknown()] * len(bodies)
-        return self._parse(response, len(bodies))
+            return [_unknown()] * count
+        return self._parse(response, count)
 
     def _parse(self, response, expected: int) -> list[Result]:
         status_code = response.status_code
