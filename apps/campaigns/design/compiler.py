@@ -26,6 +26,7 @@ from apps.core.safe_values import css_colour, css_font_family, web_url
 
 from ..plaintext import normalise, text_template_source
 from ..template_budget import TemplateError
+from .prefill import prefilled
 from .variables import Token, split_tokens, template_for
 
 DEFAULT_FONT = "-apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans KR', Arial, sans-serif"
@@ -655,10 +656,12 @@ def design_key(blocks: list[dict], *, language: str, brand: Brand) -> str:
 
 
 def fill(compiled: CompiledEmail, context: dict) -> str:
-    """The email's HTML for one recipient."""
-    return compiled.html.render(Context({**context, "addresses": compiled.addresses}, autoescape=True))
+    """The email's HTML for one recipient (what all recipients share filled in once: prefill)."""
+    values = {**context, "addresses": compiled.addresses}
+    return prefilled(compiled.html, values, autoescape=True).render(Context(values, autoescape=True))
 
 
 def fill_text(compiled: CompiledEmail, context: dict) -> str:
     """The email's text part for one recipient: the same variables, unescaped (it is text)."""
-    return normalise(compiled.text.render(Context({**context, "addresses": compiled.addresses}, autoescape=False)))
+    values = {**context, "addresses": compiled.addresses}
+    return normalise(prefilled(compiled.text, values, autoescape=False).render(Context(values, autoescape=False)))
