@@ -190,3 +190,20 @@ def test_a_flows_earlier_email_is_found_through_the_step_and_subject_in_each_mon
     january = [line for line in plan.splitlines() if "campaigns_message_p203101" in line]
     assert january and "step_id_subject_key" in january[0], plan
     assert "subject_key" in plan.split("campaigns_message_p203101", 1)[1].splitlines()[1], plan
+
+
+def test_sent_bodies_are_compressed_with_lz4_in_every_month_made_now_or_later(flows):
+    step = flows[FlowKind.WIN_BACK].steps.first()
+    made = ledger_partitions_ensure(now=datetime(2031, 5, 1, tzinfo=UTC), months_ahead=0)
+    assert made == ["campaigns_message_p203105"]
+    page = "<p>" + " ".join(f"buyer {n} opened the email" for n in range(2_000)) + "</p>"  # well over the TOAST line
+    for created_at in (timezone.now(), datetime(2031, 5, 9, tzinfo=UTC)):
+        pk = write_at(step, f"customer:{created_at:%Y%m}", created_at)
+        Message.objects.filter(pk=pk).update(body_html=page, body_text=page)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_column_compression(body_html), pg_column_compression(body_text), body_html = %s "
+                "FROM campaigns_message WHERE id = %s",
+                [page, pk],
+            )
+            assert cursor.fetchone() == ("lz4", "lz4", True)
