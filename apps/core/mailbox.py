@@ -4,6 +4,7 @@ import re
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.utils import parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -15,9 +16,11 @@ class InvalidMailbox(ValueError):
     """The address is not one any mail system accepts."""
 
 
+@lru_cache(maxsize=1024)
 def mailbox(display_name: str, address: str) -> str:
     """`"Smith, Jones & Co" <hello@shop.example>`: the name quoted wherever RFC 5322 needs it (a comma, a
-    quote, an @), so "Smith, Jones & Co" is one sender, not two addresses."""
+    quote, an @), so "Smith, Jones & Co" is one sender, not two addresses. Remembered per name and address
+    (every email of a store has the same sender); an invalid one raises each time."""
     name = " ".join(CONTROL_CHARACTERS.sub(" ", display_name or "").split())
     try:
         return str(Address(display_name=name, addr_spec=address.strip()))
