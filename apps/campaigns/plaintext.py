@@ -86,11 +86,19 @@ class _TextExtractor(HTMLParser):
         return "".join(_BRACES.get(char, char) for char in text) if ("{" in text or "}" in text) else text
 
 
+# Two or more line breaks with nothing between them but spaces and lines holding only a spacer's (thin) space.
+_PARAGRAPH_BREAK = re.compile(r"[ \t]*\n(?:[ \t\u00a0\u2009\u200a]*\n)+[ \t]*")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+_SPACES = re.compile(r"[ \t]+")
+
+
 def normalise(text: str) -> str:
-    text = re.sub(r"[ \t]+", " ", text)  # non-breaking spaces stay: "39 000 ₽" must not break
-    text = re.sub(r" *\n *", "\n", text)
-    text = re.sub(r"\n[\u00a0\u2009\u200a ]+(?=\n)", "\n", text)  # a spacer's lone (thin) space
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    """Spaces and tabs to one space, none around a line break, at most one empty line between paragraphs.
+    Non-breaking spaces inside a line stay: "39 000 ₽" must not break. (A layout's text is mostly blank
+    lines: they go first, in one pass, before the rest is looked at.)"""
+    text = _PARAGRAPH_BREAK.sub("\n\n", text)
+    text = _LINE_BREAK.sub("\n", text)
+    return _SPACES.sub(" ", text).strip() + "\n"
 
 
 def html_to_text(page: str) -> str:
