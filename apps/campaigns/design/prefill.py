@@ -26,6 +26,7 @@ from django.template.base import (
     VariableNode,
 )
 from django.template.defaulttags import ForNode, IfNode, TemplateLiteral, TemplateTagNode, WithNode
+from django.utils import timezone, translation
 
 SHARED = ("store", "addresses", "language")  # what every email of one store, design and language shares
 IMPURE_FILTERS = {"random"}
@@ -45,9 +46,13 @@ class Filled(Node):
 
 def prefilled(template: Template, context: dict, *, autoescape: bool) -> Template:
     """`template` with the nodes that read only `context`'s shared values rendered. Remembered per template,
-    escaping and shared values (the store's as they are now: a changed brand is a new entry)."""
+    escaping, active language and time zone, and shared values (the store's as they are now: a changed brand
+    is a new entry)."""
     shared = {name: context[name] for name in SHARED if name in context}
-    key = (id(template), autoescape, json.dumps(shared, sort_keys=True, default=str))
+    # What a node's output depends on besides the values: the active language (numbers and dates are written
+    # in it) and time zone (a datetime is shown in it).
+    active = (translation.get_language(), timezone.get_current_timezone_name())
+    key = (id(template), autoescape, active, json.dumps(shared, sort_keys=True, default=str))
     kept = _prefilled.get(key)
     if kept is not None and kept[0] is template:
         return kept[1]

@@ -2,9 +2,12 @@
 the one a whole fill would give them, in HTML and text, for every default design and language, with hostile
 values, and a store that changes its brand between two emails shows the new one."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.template import Context
 from django.template.base import VariableNode
+from django.utils import timezone, translation
 
 from apps.campaigns.copy import LANGUAGES
 from apps.campaigns.design.compiler import ENGINE, Brand, compile_design, fill, fill_text
@@ -113,3 +116,14 @@ def test_a_store_without_social_links_or_address_fills_the_same_as_whole():
     compiled = compile_design(design, language="ru", brand=Brand.of(context["store"]), labels=context["labels"])
     assert fill(compiled, context) == whole_html(compiled, context)
     assert fill_text(compiled, context) == whole_text(compiled, context)
+
+
+def test_a_store_value_is_written_in_the_language_and_time_zone_active_for_each_email():
+    template = ENGINE.from_string("{{ store.rating }} · {{ store.opened }} · {{ customer.first_name }}")
+    context = {"store": {"rating": 1234.5, "opened": datetime(2026, 1, 2, 23, 30, tzinfo=UTC)}, "customer": {}}
+    for language, zone in (("it", "Europe/Rome"), ("en", "UTC"), ("it", "Asia/Seoul")):
+        with translation.override(language), timezone.override(zone):
+            ready = prefilled(template, context, autoescape=True).render(Context(context))
+            assert ready == template.render(Context(context))
+    with translation.override("it"), timezone.override("Asia/Seoul"):
+        assert "1234,5" in ready and "03 Gennaio 2026 08:30" in ready  # Seoul is 9 hours ahead
