@@ -5,6 +5,7 @@ import pytest
 from apps.campaigns.models import Flow, MessagingPolicy
 from apps.campaigns.services.flows import flows_install_defaults
 from tests.campaigns import esp
+from tests.campaigns.batch_esp import TOKEN, FakePostmark
 from tests.stores.factories import StoreFactory
 
 
@@ -35,3 +36,13 @@ def scripted_esp(settings):
     esp.SCRIPT.clear()
     yield esp.SCRIPT
     esp.SCRIPT.clear()
+
+
+@pytest.fixture
+def postmark(settings, httpserver):
+    """Anymail's Postmark backend pointed at a fake /email/batch (tests.campaigns.batch_esp)."""
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": TOKEN, "POSTMARK_API_URL": httpserver.url_for("/")}
+    fake = FakePostmark()
+    httpserver.expect_request("/email/batch", method="POST").respond_with_handler(fake)
+    return fake

@@ -35,15 +35,6 @@ def at_noon():
         yield
 
 
-@pytest.fixture
-def postmark(settings, httpserver):
-    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
-    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": TOKEN, "POSTMARK_API_URL": httpserver.url_for("/")}
-    fake = FakePostmark()
-    httpserver.expect_request("/email/batch", method="POST").respond_with_handler(fake)
-    return fake
-
-
 def win_backs(store, flows, count: int, *, first: int = 0) -> list[Message]:
     """`count` due win-back emails, each to its own consenting buyer."""
     step = flows[FlowKind.WIN_BACK].steps.get(key="values")

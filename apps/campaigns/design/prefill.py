@@ -4,12 +4,12 @@ A batch fills one design's template for hundreds of buyers of one store. Most of
 store (name, links, social networks, postal address): those are rendered once per store and language, and
 only the nodes that read the recipient's values (links, coupon, subject) are rendered per email.
 
-A node is filled in ahead only when every variable it reads is one of the shared names; a filter that is not a
-pure function of its input (`random`) stays per email. A template holding any tag but text, variables, if,
+A node is filled in ahead only when every variable it reads is one of the shared names; a filter that is not
+a pure function of its input (`random`) stays per email. A template holding any tag but text, variables, if,
 for, with and templatetag (whose outputs depend on nothing else, and which bind no names for later nodes) is
-left whole. An `{% if %}` whose conditions
-read only shared values is decided ahead, and its chosen branch filled in the same way. The output is the
-same as filling the whole template per recipient: tests/campaigns/design/test_prefill.py compares them.
+left whole. An `{% if %}` whose conditions read only shared values is decided ahead, and its chosen branch
+filled in the same way. The output is the same as filling the whole template per recipient (and in the same
+active language and time zone): tests/campaigns/design/test_prefill.py compares them.
 """
 
 import json

@@ -102,7 +102,6 @@ def test_what_reads_the_recipient_or_is_not_pure_is_filled_per_email(source, sho
             assert not any(isinstance(node, Filled) for node in ready.nodelist)
         else:
             assert ready.render(Context(context)) == template.render(Context(context))
-    assert prefilled(ENGINE.from_string(source), {"store": store()}, autoescape=True) is not None
 
 
 def test_a_template_with_a_tag_of_unknown_effect_is_left_whole():
