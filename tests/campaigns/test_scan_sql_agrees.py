@@ -6,10 +6,12 @@ refunded orders, answered surveys, parcels in trouble, the holdout group and A/B
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 
 from apps.campaigns.abtest import in_holdout, variant_for
+from apps.campaigns.flows import win_back
 from apps.campaigns.models import Flow, FlowKind, FlowStep, Message, MessageStatus, MessagingPolicy, Variant
 from apps.campaigns.scans import run_scan, set_based
 from apps.campaigns.scans.abtest_sql import Sha256Point, holdout_condition, variant_expression
@@ -321,6 +323,29 @@ def test_the_set_based_scan_writes_the_rows_the_row_by_row_scan_writes(world, st
     assert again.messages_created == python_again.messages_created == 0
     # one statement per step, whatever the candidates: a handful of queries in all
     assert one_statement.queries <= 16
+
+
+@pytest.mark.postgres
+def test_the_win_back_scan_reads_its_lapsed_customers_once_for_every_step_and_audience(world, store):
+    # given win-back steps for three audiences and for everyone, when the scan runs (twice)
+    with CaptureQueriesContext(connection) as queries:
+        first = run_scan("lapsed_customers", store=store, now=NOW)[0]
+        again = run_scan("lapsed_customers", store=store, now=NOW)[0]
+    # then each run plans every step in one statement that reads the customers once
+    statements = [query["sql"] for query in queries if query["sql"].startswith("WITH candidates")]
+    assert len(statements) == 2
+    assert statements[0].count('FROM "customers_customer"') == 1
+    # and every step got the customers of its audience: the offers one audience each, the rest everyone
+    planned = Message.objects.filter(step__flow__kind=FlowKind.WIN_BACK, customer__isnull=False)
+    by_step = {step.key: step for step in FlowStep.objects.filter(store=store, flow__kind=FlowKind.WIN_BACK)}
+    for key, step in by_step.items():
+        audience = (step.conditions or {}).get("audience")
+        customers = list(Customer.objects.filter(messages__in=planned.filter(step=step)))
+        assert customers, f"step {key} planned nobody"
+        if audience:
+            assert {win_back.audience(top_percent=c.rfm_top_percent, segment=c.rfm_segment,
+                                      orders_count=c.orders_count) for c in customers} == {audience}  # fmt: skip
+    assert first.messages_created == planned.count() and again.messages_created == 0
 
 
 @pytest.mark.postgres

@@ -68,7 +68,7 @@ def scan(store: Store, now: datetime) -> ScanResult:
         found = candidates(store, step, now, flow=flow, policy=policy)
         if set_based.set_based():
             # The SELECT leaves out carts this step planned already: what it yields is what it inserts.
-            inserted = set_based.insert([(step, found, ledger_row(step))])
+            inserted = set_based.insert(found, [set_based.StepPlan(step, ledger_row(step))])
             result.add(ScanResult(candidates=len(inserted), messages=len(inserted)))
             continue
         delay = timedelta(minutes=step.delay_minutes)

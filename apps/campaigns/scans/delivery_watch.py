@@ -88,7 +88,7 @@ def scan(store: Store, now: datetime) -> ScanResult:
         shipments = apology_candidates(store, step, now, flow=flow, policy=policy)
         if set_based.set_based():
             # One statement per step, in turn: a parcel gets one apology, whichever step planned it first.
-            result.messages += len(set_based.insert([(step, shipments, ledger_row(now))]))
+            result.messages += len(set_based.insert(shipments, [set_based.StepPlan(step, ledger_row(now))]))
             continue
         for rows in batches(shipments, "order_id", "order__email", "order__customer_id"):
             result.messages += schedule(

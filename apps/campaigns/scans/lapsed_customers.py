@@ -70,10 +70,10 @@ def scan(store: Store, now: datetime) -> ScanResult:
         # now would otherwise hide its customers from the steps after it).
         plans = []
         for step in steps:
-            wanted = (step.conditions or {}).get("audience")  # win_back.step_is_for, as a filter
-            rows = found.filter(win_back.audience_q(wanted)) if wanted else found
-            plans.append((step, rows, ledger_row(step, now)))
-        inserted = set_based.insert(plans)
+            wanted = (step.conditions or {}).get("audience")  # win_back.step_is_for, as a condition
+            only = win_back.audience_q(wanted) if wanted else None
+            plans.append(set_based.StepPlan(step, ledger_row(step, now), only))
+        inserted = set_based.insert(found, plans)
         # Candidates: the lapses that entered the series (one subject key per customer and lapse).
         return ScanResult(candidates=len({key for _pk, key in inserted}), messages=len(inserted))
     fields = ("email", "last_order_at", "rfm_segment", "rfm_top_percent", "orders_count")

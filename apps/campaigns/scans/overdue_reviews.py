@@ -104,7 +104,7 @@ def scan(store: Store, now: datetime) -> ScanResult:
         found = candidates(store, step, now, flow=flow, policy=policy, survey_step=survey)
         if set_based.set_based():
             # The SELECT leaves out orders this step planned already: what it yields is what it inserts.
-            inserted = set_based.insert([(step, found, ledger_row(now))])
+            inserted = set_based.insert(found, [set_based.StepPlan(step, ledger_row(now))])
             result.add(ScanResult(candidates=len(inserted), messages=len(inserted)))
             continue
         for rows in batches(found, "email", "customer_id"):

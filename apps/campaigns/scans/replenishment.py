@@ -141,7 +141,7 @@ def scan(store: Store, now: datetime) -> ScanResult:
         if set_based.set_based():
             # The SELECT leaves out reminders this step planned already: what it yields is what it inserts
             # (two lines of one product in one order are one reminder).
-            inserted = set_based.insert([(step, found, ledger_row(now))])
+            inserted = set_based.insert(found, [set_based.StepPlan(step, ledger_row(now))])
             result.add(ScanResult(candidates=len(inserted), messages=len(inserted)))
             continue
         for rows in batches(found, "order_id", "customer_id", "email", "product_id", "product__name", "lasts_days"):

@@ -25,8 +25,10 @@ from django.db.models import (
     DurationField,
     Expression,
     ExpressionWrapper,
+    Func,
     JSONField,
     PositiveSmallIntegerField,
+    Q,
     QuerySet,
     Value,
     When,
@@ -82,17 +84,17 @@ def _text(value: str) -> Value:
     return Value(value, output_field=CharField())
 
 
-def ledger_columns(step: FlowStep, row: LedgerRow) -> dict[str, Expression]:
-    """campaigns_message column → its expression, for one step. The columns left out (attempts, the content,
-    created_at…) get their model defaults from insert_from_select."""
+def ledger_columns(step: FlowStep, row: LedgerRow, written_at: str) -> dict[str, Expression]:
+    """campaigns_message column → its expression, for one step, written at `written_at` (ISO). The columns left
+    out (attempts, the content, created_at…) get their model defaults from insert_from_select."""
     flow = step.flow
-    written_at = _text(timezone.now().isoformat())
+    at = _text(written_at)
     window = definition_for(flow.kind).window(step)
     variants = getattr(step, "live_variants", None)  # prefetched by steps.live_steps
     if variants is None:
         variants = list(step.variants.filter(retired=False).order_by("label"))
     scheduled = JSONObject(
-        at=written_at, action=_text("scheduled"), rule=_text("trigger"), reason=row.why
+        at=at, action=_text("scheduled"), rule=_text("trigger"), reason=row.why
     )  # the keys messages_schedule writes
     columns: dict[str, Expression] = {
         "store_id": Value(step.store_id, output_field=BigIntegerField()),
@@ -117,9 +119,7 @@ def ledger_columns(step: FlowStep, row: LedgerRow) -> dict[str, Expression]:
         }
         return columns
     reason = holdout_reason(flow)
-    skipped = JSONObject(
-        at=written_at, action=_text(MessageStatus.SKIPPED), rule=_text("holdout"), reason=_text(reason)
-    )
+    skipped = JSONObject(at=at, action=_text(MessageStatus.SKIPPED), rule=_text("holdout"), reason=_text(reason))
     columns |= {
         "status": Case(When(held, then=_text(MessageStatus.SKIPPED)), default=_text(MessageStatus.SCHEDULED)),
         "reason": Case(When(held, then=_text(reason)), default=_text("")),
@@ -141,12 +141,58 @@ def _column_type(column: str):
     return BigIntegerField() if field.is_relation else field
 
 
-def compiled_select(step: FlowStep, candidates: QuerySet, row: LedgerRow) -> tuple[str, tuple, list[str]]:
-    """The candidate query as the SELECT of ledger rows: (sql, params, the ledger columns it yields in order)."""
-    columns = ledger_columns(step, row)
-    # Each cast to its column's type: the SELECTs of several steps are joined by UNION ALL, where a NULL or a
-    # text literal in one would not settle the type of the others.
-    aliases = {f"{PREFIX}{column}": Cast(expression, _column_type(column)) for column, expression in columns.items()}
+class ArrayOf(Func):
+    """ARRAY[a, b, …] (PostgreSQL): one value per step, unnested by the outer SELECT of `compiled_select`."""
+
+    template = "ARRAY[%(expressions)s]"
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One step of a statement: what each candidate becomes for it, and, when the step is for some of the
+    candidates only (a win-back step for one audience), the condition that picks them."""
+
+    step: FlowStep
+    row: LedgerRow
+    only: Q | None = None
+
+
+def compiled_select(candidates: QuerySet, plans: Sequence[StepPlan]) -> tuple[str, tuple, list[str]]:
+    """The candidate query as the SELECT of ledger rows for every step in `plans`: (sql, params, the ledger
+    columns it yields in order).
+
+    Several steps read the candidates once (a UNION ALL of one SELECT per step ran the candidate query once per
+    step). The inner SELECT yields each candidate once, with every column that differs between the steps as an
+    array of the steps' values (the step id NULL where the step is not for that candidate); the outer SELECT
+    unnests the arrays into one row per step and drops the NULL steps. `OFFSET 0` keeps the inner SELECT a
+    subquery of its own, so the texts and JSON common to all steps are computed once per candidate, not once
+    per step."""
+    if not plans:
+        raise ValueError("compiled_select needs at least one step")
+    written_at = timezone.now().isoformat()
+    per_step = [ledger_columns(plan.step, plan.row, written_at) for plan in plans]
+    columns = list(per_step[0])
+    if any(list(step_columns) != columns for step_columns in per_step):
+        raise ValueError("every step must yield the same ledger columns")
+    if len(plans) == 1 and plans[0].only is not None:
+        candidates = candidates.filter(plans[0].only)
+    fanned = len(plans) > 1
+    aliases: dict[str, Expression] = {}
+    stepwise: list[str] = []
+    for column in columns:
+        alias, field = f"{PREFIX}{column}", _column_type(column)
+        # Each cast to its column's type: a NULL or a text literal would not settle the type of an array.
+        each: list[Expression] = [Cast(step_columns[column], field) for step_columns in per_step]
+        if fanned and column == "step_id":
+            each = [
+                Case(When(plan.only, then=value), output_field=field) if plan.only is not None else value
+                for plan, value in zip(plans, each, strict=True)
+            ]
+        if fanned and (column == "step_id" or any(value != each[0] for value in each)):
+            aliases[alias] = ArrayOf(*each, output_field=field)
+            stepwise.append(alias)
+        else:
+            aliases[alias] = each[0]
     rows = (
         candidates.order_by()
         .annotate(**aliases)
@@ -154,20 +200,20 @@ def compiled_select(step: FlowStep, candidates: QuerySet, row: LedgerRow) -> tup
         .values_list(*aliases)
     )
     sql, params = rows.query.sql_with_params()
-    return sql, tuple(params), list(columns)
+    if fanned:
+        quote = connection.ops.quote_name
+        listed = ", ".join(f"{'step' if alias in stepwise else 'fanned'}.{quote(alias)}" for alias in aliases)
+        arrays = ", ".join(f"fanned.{quote(alias)}" for alias in stepwise)
+        names = ", ".join(quote(alias) for alias in stepwise)
+        sql = (
+            f"SELECT {listed} FROM ({sql} OFFSET 0) AS fanned CROSS JOIN LATERAL unnest({arrays}) AS step({names}) "
+            f"WHERE step.{quote(PREFIX + 'step_id')} IS NOT NULL"
+        )
+    return sql, tuple(params), columns
 
 
-def insert(plans: Sequence[tuple[FlowStep, QuerySet, LedgerRow]]) -> list[tuple[int, str]]:
-    """Insert every plan's ledger rows in ONE statement (their SELECTs joined by UNION ALL, so all of them see
+def insert(candidates: QuerySet, plans: Sequence[StepPlan]) -> list[tuple[int, str]]:
+    """Insert the ledger rows of every step in `plans` for these candidates in ONE statement (so every step sees
     the ledger as it was before it); returns (id, subject_key) of the rows inserted now."""
-    selects, params, columns = [], [], None
-    for step, candidates, row in plans:
-        sql, step_params, step_columns = compiled_select(step, candidates, row)
-        if columns is not None and step_columns != columns:
-            raise ValueError("every step's SELECT must yield the same ledger columns")
-        columns = step_columns
-        selects.append(f"({sql})" if len(plans) > 1 else sql)
-        params.extend(step_params)
-    if columns is None:
-        return []
-    return insert_from_select(select_sql=" UNION ALL ".join(selects), params=params, columns=columns)
+    sql, params, columns = compiled_select(candidates, plans)
+    return insert_from_select(select_sql=sql, params=params, columns=columns)
