@@ -14,11 +14,15 @@ that `timezone` and builds psycopg's loader when psycopg asks for one.
 from datetime import UTC
 
 import psycopg
+from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 TIMESTAMPTZ_OID = psycopg.postgres.types["timestamptz"].oid
 # psycopg's own text loader for timestamptz: the C one when psycopg's binary or C package is installed.
-PSYCOPG_LOADER = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+_loader = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+if _loader is None:  # psycopg always has one; a future release without it should fail loudly, here
+    raise ImportError("psycopg has no text loader for timestamptz")
+PSYCOPG_LOADER: type[Loader] = _loader
 
 
 class UtcTimestamptzLoader:
