@@ -14,7 +14,7 @@ that `timezone` and builds psycopg's loader when psycopg asks for one.
 from datetime import UTC
 
 import psycopg
-from psycopg.adapt import Loader
+from psycopg.abc import Loader
 from psycopg.pq import Format
 
 TIMESTAMPTZ_OID = psycopg.postgres.types["timestamptz"].oid
