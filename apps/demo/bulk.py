@@ -450,8 +450,10 @@ def constraints_deferred(
     cheaper to build afresh at the end.
 
     Run it inside a transaction: the tables stay locked against everyone else until it commits, and
-    if any row breaks a rebuilt constraint the error rolls the whole load back. Primary keys, check
-    constraints and constraints other tables' keys point at stay in place.
+    if any row breaks a rebuilt constraint the error rolls the whole load back. Primary keys are dropped too
+    when no foreign key outside the load points at them (tracking events, order and cart lines: a key kept up
+    row by row cost the load more than building it by one sort at the end); check constraints and the keys
+    other tables point at stay in place.
     """
     connection = connections[using]
     tables = [connection.ops.quote_name(model._meta.db_table) for model in model_list]
@@ -494,16 +496,31 @@ def constraints_deferred(
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         for name, _, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, c.conname, c.contype, pg_get_constraintdef(c.oid)
+            FROM pg_constraint c
+            WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'p'
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)
+            """,
+            [tables],
+        )
+        primary = cursor.fetchall()
+        for table, name, _, _ in primary:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     if progress:
-        progress(f"dropped {len(foreign)} foreign keys, {len(unique)} unique constraints and {len(indexes)} indexes")
+        progress(
+            f"dropped {len(foreign)} foreign keys, {len(primary)} primary keys, {len(unique)} unique constraints "
+            f"and {len(indexes)} indexes"
+        )
 
     yield
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        for table, name, _, definition in unique:
+        for table, name, _, definition in primary + unique:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
         for _, definition, _ in indexes:
             cursor.execute(definition)

@@ -287,6 +287,28 @@ def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch):
     assert bulk_table_schema() == schema_before
 
 
+@pytest.mark.postgres
+def test_a_load_that_repeats_an_id_fails_when_its_keys_are_rebuilt_and_leaves_nothing():
+    from django.db import IntegrityError, transaction
+
+    from apps.demo.bulk import constraints_deferred
+
+    # given a customer, and consent events loaded without the table's primary key (no other table points at it)
+    store = Store.objects.create(slug="bulk", name="Bulk")
+    customer = Customer.objects.create(store=store, email="a@example.com")
+    schema_before = bulk_table_schema()
+    first, now = next_id(ConsentEvent), timezone.now()
+    fields = ["id", "store", "customer", "granted", "source", "occurred_at"]
+    rows = [(first, store.pk, customer.pk, True, "checkout", now), (first, store.pk, customer.pk, False, "email", now)]
+    # when two rows share an id, then the load fails as the key is built again
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with constraints_deferred([ConsentEvent], progress=lambda message: None):
+            assert bulk_insert(ConsentEvent, fields, rows) == 2
+    # and nothing of it stays, the key included
+    assert not ConsentEvent.objects.filter(customer=customer).exists()
+    assert bulk_table_schema() == schema_before
+
+
 def bulk_table_schema() -> set[tuple[str, str]]:
     """Every index and constraint definition on the tables the seed loads in bulk."""
     from django.db import connection
