@@ -301,9 +301,9 @@ def test_a_load_that_repeats_an_id_fails_when_its_keys_are_rebuilt_and_leaves_no
     fields = ["id", "store", "customer", "granted", "source", "occurred_at"]
     rows = [(first, store.pk, customer.pk, True, "checkout", now), (first, store.pk, customer.pk, False, "email", now)]
     # when two rows share an id, then the load fails as the key is built again
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with constraints_deferred([ConsentEvent], progress=lambda message: None):
-            assert bulk_insert(ConsentEvent, fields, rows) == 2
+    deferred = constraints_deferred([ConsentEvent], progress=lambda message: None)
+    with pytest.raises(IntegrityError), transaction.atomic(), deferred:
+        assert bulk_insert(ConsentEvent, fields, rows) == 2
     # and nothing of it stays, the key included
     assert not ConsentEvent.objects.filter(customer=customer).exists()
     assert bulk_table_schema() == schema_before
