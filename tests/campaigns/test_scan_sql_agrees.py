@@ -348,6 +348,15 @@ def test_the_win_back_scan_reads_its_lapsed_customers_once_for_every_step_and_au
     assert first.messages_created == planned.count() and again.messages_created == 0
 
 
+def test_a_sliced_candidate_query_is_refused_not_planned_in_part(store, flows):
+    from apps.campaigns.scans import lapsed_customers
+
+    step = FlowStep.objects.filter(store=store, flow__kind=FlowKind.WIN_BACK).select_related("flow").first()
+    plans = [set_based.StepPlan(step, lapsed_customers.ledger_row(step, NOW))]
+    with pytest.raises(ValueError, match="not a slice"):
+        set_based.compiled_select(Customer.objects.filter(store=store)[:10], plans)
+
+
 @pytest.mark.postgres
 def test_variants_and_holdout_in_sql_agree_with_python_key_by_key(store, flows):
     step = FlowStep.objects.get(store=store, key="reminder-1h")

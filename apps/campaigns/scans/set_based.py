@@ -169,6 +169,8 @@ def compiled_select(candidates: QuerySet, plans: Sequence[StepPlan]) -> tuple[st
     per step."""
     if not plans:
         raise ValueError("compiled_select needs at least one step")
+    if candidates.query.is_sliced:  # its LIMIT/OFFSET would meet the OFFSET 0 below, and a scan plans every candidate
+        raise ValueError("compiled_select takes the whole candidate query, not a slice of it")
     written_at = timezone.now().isoformat()
     per_step = [ledger_columns(plan.step, plan.row, written_at) for plan in plans]
     columns = list(per_step[0])
