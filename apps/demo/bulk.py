@@ -460,6 +460,8 @@ def constraints_deferred(
     if connection.vendor != "postgresql" or not tables:
         yield
         return
+    if not connection.in_atomic_block:  # each ALTER would commit alone: a failed rebuild would leave tables bare
+        raise RuntimeError("constraints_deferred must run inside a transaction (transaction.atomic)")
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -506,6 +508,10 @@ def constraints_deferred(
             [tables],
         )
         primary = cursor.fetchall()
+        if callable(drop_indexes):
+            primary = [row for row in primary if drop_indexes(row[0], _key_columns(row[3]))]
+        elif not drop_indexes:
+            primary = []
         for table, name, _, _ in primary:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")

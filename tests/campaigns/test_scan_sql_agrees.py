@@ -3,16 +3,19 @@ path writes (candidates read into Python, planned through messages_schedule), ov
 the rules are about: history, events before the flow went live, late reports, converted carts, cancelled and
 refunded orders, answered surveys, parcels in trouble, the holdout group and A/B variants."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Value
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
 
 from apps.campaigns.abtest import in_holdout, variant_for
 from apps.campaigns.flows import win_back
 from apps.campaigns.models import Flow, FlowKind, FlowStep, Message, MessageStatus, MessagingPolicy, Variant
+from apps.campaigns.rules import policy_for
 from apps.campaigns.scans import run_scan, set_based
 from apps.campaigns.scans.abtest_sql import Sha256Point, holdout_condition, variant_expression
 from apps.campaigns.scans.replenishment import interval_days
@@ -346,6 +349,41 @@ def test_the_win_back_scan_reads_its_lapsed_customers_once_for_every_step_and_au
             assert {win_back.audience(top_percent=c.rfm_top_percent, segment=c.rfm_segment,
                                       orders_count=c.orders_count) for c in customers} == {audience}  # fmt: skip
     assert first.messages_created == planned.count() and again.messages_created == 0
+
+
+@pytest.mark.postgres
+def test_steps_whose_values_differ_only_in_type_each_write_their_own(world, store):
+    from apps.campaigns.scans import lapsed_customers
+
+    # given two win-back steps whose reasons differ only as True and 1 (equal to Python, not to PostgreSQL)
+    steps = list(FlowStep.objects.filter(store=store, flow__kind=FlowKind.WIN_BACK).select_related("flow"))[-2:]
+    flow = steps[0].flow
+    found = lapsed_customers.candidates(store, steps, NOW, flow=flow, policy=policy_for(store))
+    plans = []
+    for step, reason in zip(steps, (Value(True), Value(1)), strict=True):
+        row = lapsed_customers.ledger_row(step, NOW)
+        plans.append(set_based.StepPlan(step, dataclasses.replace(row, why=Cast(reason, TextField()))))
+    # when both are planned in one statement
+    inserted = set_based.insert(found, plans)
+    # then each step's rows carry its own reason
+    assert inserted
+    for step, expected in zip(steps, ("true", "1"), strict=True):
+        reasons = {message.trace[0]["reason"] for message in Message.objects.filter(step=step)}
+        assert reasons == {expected}
+
+
+@pytest.mark.postgres
+def test_a_win_back_step_for_an_audience_nobody_is_in_plans_nobody_either_way(world, store):
+    # given a step whose audience is misspelt
+    step = FlowStep.objects.get(store=store, key="offer-vip")
+    FlowStep.objects.filter(pk=step.pk).update(conditions={"audience": "VIP "})
+    # when the scan runs as one statement and row by row, then neither plans that step
+    _first, _again, rows = outcome("lapsed_customers", store)
+    with set_based.row_by_row():
+        _first, _again, python_rows = outcome("lapsed_customers", store)
+    assert rows == python_rows and rows
+    assert not Message.objects.filter(step=step).exists()
+    assert not Customer.objects.filter(store=store).filter(win_back.audience_q("VIP ")).exists()
 
 
 def test_a_sliced_candidate_query_is_refused_not_planned_in_part(store, flows):

@@ -309,6 +309,28 @@ def test_a_load_that_repeats_an_id_fails_when_its_keys_are_rebuilt_and_leaves_no
     assert bulk_table_schema() == schema_before
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: autocommit, as a careless caller has
+def test_deferring_constraints_outside_a_transaction_is_refused_and_changes_nothing():
+    from apps.demo.bulk import constraints_deferred
+
+    schema_before = bulk_table_schema()
+    with pytest.raises(RuntimeError, match="inside a transaction"), constraints_deferred([ConsentEvent]):
+        pass
+    assert bulk_table_schema() == schema_before
+
+
+@pytest.mark.postgres
+def test_a_load_that_keeps_its_indexes_keeps_its_primary_keys_too():
+    from django.db import transaction
+
+    from apps.demo.bulk import constraints_deferred
+
+    with transaction.atomic(), constraints_deferred([ConsentEvent], drop_indexes=False):
+        kept = {name for name, _ in bulk_table_schema()}
+    assert "customers_consentevent_pkey" in kept
+
+
 def bulk_table_schema() -> set[tuple[str, str]]:
     """Every index and constraint definition on the tables the seed loads in bulk."""
     from django.db import connection

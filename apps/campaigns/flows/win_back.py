@@ -30,10 +30,14 @@ def audience_q(who: str) -> Q:
     """`audience(...) == who` as a filter over customer rows, for the set-based scan (plain conditions, which
     the planner can estimate; test_scan_sql_agrees holds them to `audience`)."""
     vip = Q(rfm_top_percent=True) | Q(rfm_segment=RfmSegment.CHAMPIONS)
+    once = Q(orders_count__lte=1)
     if who == VIP:
         return vip
-    once = Q(orders_count__lte=1)
-    return ~vip & once if who == ONE_TIME else ~vip & ~once
+    if who == ONE_TIME:
+        return ~vip & once
+    if who == EVERYONE:
+        return ~vip & ~once
+    return Q(pk__in=[])  # an audience nobody is in (as step_is_for says of it): nobody
 
 
 def audience_case(labels: dict[str, str] | None = None) -> Case:

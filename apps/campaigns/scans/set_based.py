@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from datetime import timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -150,7 +151,8 @@ class ArrayOf(Func):
 @dataclass(frozen=True)
 class StepPlan:
     """One step of a statement: what each candidate becomes for it, and, when the step is for some of the
-    candidates only (a win-back step for one audience), the condition that picks them."""
+    candidates only (a win-back step for one audience), the condition that picks them: over the candidate's
+    own columns (with several steps it becomes a CASE, where a join to many rows would not filter alike)."""
 
     step: FlowStep
     row: LedgerRow
@@ -190,7 +192,9 @@ def compiled_select(candidates: QuerySet, plans: Sequence[StepPlan]) -> tuple[st
                 Case(When(plan.only, then=value), output_field=field) if plan.only is not None else value
                 for plan, value in zip(plans, each, strict=True)
             ]
-        if fanned and (column == "step_id" or any(value != each[0] for value in each)):
+        if fanned and (column == "step_id" or len({_compiled(candidates, value) for value in each}) > 1):
+            if column == "email":  # the filter below reads it as one address
+                raise ValueError("every step must write to the same address")
             aliases[alias] = ArrayOf(*each, output_field=field)
             stepwise.append(alias)
         else:
@@ -214,8 +218,19 @@ def compiled_select(candidates: QuerySet, plans: Sequence[StepPlan]) -> tuple[st
     return sql, tuple(params), columns
 
 
+def _compiled(candidates: QuerySet, expression: Expression) -> tuple[str, tuple[str, ...]]:
+    """An expression's SQL over the candidate query, its parameters by repr: whether two steps write the same
+    value is read off what PostgreSQL would get (Django's own == calls Value(1) and Value(True) equal)."""
+    query = candidates.query.chain()
+    sql, params = query.get_compiler(connection=connection).compile(expression.resolve_expression(query))
+    return sql, tuple(repr(param) for param in params)
+
+
 def insert(candidates: QuerySet, plans: Sequence[StepPlan]) -> list[tuple[int, str]]:
     """Insert the ledger rows of every step in `plans` for these candidates in ONE statement (so every step sees
     the ledger as it was before it); returns (id, subject_key) of the rows inserted now."""
-    sql, params, columns = compiled_select(candidates, plans)
+    try:
+        sql, params, columns = compiled_select(candidates, plans)
+    except EmptyResultSet:  # a condition no candidate can meet (an audience nobody is in): nothing to plan
+        return []
     return insert_from_select(select_sql=sql, params=params, columns=columns)
