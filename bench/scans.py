@@ -328,6 +328,24 @@ def run_hand(statements: list[Statement]) -> tuple[float, int, list[float]]:
     return time.perf_counter() - started, candidates, each
 
 
+def hand_fastest(name: str, store, now: datetime, *, serial: bool) -> tuple[float, int]:
+    """The faster of two runs of the hand SQL (the first warms the cache), each in a savepoint rolled back;
+    `serial`: without parallel workers. Returns (seconds, candidates)."""
+    from django.db import connection, transaction
+
+    times, rows = [], 0
+    for attempt in (1, 2):
+        log(f"{name}: hand-written SQL{' without parallel workers' if serial else ''}, run {attempt}")
+        with transaction.atomic():
+            if serial:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            elapsed, rows, _each = run_hand(hand_statements(name, store, now))
+            times.append(elapsed)
+            transaction.set_rollback(True)
+    return min(times), rows
+
+
 def ledger_write(store, rows: int, now: datetime) -> float:
     """Seconds to write `rows` ledger rows in one hand-written INSERT … SELECT (every column of
     campaigns_message, its indexes and unique constraint maintained): what a scan's output costs the
@@ -509,23 +527,10 @@ def scan_once(name: str, store, now: datetime, section: Section, notes: list[str
                     cursor.execute(rfm.GAPS_POSTGRES, [store.pk])
                     cursor.execute(rfm.LAPSE_POSTGRES, [90, store.pk])
                     cursor.execute("ANALYZE customers_customer")
-            hand_times, serial_times, hand_rows = [], [], 0
-            for attempt in (1, 2):
-                log(f"{name}: hand-written SQL, run {attempt}")
-                with transaction.atomic():
-                    elapsed, hand_rows, _each = run_hand(hand_statements(name, store, now))
-                    hand_times.append(elapsed)
-                    transaction.set_rollback(True)
-            for attempt in (1, 2):
-                # What the same SELECTs take without parallel workers, as they run inside an INSERT … SELECT
-                # (PostgreSQL plans no parallel workers for a statement that writes).
-                log(f"{name}: hand-written SQL without parallel workers, run {attempt}")
-                with transaction.atomic():
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                    elapsed, _rows, _each = run_hand(hand_statements(name, store, now))
-                    serial_times.append(elapsed)
-                    transaction.set_rollback(True)
+            hand, hand_rows = hand_fastest(name, store, now, serial=False)
+            # What the same SELECTs take without parallel workers, as they run inside an INSERT … SELECT
+            # (PostgreSQL plans no parallel workers for a statement that writes).
+            serial, _rows = hand_fastest(name, store, now, serial=True)
             if name == "abandoned_carts":
                 notes.extend(_abandoned_cart_plan(store, now))
             runs = []
@@ -535,7 +540,6 @@ def scan_once(name: str, store, now: datetime, section: Section, notes: list[str
                     runs.append(run_timed_scan(name, store, now))
                     transaction.set_rollback(True)
             timed = min(runs, key=lambda each: each.wall)
-            hand, serial = min(hand_times), min(serial_times)
             run = timed.run
             log(f"{name}: the same number of ledger rows in one INSERT")
             write = ledger_write(store, run.messages_created, now)

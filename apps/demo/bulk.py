@@ -451,9 +451,9 @@ def constraints_deferred(
 
     Run it inside a transaction: the tables stay locked against everyone else until it commits, and
     if any row breaks a rebuilt constraint the error rolls the whole load back. Primary keys are dropped too
-    when no foreign key outside the load points at them (tracking events, order and cart lines: a key kept up
-    row by row cost the load more than building it by one sort at the end); check constraints and the keys
-    other tables point at stay in place.
+    when no foreign key outside the load points at them (the demo's tracking events, cart lines and consent
+    events: a key kept up row by row cost the load more than building it by one sort at the end); check
+    constraints and the keys other tables point at stay in place.
     """
     connection = connections[using]
     tables = [connection.ops.quote_name(model._meta.db_table) for model in model_list]
@@ -485,13 +485,13 @@ def constraints_deferred(
             [tables],
         )
         indexes = cursor.fetchall()
+
+        def dropped(table: str, definition: str) -> bool:
+            return drop_indexes(table, _key_columns(definition)) if callable(drop_indexes) else bool(drop_indexes)
+
         foreign = [row for row in constraints if row[2] == "f"]
-        unique = [row for row in constraints if row[2] == "u"]
-        if callable(drop_indexes):
-            unique = [row for row in unique if drop_indexes(row[0], _key_columns(row[3]))]
-            indexes = [row for row in indexes if drop_indexes(row[2], _key_columns(row[1]))]
-        elif not drop_indexes:
-            unique, indexes = [], []
+        unique = [row for row in constraints if row[2] == "u" and dropped(row[0], row[3])]
+        indexes = [row for row in indexes if dropped(row[2], row[1])]
         # A table with deferred checks still pending cannot be altered: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _, _ in foreign + unique:
@@ -507,11 +507,7 @@ def constraints_deferred(
             """,
             [tables],
         )
-        primary = cursor.fetchall()
-        if callable(drop_indexes):
-            primary = [row for row in primary if drop_indexes(row[0], _key_columns(row[3]))]
-        elif not drop_indexes:
-            primary = []
+        primary = [row for row in cursor.fetchall() if dropped(row[0], row[3])]
         for table, name, _, _ in primary:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
