@@ -21,6 +21,7 @@ from apps.feedback.links import (
     cart_reason_path,
     nps_path,
     nps_thanks_path,
+    nps_token,
     preferences_path,
     referral_path,
     unsubscribe_path,
@@ -235,11 +236,13 @@ def test_the_landing_works_under_the_content_security_policy(client, order):
 # --- Sending the answer -------------------------------------------------------------------------
 def test_without_javascript_the_buyer_answers_by_sending_the_form_as_it_is(order, mailoutbox):
     # given a browser without JavaScript that checks CSRF like a real one
+    # (one token throughout: a signed token carries the second it was made in)
     browser = Client(enforce_csrf_checks=True)
-    landing = browser.get(nps_path(order, 2))
+    token = nps_token(order)
+    landing = browser.get(nps_path(order, 2, token=token))
     forms = Forms(landing.content.decode())
     (form,) = [f for f in forms.forms if f["method"] == "post"]
-    assert form["action"] == nps_path(order, 2)
+    assert form["action"] == nps_path(order, 2, token=token)
     # when the buyer writes a comment and presses Send, the form sending what the page holds
     data = forms.data(form)
     assert data["score"] == "2" and data["csrfmiddlewaretoken"]
@@ -247,7 +250,7 @@ def test_without_javascript_the_buyer_answers_by_sending_the_form_as_it_is(order
     sent = browser.post(form["action"], data)
     # then the answer and the words are kept, and the thanks page follows
     assert sent.status_code == 303
-    assert sent["Location"] == f"{nps_thanks_path(order)}?saved=1"
+    assert sent["Location"] == f"{nps_thanks_path(order, token=token)}?saved=1"
     answer = NpsResponse.objects.get()
     assert (answer.score, answer.comment) == (2, "It came a week late.")
     thanks = browser.get(sent["Location"]).content.decode()
