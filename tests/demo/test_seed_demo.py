@@ -4,12 +4,16 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, Sum
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.customers.models import ConsentEvent, Customer
 from apps.demo.bulk import bulk_insert, next_id
 from apps.orders.models import Cart, CartLine, Order, OrderLine, OrderStatus, Product
+from apps.rollups.models import RollupState
 from apps.shipments.carriers import CARRIERS
 from apps.shipments.models import Shipment, ShipmentStatus, TrackingEvent
 from apps.stores.models import Membership, Role, SocialNetwork, Store
@@ -366,3 +370,14 @@ def test_first_start_of_the_demo_emails_no_one_about_its_history(demo, mailoutbo
     assert not Message.objects.exclude(pk__in=seeded).exists()
     assert not Message.objects.filter(status=MessageStatus.SCHEDULED).exists()
     assert mailoutbox == []
+
+
+def test_the_owners_first_look_at_the_dashboard_finds_the_figures_counted(demo, client):
+    # given a fresh seed, when the owner signs in and opens the home for the first time
+    client.force_login(get_user_model().objects.get(username="demo@example.com"))
+    with CaptureQueriesContext(connection) as queries:
+        home = client.get(reverse("dashboard:home"))
+    # then the page shows the seeded store's figures without counting them on the way
+    assert home.status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "rollups_storeday" in q["sql"] and "INSERT" in q["sql"]]
+    assert RollupState.objects.filter(store__slug__in=["demo", "demo-tea"]).count() == 2
