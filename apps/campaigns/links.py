@@ -17,7 +17,7 @@ from django.conf import settings
 class Makers:
     preferences_url: Callable[[Any], str] | None = None  # customer -> their preference centre
     unsubscribe_url: Callable[[Any], str] | None = None  # customer -> the List-Unsubscribe address
-    nps_link: Callable[[Any, int], str] | None = None  # (order, score) -> the landing with that score picked
+    nps_scale: Callable[[Any], list[dict]] | None = None  # order -> [{score, path}] for 0..10, one token signed
     cart_reason_links: Callable[[Any], dict[str, str]] | None = None  # cart -> {answer: link}
     review_url: Callable[[Any], str] | None = None  # order -> its review page
 
@@ -57,8 +57,8 @@ def unsubscribe_link(customer) -> str:
 
 
 def nps_links(order) -> list[dict]:
-    nps_link = _maker("nps_link")
-    return [{"score": score, "url": absolute(nps_link(order, score))} for score in range(11)]
+    """The eleven score buttons, each to the landing with its score picked."""
+    return [{"score": link["score"], "url": absolute(link["path"])} for link in _maker("nps_scale")(order)]
 
 
 def cart_reason_links(cart) -> dict[str, str]:

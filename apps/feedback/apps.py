@@ -21,14 +21,14 @@ class FeedbackConfig(AppConfig):
         from apps.tracking.blocks import blocks_register
         from apps.tracking.receivers import order_part_saved
 
-        from .links import cart_reason_links, nps_link, nps_scale, preferences_path, preferences_url, unsubscribe_url
+        from .links import cart_reason_links, nps_scale, preferences_path, preferences_url, unsubscribe_url
         from .models import NpsResponse
         from .selectors import latest_nps_score
 
         links_register(
             preferences_url=preferences_url,
             unsubscribe_url=unsubscribe_url,
-            nps_link=nps_link,
+            nps_scale=nps_scale,
             cart_reason_links=cart_reason_links,
         )
         blocks_register(nps_score=latest_nps_score, nps_scale=nps_scale, preferences_path=preferences_path)

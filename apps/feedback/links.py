@@ -79,16 +79,6 @@ def nps_thanks_path(order, *, token: str = "") -> str:
     return token_path("feedback:nps_thanks", token or nps_token(order))
 
 
-def nps_link(order, score: int) -> str:
-    """The absolute link an email puts behind the score button `score` (0–10) for this order.
-
-    It opens a landing page with that score pre-selected; only pressing "Send" there records it.
-    """
-    if score not in SCORES:
-        raise ValueError("score must be 0–10")
-    return _absolute(nps_path(order, score))
-
-
 def nps_scale(order) -> list[dict]:
     """Eleven score links for one order (one token signed for all), each to the landing with it pre-selected."""
     token = nps_token(order)

@@ -1,7 +1,9 @@
 """NPS from an email: the score link opens a landing, "Send" records the answer once; changeable;
 detractors open one case and alert staff. (What opening a link must never do: test_human_answers.py.)"""
 
+import itertools
 import re
+import time
 from urllib.parse import unquote
 
 import pytest
@@ -9,7 +11,8 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.feedback.links import NPS_SALT, nps_link, nps_path, nps_thanks_path, referral_order_id, referral_path
+from apps.campaigns import links as email_links
+from apps.feedback.links import NPS_SALT, nps_path, nps_thanks_path, referral_order_id, referral_path
 from apps.feedback.models import CaseStatus, CriticCase, NpsResponse
 from apps.feedback.services.nps import nps_add_comment, nps_record
 from apps.tracking.models import PageEvent
@@ -32,15 +35,19 @@ def click(client, order, score):
     return client.post(nps_path(order, score), {"score": score, "comment": ""}, follow=True)
 
 
-def test_the_link_for_emails_is_absolute_and_carries_a_signed_order_id(order, settings):
+def test_an_emails_eleven_score_buttons_carry_one_signed_token(order, settings, monkeypatch):
+    # given a clock that moves a second for every signature made (a busy worker crosses seconds)
     settings.SITE_URL = "https://afterglow.example.com"
-    link = nps_link(order, 7)
-    assert link.startswith("https://afterglow.example.com/nps/") and link.endswith("/7/")
-    token = link.split("/nps/")[1].split("/")[0]
-    assert signing.loads(token, salt=NPS_SALT) == order.pk
-    assert str(order.pk) != token
-    with pytest.raises(ValueError):
-        nps_link(order, 11)
+    clock = itertools.count(int(time.time()))
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(next(clock)))
+    # when the survey email's buttons are made
+    links = email_links.nps_links(order)
+    # then they are 0..10, each to the landing with its score picked, all on the one token for this order
+    assert [link["score"] for link in links] == list(range(11))
+    found = [re.fullmatch(r"https://afterglow\.example\.com/nps/([^/]+)/(\d+)/", link["url"]) for link in links]
+    assert [int(match[2]) for match in found] == list(range(11))
+    (token,) = {match[1] for match in found}
+    assert signing.loads(token, salt=NPS_SALT) == order.pk and str(order.pk) != token
 
 
 def test_clicking_the_same_score_twice_keeps_one_answer(client, order):
