@@ -16,6 +16,7 @@ runs gets a transaction of its own. The tables a scan wrote are vacuumed after i
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from .report import Section, count, log, seconds
 
@@ -351,7 +352,7 @@ def scan_references(store, after_id: int) -> dict[str, list]:
     the hand-written INSERT writes too, since every reference costs the database a check per row."""
     from apps.campaigns.models import Message
 
-    columns = [field.column for field in Message._meta.concrete_fields if field.is_relation]
+    columns = [str(field.column) for field in Message._meta.concrete_fields if field.is_relation]
     rows = list(Message.objects.filter(store=store, pk__gt=after_id).order_by("pk").values_list(*columns))
     if not rows:
         return {}
@@ -378,21 +379,24 @@ def ledger_write(store, references: dict[str, list], now: datetime) -> float:
         "email": "'bench' || g.n || '@example.com'",
         "trace": "%(trace)s::jsonb",
     }
-    columns, values, params = [], [], {"now": now}
+    columns: list[str] = []
+    values: list[str] = []
+    params: dict[str, Any] = {"now": now}
     params["trace"] = '[{"at": "", "action": "scheduled", "rule": "trigger", "reason": "benchmark"}]'
     for column in Message._meta.concrete_fields:
         if column.primary_key:
             continue
-        columns.append(connection.ops.quote_name(column.column))
-        if column.column in references:
-            values.append(f"g.{column.column}")
+        name = str(column.column)
+        columns.append(connection.ops.quote_name(name))
+        if name in references:
+            values.append(f"g.{name}")
         elif column.name in special:
             values.append(special[column.name])
         elif column.null and not column.has_default():
             values.append("NULL")
         else:
-            params[column.column] = column.get_db_prep_save(column.get_default(), connection=connection)
-            values.append(f"%({column.column})s")
+            params[name] = column.get_db_prep_save(column.get_default(), connection=connection)
+            values.append(f"%({name})s")
     arrays = ", ".join(f"%({column})s::bigint[]" for column in references)
     params |= references
     sql = (
@@ -551,7 +555,8 @@ def scan_once(name: str, store, now: datetime, section: Section, notes: list[str
             serial, _rows = hand_fastest(name, store, now, serial=True)
             if name == "abandoned_carts":
                 notes.extend(_abandoned_cart_plan(store, now))
-            runs, references = [], {}
+            runs: list[Timed] = []
+            references: dict[str, list] = {}
             before = Message.objects.aggregate(highest=Max("pk"))["highest"] or 0
             for attempt in (1, 2):  # the same treatment as the hand SQL: twice, each rolled back, the faster kept
                 log(f"{name}: run_scan, run {attempt}")
