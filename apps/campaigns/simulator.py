@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.apps import apps
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -86,27 +87,40 @@ class ReplayWorld:
 
     def __init__(self, store, triggers: list[Trigger]):
         emails = {t.email for t in triggers}
+        customer_ids = {t.customer.pk for t in triggers if t.customer}
         self.orders_by_email: dict[str, list[Order]] = defaultdict(list)
         self.orders_by_customer: dict[int, list[Order]] = defaultdict(list)
-        if emails:
-            for order in Order.objects.filter(store=store, email__in=emails).exclude(status=OrderStatus.CANCELLED):
+        buyers_shipments: set[int] = set()
+        if emails or customer_ids:
+            # The buyers' orders by address or by customer, as the live checks find them, with their parcels.
+            orders = (
+                Order.objects.filter(Q(email__in=emails) | Q(customer_id__in=customer_ids), store=store)
+                .exclude(status=OrderStatus.CANCELLED)
+                .prefetch_related("shipments")
+            )
+            for order in orders:
                 self.orders_by_email[order.email].append(order)
                 if order.customer_id:
                     self.orders_by_customer[order.customer_id].append(order)
+                buyers_shipments.update(shipment.pk for shipment in order.shipments.all())
         # When each order was first given an NPS score (one query): the model the live World reads too
         # (flows/world.py), by name, since apps.feedback sits above the email engine.
         order_ids = [t.order.pk for t in triggers if t.order]
         answers = apps.get_model("feedback", "NpsResponse").objects.filter(store=store, order_id__in=order_ids)
         self.answered = dict(answers.values_list("order_id", "created_at")) if order_ids else {}
-        shipment_ids = {t.shipment.pk for t in triggers if t.shipment}
+        # Every parcel a check may ask about, the buyers' others too: their status then, from their events.
+        shipment_ids = {t.shipment.pk for t in triggers if t.shipment} | buyers_shipments
         self.events = defaultdict(list)
         for event in TrackingEvent.objects.filter(shipment_id__in=shipment_ids).order_by("occurred_at", "pk"):
             self.events[event.shipment_id].append(event)
         self.sent: dict[tuple[int, str], tuple[str, datetime, int]] = {}  # (flow, subject) → the last step's fate
 
+    def _buyers_orders(self, email, customer_id) -> list[Order]:
+        by_email = self.orders_by_email.get(email, [])
+        return by_email + [o for o in self.orders_by_customer.get(customer_id, []) if o.email != email]
+
     def ordered_between(self, *, store_id, email, customer_id, start, end) -> bool:
-        candidates = self.orders_by_email.get(email, []) + self.orders_by_customer.get(customer_id, [])
-        return any(start < order.placed_at <= end for order in candidates)
+        return any(start < order.placed_at <= end for order in self._buyers_orders(email, customer_id))
 
     def cart_converted_by(self, cart, at) -> bool:
         return bool(cart.converted_at and cart.converted_at <= at)
@@ -134,8 +148,7 @@ class ReplayWorld:
         return LiveWorld().paced_sends(message, since)  # pacing counts what was really sent
 
     def buyer_has_troubled_parcel(self, *, store_id, email, customer_id, at) -> bool:
-        orders = self.orders_by_email.get(email, []) + self.orders_by_customer.get(customer_id, [])
-        for order in orders:
+        for order in self._buyers_orders(email, customer_id):
             for shipment in order.shipments.all():
                 status = self.shipment_status_at(shipment, at)
                 if status in TROUBLED or (status in MOVING and self.shipment_stuck_at(shipment, at)):

@@ -93,7 +93,9 @@ class Shipment(TenantModel):
 class TrackingEvent(TenantModel):
     """One carrier scan. `dedupe_key` is the source's event id, or a digest of time, status and place."""
 
-    # (shipment, occurred_at) and (shipment, dedupe_key) below
+    # (shipment, occurred_at) and (shipment, dedupe_key) below, and (store, occurred_at) for the store's
+    # events of a period (the flow simulator's shipment updates) and a store's deletion
+    store = store_link(db_index=False)
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events", db_index=False)
     occurred_at = models.DateTimeField()
     status = models.CharField(max_length=24, choices=ShipmentStatus.choices)
@@ -114,7 +116,10 @@ class TrackingEvent(TenantModel):
                 condition=models.Q(status__in=ShipmentStatus.values), name="tracking_event_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["shipment", "-occurred_at"], name="event_shipment_recent")]
+        indexes = [
+            models.Index(fields=["shipment", "-occurred_at"], name="event_shipment_recent"),
+            models.Index(fields=["store", "occurred_at"], name="event_store_occurred"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -6,13 +6,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.campaigns.models import Flow, FlowKind, Message, MessagingPolicy
 from apps.campaigns.simulator import LATER, SEND, SKIP, SUPPRESS, WAITING, simulate
+from apps.shipments.models import ShipmentStatus
 from tests.customers.factories import CustomerFactory
-from tests.orders.factories import CartFactory, CartLineFactory, OrderFactory
+from tests.orders.factories import CartFactory, CartLineFactory, OrderFactory, OrderLineFactory, ProductFactory
+from tests.shipments.factories import ShipmentFactory, TrackingEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,95 @@ def test_lapsed_customers_are_replayed_through_the_win_back_series(store):
     assert result["offer"] == (SEND, "marketing")
     assert result["values"] == (SEND, "marketing")
     assert result["farewell"][0] == WAITING  # 21 days after the lapse: still ahead
+
+
+def buyer_with_parcels(store, email, *, parcels, idle_since):
+    """A consenting buyer who left a cart, with earlier orders each shipped and scanned."""
+    buyer = CustomerFactory(store=store, consenting=True, email=email)
+    for _ in range(parcels):
+        order = OrderFactory(store=store, customer=buyer, email=email, placed_at=idle_since - timedelta(days=20))
+        shipment = ShipmentFactory(order=order, status=ShipmentStatus.DELIVERED, delivered_at=idle_since)
+        TrackingEventFactory(shipment=shipment, status=ShipmentStatus.DELIVERED, occurred_at=idle_since)
+    cart_for(store, buyer, idle_since=idle_since)
+    return buyer
+
+
+def reads_of_parcels(queries) -> dict[str, int]:
+    """How many statements read each table of the buyers' orders and parcels (pacing reads the ledger per email)."""
+    tables = ("orders_order", "shipments_shipment", "shipments_trackingevent")
+    return {
+        table: sum(1 for q in queries.captured_queries if q["sql"].startswith(f'SELECT "{table}"')) for table in tables
+    }
+
+
+def test_replaying_for_more_buyers_with_more_parcels_reads_their_parcels_in_one_query(store):
+    # given one buyer with one parcel, then four more buyers with three parcels each
+    flow = Flow.objects.get(store=store, kind=FlowKind.ABANDONED_CART)
+    idle = NOW - timedelta(days=2)
+    buyer_with_parcels(store, "first@example.com", parcels=1, idle_since=idle)
+    with CaptureQueriesContext(connection) as one:
+        assert simulate(flow=flow, now=NOW).going_out
+    for n in range(4):
+        buyer_with_parcels(store, f"buyer{n}@example.com", parcels=3, idle_since=idle)
+    # when the merchant simulates again, then the parcels are read together, not one buyer's orders at a time
+    with CaptureQueriesContext(connection) as five:
+        simulation = simulate(flow=flow, now=NOW)
+    assert len({e.trigger.email for e in simulation.emails}) == 5
+    assert (
+        reads_of_parcels(five)
+        == reads_of_parcels(one)
+        == {"orders_order": 1, "shipments_shipment": 1, "shipments_trackingevent": 1}
+    )
+
+
+def test_a_parcel_that_went_wrong_after_the_reminder_does_not_hold_it_back(store):
+    # given a buyer who left a cart two days ago and whose earlier parcel hit an exception only yesterday
+    flow = Flow.objects.get(store=store, kind=FlowKind.ABANDONED_CART)
+    idle = NOW - timedelta(days=2)
+    buyer = CustomerFactory(store=store, consenting=True, email="later@example.com")
+    order = OrderFactory(store=store, customer=buyer, email=buyer.email, placed_at=idle - timedelta(days=5))
+    shipment = ShipmentFactory(order=order, status=ShipmentStatus.EXCEPTION)
+    TrackingEventFactory(shipment=shipment, status=ShipmentStatus.IN_TRANSIT, occurred_at=idle - timedelta(days=3))
+    TrackingEventFactory(shipment=shipment, status=ShipmentStatus.EXCEPTION, occurred_at=NOW - timedelta(days=1))
+    cart_for(store, buyer, idle_since=idle)
+    # when the flow is replayed, then the 1 h reminder went out (the parcel was on its way then), the 24 h one
+    # was held for the trouble that had begun by then
+    result = outcomes(simulate(flow=flow, now=NOW), "later@example.com")
+    assert result["reminder-1h"] == (SEND, "marketing")
+    assert result["help-24h"] == (LATER, "shipment_troubled")
+
+
+def test_replenishment_replays_the_reminders_due_in_the_window_however_many_orders_came_since(store, monkeypatch):
+    # given a coffee that lasts 30 days, one buyer whose bag runs out in the window, and more recent orders
+    # than the replay reads (their bags run out after today)
+    monkeypatch.setattr("apps.campaigns.flows.replenishment.MAX_TRIGGERS", 2)
+    flow = Flow.objects.get(store=store, kind=FlowKind.REPLENISHMENT)
+    coffee = ProductFactory(store=store, name="House blend", replenishment_days=30)
+    due = CustomerFactory(store=store, consenting=True, email="due@example.com")
+    OrderLineFactory(order=OrderFactory(store=store, customer=due, placed_at=NOW - timedelta(days=40)), product=coffee)
+    for n in range(12):
+        recent = CustomerFactory(store=store, consenting=True, email=f"recent{n}@example.com")
+        OrderLineFactory(
+            order=OrderFactory(store=store, customer=recent, placed_at=NOW - timedelta(days=3)), product=coffee
+        )
+    # when the merchant simulates the flow, then the due buyer's reminder is there, 27 days after the order
+    simulation = simulate(flow=flow, now=NOW)
+    assert [(e.trigger.email, e.outcome) for e in simulation.emails] == [("due@example.com", SEND)]
+    assert simulation.emails[0].send_at == NOW - timedelta(days=40) + timedelta(days=27)
+
+
+@pytest.mark.postgres
+def test_the_shipment_update_replay_reads_the_stores_events_of_the_window_by_index(store):
+    # given a store with carrier events (the table a busy store has tens of millions of)
+    flow = Flow.objects.get(store=store, kind=FlowKind.SHIPMENT_UPDATE)
+    TrackingEventFactory(shipment__order__store=store, store=store, occurred_at=NOW - timedelta(days=2))
+    with CaptureQueriesContext(connection) as queries:
+        simulate(flow=flow, now=NOW)
+    events = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "shipments_trackingevent"'))
+    # then PostgreSQL can read them in time order from an index on (store, occurred_at), not sort every event
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {events}")
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "event_store_occurred" in plan, plan

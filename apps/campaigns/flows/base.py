@@ -11,12 +11,17 @@ the simulator's replay answers as the world was at the moment an email would hav
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import F, Q
 
 from ..decisions import SKIP, Decision
 from ..models import TRANSACTIONAL_KINDS
+
+if TYPE_CHECKING:
+    from apps.customers.models import Customer
+    from apps.orders.models import Cart, Order
+    from apps.shipments.models import Shipment
 
 HOUR = 60
 DAY = 24 * HOUR
@@ -49,10 +54,10 @@ class Trigger:
     why: str
     known_at: datetime | None = None  # when Afterglow learned of it (None: at `at`)
     is_history: bool = False
-    customer: object = None
-    order: object = None
-    cart: object = None
-    shipment: object = None
+    customer: "Customer | None" = None
+    order: "Order | None" = None
+    cart: "Cart | None" = None
+    shipment: "Shipment | None" = None
     status: str = ""  # shipment updates: the status reached
 
 

@@ -3,8 +3,10 @@ planned by the `replenishment` scan, never about a cancelled or refunded order, 
 
 from datetime import timedelta
 
+from django.db.models import Q
+
 from apps.orders.intervals import interval_days
-from apps.orders.models import OrderLine, OrderStatus
+from apps.orders.models import OrderLine, OrderStatus, Product
 
 from ..models import FlowKind
 from .base import DAY, MAX_TRIGGERS, FlowDefinition, StepSpec, Trigger, order_withdrawn, ordered_since_trigger
@@ -21,18 +23,31 @@ def run_out_reminder_at(placed_at, days: int):
 
 
 def triggers(store, since, until):
+    """The reminders due between `since` and `until`: lines whose product's interval puts their run-out there.
+    Each product asks for the orders placed in the window moved back by its interval, so the newest orders of
+    a busy store (whose bags are still full) do not crowd out the ones that matter."""
+    intervals = {}
+    for product in Product.objects.filter(store=store):
+        days = interval_days(product)
+        if days and days > LEAD_DAYS:
+            intervals[product.pk] = days
+    if not intervals:
+        return []
+    placed_when_due = Q()
+    for product_id, days in intervals.items():
+        ahead = timedelta(days=days - LEAD_DAYS)
+        placed_when_due |= Q(
+            product_id=product_id, order__placed_at__gte=since - ahead, order__placed_at__lt=until - ahead
+        )
     lines = (
-        OrderLine.objects.filter(store=store, product__isnull=False, order__customer__isnull=False)
-        .filter(order__placed_at__gte=since - timedelta(days=400), order__placed_at__lt=until)
+        OrderLine.objects.filter(placed_when_due, store=store, order__customer__isnull=False)
         .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
         .select_related("product", "order__customer")
         .order_by("-order__placed_at")
     )
     found = []
     for line in lines[: MAX_TRIGGERS * 5]:
-        days = interval_days(line.product)
-        if not days or days <= LEAD_DAYS:
-            continue
+        days = intervals[line.product_id]
         order = line.order
         at = run_out_reminder_at(order.placed_at, days)
         if since <= at < until:
@@ -49,6 +64,7 @@ def triggers(store, since, until):
                     order=order,
                 )
             )
+    found.sort(key=lambda trigger: trigger.at, reverse=True)  # the most recent, as the other flows replay
     return found[:MAX_TRIGGERS]
 
 
