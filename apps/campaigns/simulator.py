@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +31,7 @@ from .models import TRANSACTIONAL_KINDS, Flow, FlowKind, FlowStep, Message, Mess
 from .selectors import RESURVEY_STEP_KEY
 
 WINDOW = timedelta(days=30)
+EVENTS_READ_PER_QUERY = 1000
 
 SEND, SKIP, SUPPRESS, LATER, WAITING = "send", "skip", "suppress", "later", "waiting"
 OUTCOME_LABELS = {  # shown to the merchant, in their language
@@ -90,30 +91,49 @@ class ReplayWorld:
         customer_ids = {t.customer.pk for t in triggers if t.customer}
         self.orders_by_email: dict[str, list[Order]] = defaultdict(list)
         self.orders_by_customer: dict[int, list[Order]] = defaultdict(list)
-        buyers_shipments: set[int] = set()
+        self._orders: list[Order] = []
         if emails or customer_ids:
-            # The buyers' orders by address or by customer, as the live checks find them, with their parcels.
-            orders = (
-                Order.objects.filter(Q(email__in=emails) | Q(customer_id__in=customer_ids), store=store)
-                .exclude(status=OrderStatus.CANCELLED)
-                .prefetch_related("shipments")
+            # The buyers' orders by address or by customer, as the live checks find them.
+            self._orders = list(
+                Order.objects.filter(Q(email__in=emails) | Q(customer_id__in=customer_ids), store=store).exclude(
+                    status=OrderStatus.CANCELLED
+                )
             )
-            for order in orders:
+            for order in self._orders:
                 self.orders_by_email[order.email].append(order)
                 if order.customer_id:
                     self.orders_by_customer[order.customer_id].append(order)
-                buyers_shipments.update(shipment.pk for shipment in order.shipments.all())
         # When each order was first given an NPS score (one query): the model the live World reads too
         # (flows/world.py), by name, since apps.feedback sits above the email engine.
         order_ids = [t.order.pk for t in triggers if t.order]
         answers = apps.get_model("feedback", "NpsResponse").objects.filter(store=store, order_id__in=order_ids)
         self.answered = dict(answers.values_list("order_id", "created_at")) if order_ids else {}
-        # Every parcel a check may ask about, the buyers' others too: their status then, from their events.
-        shipment_ids = {t.shipment.pk for t in triggers if t.shipment} | buyers_shipments
-        self.events = defaultdict(list)
-        for event in TrackingEvent.objects.filter(shipment_id__in=shipment_ids).order_by("occurred_at", "pk"):
-            self.events[event.shipment_id].append(event)
+        self.events: dict[int, list[TrackingEvent]] = defaultdict(list)
+        self._events_read: set[int] = set()
+        self._read_events({t.shipment.pk for t in triggers if t.shipment})
+        self._parcels_read = False
         self.sent: dict[tuple[int, str], tuple[str, datetime, int]] = {}  # (flow, subject) → the last step's fate
+
+    def _read_events(self, shipment_ids: set[int]) -> None:
+        """The parcels' carrier events, oldest first, a bounded number of parcels per query (a long list of
+        ids leads PostgreSQL to guess many events each and read the whole table instead of its index)."""
+        wanted = sorted(shipment_ids - self._events_read)
+        for start in range(0, len(wanted), EVENTS_READ_PER_QUERY):
+            chunk = wanted[start : start + EVENTS_READ_PER_QUERY]
+            for event in TrackingEvent.objects.filter(shipment_id__in=chunk).order_by(
+                "shipment_id", "occurred_at", "pk"
+            ):
+                self.events[event.shipment_id].append(event)
+        self._events_read.update(wanted)
+
+    def _read_buyers_parcels(self) -> None:
+        """Every parcel of the buyers' orders and its events, read when a marketing email first asks about
+        them (transactional mail never does)."""
+        if self._parcels_read:
+            return
+        prefetch_related_objects(self._orders, "shipments")
+        self._read_events({shipment.pk for order in self._orders for shipment in order.shipments.all()})
+        self._parcels_read = True
 
     def _buyers_orders(self, email, customer_id) -> list[Order]:
         by_email = self.orders_by_email.get(email, [])
@@ -148,6 +168,7 @@ class ReplayWorld:
         return LiveWorld().paced_sends(message, since)  # pacing counts what was really sent
 
     def buyer_has_troubled_parcel(self, *, store_id, email, customer_id, at) -> bool:
+        self._read_buyers_parcels()
         for order in self._buyers_orders(email, customer_id):
             for shipment in order.shipments.all():
                 status = self.shipment_status_at(shipment, at)

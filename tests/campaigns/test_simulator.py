@@ -151,7 +151,7 @@ def reads_of_parcels(queries) -> dict[str, int]:
     }
 
 
-def test_replaying_for_more_buyers_with_more_parcels_reads_their_parcels_in_one_query(store):
+def test_replaying_for_more_buyers_with_more_parcels_reads_their_parcels_together(store):
     # given one buyer with one parcel, then four more buyers with three parcels each
     flow = Flow.objects.get(store=store, kind=FlowKind.ABANDONED_CART)
     idle = NOW - timedelta(days=2)
