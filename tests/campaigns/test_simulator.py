@@ -222,3 +222,19 @@ def test_the_shipment_update_replay_reads_the_stores_events_of_the_window_by_ind
         cursor.execute(f"EXPLAIN {events}")
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "event_store_occurred" in plan, plan
+
+
+def test_a_transactional_replay_reads_no_parcels_of_the_buyers_other_orders(store):
+    # given buyers with earlier orders and parcels, and a new order each
+    flow = Flow.objects.get(store=store, kind=FlowKind.ORDER_CONFIRMATION)
+    for n in range(3):
+        buyer = buyer_with_parcels(store, f"again{n}@example.com", parcels=2, idle_since=NOW - timedelta(days=9))
+        OrderFactory(store=store, customer=buyer, email=buyer.email, placed_at=NOW - timedelta(days=1))
+    # when the order confirmations are replayed, then each goes out, and no parcel was read to decide it
+    with CaptureQueriesContext(connection) as queries:
+        simulation = simulate(flow=flow, now=NOW)
+    assert {(e.trigger.email, e.outcome) for e in simulation.emails} >= {
+        (f"again{n}@example.com", SEND) for n in range(3)
+    }
+    assert reads_of_parcels(queries)["shipments_shipment"] == 0
+    assert reads_of_parcels(queries)["shipments_trackingevent"] == 0
