@@ -82,7 +82,9 @@ def tracking_rows(section: Section, client, token: str) -> None:
 
 def run(data) -> Section:
     from django.test import Client
+    from django.urls import reverse
 
+    from apps.campaigns.models import Flow
     from apps.stores.tenancy import SESSION_KEY
 
     from .http import page_views_discard, page_views_watermarks, tracking_token
@@ -99,6 +101,11 @@ def run(data) -> Section:
     session[SESSION_KEY] = data.store.pk
     session.save()
     pages = [(path, merchant, path) for _name, path in dashboard_paths()]
+    # The flow simulator replays each flow over the last 30 days of a million-customer store.
+    pages += [
+        (f"flow simulator: {flow.kind}", merchant, reverse("dashboard:flow_simulate", args=[flow.pk]))
+        for flow in Flow.objects.filter(store=data.store).order_by("kind")
+    ]
     try:
         tracking_rows(section, buyer, tracking_token(data.store))
         for label, client, path in pages:
