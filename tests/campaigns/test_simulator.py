@@ -238,3 +238,19 @@ def test_a_transactional_replay_reads_no_parcels_of_the_buyers_other_orders(stor
     }
     assert reads_of_parcels(queries)["shipments_shipment"] == 0
     assert reads_of_parcels(queries)["shipments_trackingevent"] == 0
+
+
+def test_a_large_catalogue_replays_with_one_condition_per_interval(store):
+    # given forty products that last 30 days and ten that last 60, and a buyer whose 60-day tin runs out now
+    flow = Flow.objects.get(store=store, kind=FlowKind.REPLENISHMENT)
+    ProductFactory.create_batch(40, store=store, replenishment_days=30)
+    tins = ProductFactory.create_batch(10, store=store, replenishment_days=60)
+    due = CustomerFactory(store=store, consenting=True, email="tin@example.com")
+    OrderLineFactory(order=OrderFactory(store=store, customer=due, placed_at=NOW - timedelta(days=60)), product=tins[3])
+    # when the flow is replayed
+    with CaptureQueriesContext(connection) as queries:
+        simulation = simulate(flow=flow, now=NOW)
+    # then the tin's reminder is there, and the lines were asked for by interval (two), not product by product
+    assert [(e.trigger.email, e.outcome) for e in simulation.emails] == [("tin@example.com", SEND)]
+    (lines,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "orders_orderline"')]
+    assert lines.count('"placed_at" >=') == 3  # one per interval, and the span of them all

@@ -1,6 +1,7 @@
 """Replenishment: a few days before a consumable should run out, predicted from the product's interval;
 planned by the `replenishment` scan, never about a cancelled or refunded order, stopped by a reorder."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import Q
@@ -33,11 +34,15 @@ def triggers(store, since, until):
             intervals[product.pk] = days
     if not intervals:
         return []
-    placed_when_due = Q()
+    # One condition per interval, not per product: a catalogue of thousands shares a handful of intervals.
+    products_by_days = defaultdict(list)
     for product_id, days in intervals.items():
+        products_by_days[days].append(product_id)
+    placed_when_due = Q()
+    for days, product_ids in products_by_days.items():
         ahead = timedelta(days=days - LEAD_DAYS)
         placed_when_due |= Q(
-            product_id=product_id, order__placed_at__gte=since - ahead, order__placed_at__lt=until - ahead
+            product_id__in=product_ids, order__placed_at__gte=since - ahead, order__placed_at__lt=until - ahead
         )
     # All of them at once too, so the orders' (store, placed_at) index reads them newest first.
     longest, shortest = (
