@@ -87,7 +87,7 @@ class ReplayWorld:
     """The facts exits need, as they were at a past moment, loaded once for every trigger."""
 
     def __init__(self, store, triggers: list[Trigger]):
-        emails = {t.email for t in triggers}
+        emails = {t.email for t in triggers if t.email}  # "" would be every order without an address
         customer_ids = {t.customer.pk for t in triggers if t.customer}
         self.orders_by_email: dict[str, list[Order]] = defaultdict(list)
         self.orders_by_customer: dict[int, list[Order]] = defaultdict(list)
@@ -119,10 +119,8 @@ class ReplayWorld:
         ids leads PostgreSQL to guess many events each and read the whole table instead of its index)."""
         wanted = sorted(shipment_ids - self._events_read)
         for start in range(0, len(wanted), EVENTS_READ_PER_QUERY):
-            chunk = wanted[start : start + EVENTS_READ_PER_QUERY]
-            for event in TrackingEvent.objects.filter(shipment_id__in=chunk).order_by(
-                "shipment_id", "occurred_at", "pk"
-            ):
+            chunk = TrackingEvent.objects.filter(shipment_id__in=wanted[start : start + EVENTS_READ_PER_QUERY])
+            for event in chunk.order_by("shipment_id", "occurred_at", "pk"):
                 self.events[event.shipment_id].append(event)
         self._events_read.update(wanted)
 

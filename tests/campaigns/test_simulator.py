@@ -9,8 +9,9 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from apps.campaigns.flows.base import Trigger
 from apps.campaigns.models import Flow, FlowKind, Message, MessagingPolicy
-from apps.campaigns.simulator import LATER, SEND, SKIP, SUPPRESS, WAITING, simulate
+from apps.campaigns.simulator import LATER, SEND, SKIP, SUPPRESS, WAITING, ReplayWorld, simulate
 from apps.shipments.models import ShipmentStatus
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import CartFactory, CartLineFactory, OrderFactory, OrderLineFactory, ProductFactory
@@ -254,3 +255,12 @@ def test_a_large_catalogue_replays_with_one_condition_per_interval(store):
     assert [(e.trigger.email, e.outcome) for e in simulation.emails] == [("tin@example.com", SEND)]
     (lines,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "orders_orderline"')]
     assert lines.count('"placed_at" >=') == 3  # one per interval, and the span of them all
+
+
+def test_a_trigger_without_an_address_does_not_load_every_order_without_one(store):
+    # given orders imported without an email, and a replayed trigger that has no address either
+    OrderFactory.create_batch(3, store=store, email="", customer=None)
+    trigger = Trigger(NOW, "", "a cart", "cart:1", "idle")
+    # when the replay loads the buyers' orders, then it loads none: "" is nobody's address
+    world = ReplayWorld(store, [trigger])
+    assert dict(world.orders_by_email) == {} and dict(world.orders_by_customer) == {}
