@@ -269,9 +269,12 @@ def test_bulk_insert_fills_left_out_fields_with_their_model_defaults(settings):
 
 
 @pytest.mark.postgres
-def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch):
+@pytest.mark.parametrize("may_skip_checks", [True, False], ids=["superuser", "no-replica-role"])
+def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch, may_skip_checks):
     # given the thresholds of a big load lowered to this small one: worker processes encode the chunks,
-    # and the bulk tables are loaded without their indexes and foreign keys, rebuilt and checked after
+    # and the bulk tables are loaded without their indexes (rebuilt after); their foreign keys stay unchecked
+    # where the session may switch triggers off, else are dropped and checked after
+    from apps.demo import bulk
     from apps.demo import seed as demo_module
 
     settings.DEBUG = True
@@ -279,16 +282,91 @@ def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch):
     monkeypatch.setattr(demo_module, "DEFER_INDEXES_FROM", 1)
     monkeypatch.setattr(demo_module, "CHUNK_CUSTOMERS", 7)
     monkeypatch.setattr(demo_module, "_worth_rebuilding", lambda scale: True)
+    if not may_skip_checks:
+        monkeypatch.setattr(bulk, "_replica_role_set", lambda connection: None)
     schema_before = bulk_table_schema()
     # when the demo is seeded
     output = seed()
-    # then the store is complete and consistent, and every constraint came back
+    # then the store is complete and consistent, every constraint came back and every reference holds
     store = Store.objects.get(slug="demo")
-    assert "checked" in output and "foreign keys" in output
+    if may_skip_checks:
+        assert "kept 18 foreign keys, not checked" in output and "checked 18 foreign keys" not in output
+    else:
+        assert "dropped 18 foreign keys" in output and "checked 18 foreign keys" in output
     assert Customer.objects.filter(store=store).count() == SCALE
     assert set(Shipment.objects.filter(store=store).values_list("status", flat=True)) == set(ShipmentStatus.values)
     assert not OrderLine.objects.exclude(store=F("order__store")).exists()
     assert bulk_table_schema() == schema_before
+    assert foreign_keys_broken() == []
+    assert session_replication_role() == "origin"
+
+
+@pytest.mark.postgres
+def test_a_trusted_load_fires_the_reference_checks_again_after_its_block():
+    from django.db import IntegrityError, transaction
+
+    from apps.demo.bulk import constraints_deferred
+
+    # given a load whose references are trusted (the seed's)
+    store = Store.objects.create(slug="bulk", name="Bulk")
+    fields = ["id", "store", "customer", "granted", "source", "occurred_at"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with constraints_deferred([ConsentEvent], references_trusted=True, progress=lambda message: None):
+            assert session_replication_role() == "replica"
+        # when the same transaction then writes a row pointing at no customer, then it is refused
+        assert session_replication_role() == "origin"
+        bulk_insert(ConsentEvent, fields, [(next_id(ConsentEvent), store.pk, 10**12, True, "checkout", timezone.now())])
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not ConsentEvent.objects.filter(store=store).exists()
+
+
+@pytest.mark.postgres
+def test_a_session_that_may_not_switch_triggers_off_keeps_them_and_its_transaction():
+    from django.db import transaction
+
+    from apps.demo.bulk import _replica_role_set
+
+    # given a role without the right to set session_replication_role (not a superuser)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE afterglow_seed_probe NOLOGIN")
+        cursor.execute("SET LOCAL ROLE afterglow_seed_probe")
+        # when the load asks, then it is told no, and the transaction goes on with triggers on
+        assert _replica_role_set(connection) is None
+        assert session_replication_role() == "origin"
+        cursor.execute("RESET ROLE")
+        transaction.set_rollback(True)
+
+
+def session_replication_role() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('session_replication_role')")
+        return cursor.fetchone()[0]
+
+
+def foreign_keys_broken() -> list[str]:
+    """The foreign keys on the bulk tables that PostgreSQL refuses to add again: each is dropped and added back
+    (which checks every row) inside a savepoint."""
+    from django.db import IntegrityError, transaction
+
+    from apps.demo.rows import BULK_MODELS
+
+    tables = [model._meta.db_table for model in BULK_MODELS]
+    broken = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        for table, name, definition in cursor.fetchall():
+            try:
+                with transaction.atomic():
+                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                    cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            except IntegrityError:
+                broken.append(name)
+    return broken
 
 
 @pytest.mark.postgres
