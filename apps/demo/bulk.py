@@ -243,34 +243,30 @@ def _resolve_types(cursor, plan: _Plan) -> None:
         plan.types = [types[column] for column in plan.columns]
 
 
-def encode_copy(raw_connection, plan: _Plan, rows: Iterable[tuple]) -> bytes:
-    """Rows as binary COPY data, a complete stream for `copy_encoded`, made without touching the database.
+def encode_copy(raw_connection, plan: _Plan, rows: Iterable[tuple], write: Callable[[Any], None]) -> None:
+    """Rows as binary COPY data, a complete stream for `copy_encoded`, handed to `write` piece by piece and made
+    without touching the database.
 
     For worker processes: each opens a connection of its own (only its type adapters are used), encodes,
-    and hands the bytes to the process that holds the transaction.
+    and hands the data to the process that holds the transaction. `write` must copy a piece before it returns.
     """
     import psycopg
     from psycopg.copy import Writer
 
-    class Collect(Writer):
-        def __init__(self) -> None:
-            self.parts: list[bytes] = []
-
+    class Hand(Writer):
         def write(self, data) -> None:
-            self.parts.append(bytes(data))
+            write(data)
 
-    collected = Collect()
     with raw_connection.cursor() as cursor:
         _remembering_dumpers(cursor)
-        with psycopg.Copy(cursor, binary=True, writer=collected) as copy:
+        with psycopg.Copy(cursor, binary=True, writer=Hand()) as copy:
             copy.set_types(plan.types)
             write_row = copy.write_row
             for row in plan.converted(rows) if plan.converters or plan.missing else rows:
                 write_row(row)
-    return b"".join(collected.parts)
 
 
-def copy_encoded(plan: _Plan, data: bytes, *, using: str = DEFAULT_DB_ALIAS) -> None:
+def copy_encoded(plan: _Plan, data: bytes | memoryview, *, using: str = DEFAULT_DB_ALIAS) -> None:
     """COPY data from `encode_copy` into the plan's table, in the caller's transaction."""
     connection = connections[using]
     connection.ensure_connection()

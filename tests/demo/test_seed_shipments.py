@@ -87,13 +87,17 @@ def test_the_same_seed_gives_the_same_demo_and_another_seed_another(frozen_now):
 
 
 @pytest.mark.postgres
-def test_worker_processes_build_the_same_demo_as_one_process(frozen_now, monkeypatch):
+@pytest.mark.parametrize("slot_bytes", [None, 3000], ids=["in-shared-memory", "spilled-through-the-pipe"])
+def test_worker_processes_build_the_same_demo_as_one_process(frozen_now, monkeypatch, slot_bytes):
     from apps.demo import seed as seed_module
 
     # given the demo built in this process
     seed(30)
     here = fingerprint()
-    # when it is built again by worker processes, loaded without indexes and rebuilt (the million-customer path)
+    # when it is built again by worker processes, loaded without indexes and rebuilt (the million-customer path),
+    # the chunks' data handed over in shared memory, or, too big for its slot, through the pool's pipe
+    if slot_bytes:
+        monkeypatch.setitem(seed_module.write_in_workers.__globals__, "SLOT_BYTES", slot_bytes)
     monkeypatch.setattr(seed_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(seed_module, "DEFER_INDEXES_FROM", 1)
     monkeypatch.setattr(seed_module, "_worth_rebuilding", lambda scale: True)
