@@ -18,6 +18,7 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 
@@ -114,7 +115,7 @@ class _SlotWriter:
 
 def write_in_workers(builders: list[StoreBuilder], workers: int, progress) -> LoadTimes:
     """Build and encode chunks in worker processes; this process only copies the data in, in order."""
-    plans = {name: copy_plan(model, fields, typed=True) for name, model, fields in Rows.TABLES}
+    plans: dict[str, Any] = {name: copy_plan(model, fields, typed=True) for name, model, fields in Rows.TABLES}
     plans["event_plans"] = events.PlanCopy
     ahead = workers * 2  # a few chunks ahead, no more: each is tens of megabytes
     slots = _Slots(ahead + 1, SLOT_BYTES)  # one more for the chunk being copied in
