@@ -415,10 +415,13 @@ def reset_sequences(model_list: Iterable[type[models.Model]], *, using: str = DE
             cursor.execute(statement)
 
 
-def _replica_role_set(connection) -> str | None:
+def _replica_role_set(connection, tables: list[str]) -> str | None:
     """Switch this transaction's triggers (foreign-key checks among them) off; returns the role to go back to,
-    or None when the session may not."""
+    or None when the session may not, or when a table has triggers of its own (they must keep firing)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_trigger WHERE tgrelid = ANY(%s::regclass[]) AND NOT tgisinternal", [tables])
+        if cursor.fetchone():
+            return None
         cursor.execute("SELECT current_setting('session_replication_role')")
         (previous,) = cursor.fetchone()
         try:
@@ -471,8 +474,8 @@ def constraints_deferred(
     every id they point at): where the session may (a superuser, or PostgreSQL 15's GRANT SET ON PARAMETER), the
     foreign keys stay in place and are not checked for the rows loaded here, as `pg_restore --disable-triggers`
     loads a dump (`session_replication_role = replica` for the block); checking them afresh costs a join of
-    every loaded table with its parents, half a minute at a million customers. Elsewhere they are dropped
-    and checked as without it.
+    every loaded table with its parents, half a minute at a million customers. Elsewhere, and on tables with
+    triggers of their own (which must fire), they are dropped and checked as without it.
     """
     connection = connections[using]
     tables = [connection.ops.quote_name(model._meta.db_table) for model in model_list]
@@ -509,7 +512,7 @@ def constraints_deferred(
             return drop_indexes(table, _key_columns(definition)) if callable(drop_indexes) else bool(drop_indexes)
 
         references = [row for row in constraints if row[2] == "f"]
-        replication_role = _replica_role_set(connection) if references_trusted and references else None
+        replication_role = _replica_role_set(connection, tables) if references_trusted and references else None
         foreign = [] if replication_role else references
         unique = [row for row in constraints if row[2] == "u" and dropped(row[0], row[3])]
         indexes = [row for row in indexes if dropped(row[2], row[1])]

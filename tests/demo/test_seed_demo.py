@@ -283,7 +283,7 @@ def test_the_big_load_path_builds_the_same_kind_of_store(settings, monkeypatch, 
     monkeypatch.setattr(demo_module, "_worth_rebuilding", lambda scale: True)
     if not may_skip_checks:  # in the module the seed calls into (another test may have imported the app afresh)
         bulk_globals = demo_module.constraints_deferred.__wrapped__.__globals__
-        monkeypatch.setitem(bulk_globals, "_replica_role_set", lambda connection: None)
+        monkeypatch.setitem(bulk_globals, "_replica_role_set", lambda connection, tables: None)
     schema_before = bulk_table_schema()
     # when the demo is seeded
     output = seed()
@@ -332,9 +332,41 @@ def test_a_session_that_may_not_switch_triggers_off_keeps_them_and_its_transacti
         cursor.execute("CREATE ROLE afterglow_seed_probe NOLOGIN")
         cursor.execute("SET LOCAL ROLE afterglow_seed_probe")
         # when the load asks, then it is told no, and the transaction goes on with triggers on
-        assert _replica_role_set(connection) is None
+        assert _replica_role_set(connection, [ConsentEvent._meta.db_table]) is None
         assert session_replication_role() == "origin"
         cursor.execute("RESET ROLE")
+        transaction.set_rollback(True)
+
+
+@pytest.mark.postgres
+def test_a_trusted_load_into_a_table_with_its_own_trigger_keeps_it_firing_and_checks_the_references():
+    from django.db import transaction
+
+    from apps.demo.bulk import constraints_deferred
+
+    # given a trigger of the database's own on a table the load writes
+    store = Store.objects.create(slug="bulk", name="Bulk")
+    customer = Customer.objects.create(store=store, email="a@example.com")
+    messages: list[str] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.consent_noted() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN NEW.note := 'noted by a trigger'; RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER consent_noted BEFORE INSERT ON {ConsentEvent._meta.db_table} "
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.consent_noted()"
+        )
+        # when rows are loaded with their references trusted
+        with constraints_deferred([ConsentEvent], references_trusted=True, progress=messages.append):
+            assert session_replication_role() == "origin"
+            fields = ["id", "store", "customer", "granted", "source", "occurred_at"]
+            bulk_insert(
+                ConsentEvent, fields, [(next_id(ConsentEvent), store.pk, customer.pk, True, "checkout", timezone.now())]
+            )
+        # then the trigger fired, and the foreign keys were dropped and checked rather than skipped
+        assert ConsentEvent.objects.get(customer=customer).note == "noted by a trigger"
+        assert "checked 2 foreign keys" in messages
         transaction.set_rollback(True)
 
 
