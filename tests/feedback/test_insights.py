@@ -72,7 +72,11 @@ def world() -> World:
     """
     now = timezone.now()
     store = StoreFactory()
-    today = now.date()
+    # Promised days are the store's (Rome's) calendar days: near midnight UTC they are not the UTC ones.
+    def local_day(moment):
+        return timezone.localtime(moment, store.tz).date()
+
+    today = local_day(now)
     beans = ProductFactory(store=store, name="Beans")
     grinder = ProductFactory(store=store, name="Grinder")
     steps = {s.key: s for s in FlowStep.objects.filter(store=store, flow__kind=FlowKind.NPS_SURVEY)}
@@ -87,26 +91,26 @@ def world() -> World:
 
     o1 = order(beans)
     ShipmentFactory(order=o1, carrier="ups", shipped_at=now - 10 * DAY, delivered_at=now - 8 * DAY,
-                    estimated_delivery=(now - 8 * DAY).date(), status=ShipmentStatus.DELIVERED)  # fmt: skip
+                    estimated_delivery=local_day(now - 8 * DAY), status=ShipmentStatus.DELIVERED)  # fmt: skip
     _asked(o1, steps["survey"], at=now - 5 * DAY)
     _answer(o1, 10, at=answered, comment="Lovely beans", topics=["product"])
 
     o2 = order(beans, grinder)
     ShipmentFactory(order=o2, carrier="ups", shipped_at=now - 12 * DAY, delivered_at=now - 8 * DAY,
-                    estimated_delivery=(now - 9 * DAY).date(), status=ShipmentStatus.DELIVERED)  # fmt: skip
+                    estimated_delivery=local_day(now - 9 * DAY), status=ShipmentStatus.DELIVERED)  # fmt: skip
     _asked(o2, steps["survey"], at=now - 5 * DAY)
     _answer(o2, 9, at=answered)
 
     o3 = order(grinder)
     ShipmentFactory(order=o3, carrier="dhl", shipped_at=now - 14 * DAY, delivered_at=now - 8 * DAY,
-                    estimated_delivery=(now - 10 * DAY).date(), status=ShipmentStatus.DELIVERED)  # fmt: skip
+                    estimated_delivery=local_day(now - 10 * DAY), status=ShipmentStatus.DELIVERED)  # fmt: skip
     _asked(o3, steps["survey"], at=now - 6 * DAY)
     _asked(o3, steps["reminder"], at=now - 4 * DAY)
     _answer(o3, 3, at=answered, comment="=cmd|' /C calc'!A0", topics=["delivery", "packaging"])
 
     o4 = order(beans)
     s4 = ShipmentFactory(order=o4, carrier="dhl", shipped_at=None, delivered_at=now - 3 * DAY,
-                         estimated_delivery=(now - 2 * DAY).date(), status=ShipmentStatus.DELIVERED)  # fmt: skip
+                         estimated_delivery=local_day(now - 2 * DAY), status=ShipmentStatus.DELIVERED)  # fmt: skip
     TrackingEventFactory(shipment=s4, status=ShipmentStatus.INFO_RECEIVED, occurred_at=now - 13 * DAY)
     TrackingEventFactory(shipment=s4, status=ShipmentStatus.IN_TRANSIT, occurred_at=now - 12 * DAY)
     TrackingEventFactory(shipment=s4, status=ShipmentStatus.IN_TRANSIT, occurred_at=now - 6 * DAY)
