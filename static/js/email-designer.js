@@ -73,8 +73,10 @@
 
     var state = {
       design: clone(config.design || {}),
-      language: config.language,
-      editor: config.editor,
+      // What the controls say now: changed before this script ran (a slow load) or restored by the browser
+      // on going back, they win over what the server rendered.
+      language: languageSelect.value,
+      editor: modeSwitch.checked ? "html" : "blocks",
     };
     var problems = config.problems || [];
     var history = [];

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -32,6 +33,23 @@ def merchant():
         store__name="Northwind Coffee",
         store__languages=["en", "it"],
     )
+
+
+def test_a_language_picked_before_the_editor_script_arrives_stays_picked(page, live_server, merchant):
+    # given the step editor on a slow connection: its script arrives after the merchant picked Italian
+    sign_in(page, live_server)
+    step = FlowStep.objects.filter(store=merchant.store, flow__kind=FlowKind.ABANDONED_CART).order_by("position")[0]
+    held = []
+    page.route("**/email-designer*.js", lambda route: held.append(route))
+    with page.expect_request(lambda request: "email-designer" in request.url):
+        page.goto(f"{live_server.url}{reverse('dashboard:step_edit', args=[step.pk])}", wait_until="commit")
+    page.get_by_label("Email language").select_option("it")
+    # when it arrives and starts
+    held[0].continue_()
+    # then the Italian fields are the ones shown and previewed, as the menu says
+    expect(page.frame_locator("iframe.preview-frame.desktop").locator("body")).to_contain_text("Torna al carrello")
+    expect(page.get_by_label("Subject (Italiano)")).to_be_visible()
+    expect(page.get_by_label("Email language")).to_have_value("it")
 
 
 def test_a_merchant_switches_on_a_flow_edits_previews_in_italian_and_sends_a_test(
