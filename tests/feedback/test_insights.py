@@ -72,6 +72,7 @@ def world() -> World:
     """
     now = timezone.now()
     store = StoreFactory()
+
     # Promised days are the store's (Rome's) calendar days: near midnight UTC they are not the UTC ones.
     def local_day(moment):
         return timezone.localtime(moment, store.tz).date()
