@@ -108,9 +108,9 @@ class _SlotWriter:
             self.spill = bytearray(self.slot[self.start : self.end])
         self.spill += data
 
-    def where(self) -> tuple:
-        """What goes back through the pipe: where in the slot the data lies, or the data itself."""
-        return (self.start, self.end) if self.spill is None else (bytes(self.spill),)
+    def where(self) -> tuple[int, int] | bytes:
+        """What goes back through the pipe: where in the slot the data lies (start, end), or the data itself."""
+        return (self.start, self.end) if self.spill is None else bytes(self.spill)
 
 
 def write_in_workers(builders: list[StoreBuilder], workers: int, progress) -> LoadTimes:
@@ -146,10 +146,10 @@ def write_in_workers(builders: list[StoreBuilder], workers: int, progress) -> Lo
                 started = time.monotonic()
                 with slots.slot(number) as slot:
                     for name, (where, count) in encoded.items():  # event plans last: after their shipments
-                        if len(where) == 1:
-                            copy_encoded(plans[name], where[0])
+                        if isinstance(where, bytes):  # spilled: too big for its slot
+                            copy_encoded(plans[name], where)
                         else:
-                            with slot[where[0] : where[1]] as data:
+                            with slot[slice(*where)] as data:
                                 copy_encoded(plans[name], data)
                         if name != "event_plans":
                             times.counts[name] += count
@@ -180,7 +180,7 @@ def _worker_start() -> None:
     multiprocessing.util.Finalize(None, raw.close, exitpriority=10)
 
 
-def _worker_build(index: int, chunk: Chunk, number: int) -> dict[str, tuple[tuple, int]]:
+def _worker_build(index: int, chunk: Chunk, number: int) -> dict[str, tuple[tuple[int, int] | bytes, int]]:
     rows = _WORK["builders"][index].build(chunk)
     encoded, position = {}, 0
     with _WORK["slots"].slot(number) as slot:
